@@ -1,0 +1,76 @@
+package switchboard
+
+import "time"
+
+// Account owns instances. Its token is stored only as a hash.
+type Account struct {
+	ID           int64
+	Name         string
+	MaxInstances int // 0 means unlimited
+	CreatedAt    time.Time
+}
+
+// Instance is one WhatsApp companion device slot of an account, addressed by its name.
+type Instance struct {
+	ID        int64
+	AccountID int64
+	Name      string
+	// DeviceJID is the paired device's address ("" until paired, cleared on logout). A non-empty
+	// value means whatsmeow's store holds a session the gateway can reconnect without a QR.
+	DeviceJID string
+	// AutoConnect says the instance should be connected at boot: set when it connects, cleared
+	// by logout. It is what makes "paired instances reconnect after a restart" durable.
+	AutoConnect bool
+	// LoggedOut records that WhatsApp logged the device out (from the phone or by ban), so the
+	// state survives a restart until the instance is paired again.
+	LoggedOut bool
+	Settings  Settings
+	Proxy     Proxy
+	CreatedAt time.Time
+}
+
+// InstanceState is the connection state shown in `connection.state`.
+type InstanceState string
+
+const (
+	StateConnected    InstanceState = "connected"
+	StateConnecting   InstanceState = "connecting"
+	StateDisconnected InstanceState = "disconnected"
+	StateLoggedOut    InstanceState = "loggedout"
+)
+
+// ConnectionStatus is the live view of an instance's WhatsApp session.
+type ConnectionStatus struct {
+	State     InstanceState
+	NumberJID string // "" when never paired
+	PushName  string
+	// Reason says why a session is down when WhatsApp told us (temporary_ban, client_outdated,
+	// replaced, logged_out, connect_failure); empty otherwise.
+	Reason string
+	Since  time.Time
+}
+
+// Settings are the seven behaviour flags of RyzeAPI's settings routes.
+type Settings struct {
+	AutoRejectCalls     bool   `json:"autoRejectCalls"`
+	CallRejectMessage   string `json:"callRejectMessage"`
+	IgnoreGroupMessages bool   `json:"ignoreGroupMessages"`
+	KeepOnlineStatus    bool   `json:"keepOnlineStatus"`
+	AutoReadMessages    bool   `json:"autoReadMessages"`
+	DisableHistorySync  bool   `json:"disableHistorySync"`
+	IgnoreStatus        bool   `json:"ignoreStatus"`
+}
+
+// DefaultSettings are a new instance's settings: history sync is off by default, as documented.
+func DefaultSettings() Settings { return Settings{DisableHistorySync: true} }
+
+// Proxy is an instance's own proxy. PasswordSealed is the AES-256-GCM ciphertext of the password;
+// the plaintext never leaves the process that dials.
+type Proxy struct {
+	Enabled        bool
+	Protocol       string // http, https or socks5
+	Host           string
+	Port           string
+	Username       string
+	PasswordSealed []byte
+}

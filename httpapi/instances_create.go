@@ -1,0 +1,172 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/switchboard/switchboard"
+)
+
+// createInstanceRequest is the body of POST /api/instance/new. The webhook, websocket, chatwoot
+// and s3 blocks are read only to report that they are not supported yet; their other fields are
+// ignored like any unknown field.
+type createInstanceRequest struct {
+	Name  string `json:"name"`
+	Token string `json:"token"`
+
+	settingsPatch
+
+	ProxyEnabled  *bool     `json:"proxyEnabled"`
+	ProxyHost     string    `json:"proxyHost"`
+	ProxyPort     portValue `json:"proxyPort"`
+	ProxyProtocol string    `json:"proxyProtocol"`
+	ProxyUsername string    `json:"proxyUsername"`
+	ProxyPassword *string   `json:"proxyPassword"`
+
+	WebhookEnabled   bool `json:"webhookEnabled"`
+	WebsocketEnabled bool `json:"websocketEnabled"`
+	ChatwootEnabled  bool `json:"chatwootEnabled"`
+	S3Enabled        bool `json:"s3Enabled"`
+}
+
+// createInstanceResponse carries the new token twice: the create page documents it at
+// instance.token and the authentication guide at data.token, so both are filled.
+type createInstanceResponse struct {
+	envelope
+	Instance createdInstanceView `json:"instance"`
+	Data     createdInstanceData `json:"data"`
+}
+
+type createdInstanceView struct {
+	instanceView
+	Token string `json:"token"`
+}
+
+type createdInstanceData struct {
+	Name  string `json:"name"`
+	Token string `json:"token"`
+}
+
+const notSupportedYet = "Not supported yet by Switchboard; the instance was created without it"
+
+// handleInstanceCreate creates an instance of the caller's account. It answers 201, RyzeAPI's
+// status for creations. Integration blocks Switchboard does not run yet follow RyzeAPI's
+// log-and-continue rule: the instance is created and the block comes back disabled.
+func (s *Server) handleInstanceCreate(w http.ResponseWriter, r *http.Request) error {
+	var req createInstanceRequest
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	if req.Name == "" {
+		return invalid("Instance name is required")
+	}
+	if !validInstanceName(req.Name) {
+		return invalid(instanceNameRule)
+	}
+	if req.Token != "" && !switchboard.ValidCustomToken(req.Token) {
+		return invalid("Invalid token: a custom token must be 16 to 256 printable ASCII characters without spaces, ',' or ';'")
+	}
+	if err := req.settingsPatch.validate(); err != nil {
+		return err
+	}
+	proxy, err := s.createProxy(req)
+	if err != nil {
+		return err
+	}
+
+	token := req.Token
+	if token == "" {
+		token = switchboard.NewToken(switchboard.InstanceTokenPrefix)
+	}
+	hash := switchboard.HashToken(token)
+	if req.Token != "" {
+		if err := s.refuseAccountToken(r, hash); err != nil {
+			return err
+		}
+	}
+
+	caller := principalFrom(r.Context())
+	inst := &switchboard.Instance{
+		AccountID: caller.accountID,
+		Name:      req.Name,
+		Settings:  req.settingsPatch.apply(switchboard.DefaultSettings()),
+		Proxy:     proxy,
+	}
+	if err := s.cfg.Instances.CreateInstance(r.Context(), inst, hash, caller.account.MaxInstances); err != nil {
+		return failed("Failed to create instance", err)
+	}
+	if st := stateFrom(r.Context()); st != nil {
+		st.instance = inst.Name
+	}
+	s.requestLogger(r).Info("instance created", "instance_id", inst.ID)
+
+	view := createdInstanceView{instanceView: newInstanceView(inst, s.cfg.Sessions.Status(inst)), Token: token}
+	s.reportUnsupported(r, req, &view.instanceView)
+	writeJSON(w, http.StatusCreated, createInstanceResponse{
+		envelope: ok("Instance created successfully"),
+		Instance: view,
+		Data:     createdInstanceData{Name: inst.Name, Token: token},
+	})
+	return nil
+}
+
+// createProxy validates the inline proxy block and seals its password.
+func (s *Server) createProxy(req createInstanceRequest) (switchboard.Proxy, error) {
+	in := proxyInput{
+		Enabled:  req.ProxyEnabled,
+		Host:     req.ProxyHost,
+		Port:     req.ProxyPort,
+		Protocol: req.ProxyProtocol,
+		Username: req.ProxyUsername,
+		Password: req.ProxyPassword,
+	}
+	if !in.given() {
+		return switchboard.Proxy{}, nil
+	}
+	proxy, err := in.toProxy(proxyCreateFields)
+	if err != nil || !proxy.Enabled {
+		return proxy, err
+	}
+	if in.Password != nil && *in.Password != "" {
+		proxy.PasswordSealed, err = s.sealPassword(*in.Password, proxyCreateFields.password)
+	}
+	return proxy, err
+}
+
+// refuseAccountToken keeps a custom instance token from equalling an account token: lookups try
+// accounts first, so such an instance token would silently act as the account.
+func (s *Server) refuseAccountToken(r *http.Request, hash string) error {
+	_, err := s.cfg.Accounts.AccountByTokenHash(r.Context(), hash)
+	switch {
+	case err == nil:
+		return switchboard.ErrDuplicateTok
+	case switchboard.IsCode(err, switchboard.CodeNotFound):
+		return nil
+	default:
+		return failed("Failed to create instance", err)
+	}
+}
+
+// reportUnsupported marks the integration blocks the client asked for but Switchboard does not
+// run yet, and logs them, so the client sees why they are off instead of guessing.
+func (s *Server) reportUnsupported(r *http.Request, req createInstanceRequest, view *instanceView) {
+	var skipped []string
+	if req.WebhookEnabled {
+		view.Webhook.Error = notSupportedYet
+		skipped = append(skipped, "webhook")
+	}
+	if req.WebsocketEnabled {
+		view.Websocket.Error = notSupportedYet
+		skipped = append(skipped, "websocket")
+	}
+	if req.ChatwootEnabled {
+		view.Chatwoot.Status, view.Chatwoot.Error = "error", notSupportedYet
+		skipped = append(skipped, "chatwoot")
+	}
+	if req.S3Enabled {
+		view.S3.Error = notSupportedYet
+		skipped = append(skipped, "s3")
+	}
+	if len(skipped) > 0 {
+		s.requestLogger(r).Info("instance created without unsupported integrations", "skipped", skipped)
+	}
+}

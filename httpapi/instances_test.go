@@ -1,0 +1,406 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"errors"
+	"image/png"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchboard/switchboard"
+)
+
+func TestCreateInstance(t *testing.T) {
+	e := newEnv(t)
+	a := e.account("a", 0)
+	res := e.do("POST", "/api/instance/new", a, map[string]any{
+		"name": "sales", "autoRejectCalls": true, "callRejectMessage": "No calls.", "keepOnlineStatus": true,
+		"webhookEnabled": true, "webhookURL": "https://example.com/hook", "chatwootEnabled": true,
+		"s3Enabled": false, "websocketEnabled": false,
+	}).wantStatus(201)
+
+	token := res.str("instance.token")
+	if !strings.HasPrefix(token, switchboard.InstanceTokenPrefix) || res.str("data.token") != token {
+		t.Fatalf("token: %s", res.raw)
+	}
+	checks := map[string]any{
+		"success":                              true,
+		"message":                              "Instance created successfully",
+		"instance.name":                        "sales",
+		"instance.status":                      "disconnected",
+		"instance.connection.state":            "disconnected",
+		"instance.settings.autoRejectCalls":    true,
+		"instance.settings.callRejectMessage":  "No calls.",
+		"instance.settings.keepOnlineStatus":   true,
+		"instance.settings.disableHistorySync": true, // the documented default
+		"instance.settings.ignoreStatus":       false,
+		"instance.webhook.enabled":             false,
+		"instance.webhook.error":               notSupportedYet,
+		"instance.chatwoot.status":             "error",
+		"instance.s3.enabled":                  false,
+		"instance.proxy.enabled":               false,
+		"data.name":                            "sales",
+	}
+	for path, want := range checks {
+		if got := res.get(path); got != want {
+			t.Errorf("%s = %v, want %v", path, got, want)
+		}
+	}
+	if conn, _ := res.get("instance.connection").(map[string]any); conn == nil || conn["numberJid"] != nil {
+		t.Errorf("connection = %v, want numberJid present and null", conn)
+	} else if _, present := conn["numberJid"]; !present {
+		t.Error("numberJid missing, want null")
+	}
+	if res.get("instance.s3.error") != nil {
+		t.Error("s3 not requested but reported as skipped")
+	}
+	// The token works at once, and only a hash of it was stored.
+	e.do("GET", "/api/instance/getSettings/sales", token, nil).wantStatus(200)
+	if !strings.Contains(e.logs.String(), "unsupported integrations") {
+		t.Error("skipped integrations not logged")
+	}
+}
+
+func TestCreateInstanceErrors(t *testing.T) {
+	e := newEnv(t)
+	a := e.account("a", 2)
+	b := e.account("b", 0)
+	e.instance(a, "one")
+	e.instance(b, "one") // names are unique per account, not globally
+
+	cases := []struct {
+		body    any
+		status  int
+		message string
+	}{
+		{map[string]any{}, 400, "Instance name is required"},
+		{map[string]any{"name": ""}, 400, "Instance name is required"},
+		{map[string]any{"name": "has space"}, 400, instanceNameRule},
+		{map[string]any{"name": "../x"}, 400, instanceNameRule},
+		{map[string]any{"name": ".hidden"}, 400, instanceNameRule},
+		{map[string]any{"name": strings.Repeat("n", 65)}, 400, instanceNameRule},
+		{map[string]any{"name": 5}, 400, "Invalid request body"},
+		{map[string]any{"name": "x", "token": "short"}, 400, "Invalid token: a custom token must be 16 to 256 printable ASCII characters without spaces, ',' or ';'"},
+		{map[string]any{"name": "x", "token": b}, 409, "Instance token already in use"},
+		{map[string]any{"name": "x", "proxyHost": "p.example"}, 400, "proxyEnabled is required"},
+		{map[string]any{"name": "x", "proxyEnabled": true, "proxyHost": "p.example", "proxyPort": "99999", "proxyProtocol": "http"}, 400, "proxyPort must be between 1 and 65535"},
+		{map[string]any{"name": "x", "proxyEnabled": true, "proxyHost": "p.example", "proxyPort": 8080, "proxyProtocol": "ftp"}, 400, "proxyProtocol must be http, https or socks5"},
+		{map[string]any{"name": "one"}, 409, "Instance name already exists"},
+	}
+	for _, c := range cases {
+		res := e.do("POST", "/api/instance/new", a, c.body)
+		if res.status != c.status || res.str("error.message") != c.message {
+			t.Errorf("%v: got %d %q, want %d %q", c.body, res.status, res.str("error.message"), c.status, c.message)
+		}
+	}
+	e.do("POST", "/api/instance/new", a, map[string]any{"name": "two"}).wantStatus(201)
+	e.do("POST", "/api/instance/new", a, map[string]any{"name": "three"}).
+		wantError(403, "Account instance quota exceeded", "forbidden")
+
+	// Two instances cannot share a custom token.
+	custom := "shared-custom-token-123456"
+	e.do("POST", "/api/instance/new", b, map[string]any{"name": "c1", "token": custom}).wantStatus(201)
+	e.do("POST", "/api/instance/new", b, map[string]any{"name": "c2", "token": custom}).
+		wantError(409, "Instance token already in use", "conflict")
+
+	// A store failure is a 500 with the route's message; the cause stays in the log.
+	e.store.failOnce("CreateInstance", errors.New("disk on fire"))
+	res := e.do("POST", "/api/instance/new", b, map[string]any{"name": "boom"}).wantError(500, "Failed to create instance", "internal")
+	if strings.Contains(string(res.raw), "fire") || !strings.Contains(e.logs.String(), "disk on fire") {
+		t.Fatalf("cause handling: %s", res.raw)
+	}
+	// A store's own internal message is not the client's business either.
+	e.store.failOnce("CreateInstance", switchboard.Wrap(switchboard.CodeInternal, "sqlite: constraint failed on table instances", nil))
+	e.do("POST", "/api/instance/new", b, map[string]any{"name": "boom"}).wantError(500, "Failed to create instance", "internal")
+	e.store.failOnce("AccountByTokenHash", errors.New("db down"))
+	e.do("GET", "/api/instance/list", b, nil).wantError(500, "Internal server error", "internal")
+	e.store.failOnce("ListInstances", errors.New("db down"))
+	e.do("GET", "/api/instance/list", b, nil).wantError(500, "Failed to list instances", "internal")
+}
+
+func TestCreateInstanceProxy(t *testing.T) {
+	e := newEnv(t)
+	a := e.account("a", 0)
+	res := e.do("POST", "/api/instance/new", a, map[string]any{
+		"name": "px", "proxyEnabled": true, "proxyHost": "proxy.example", "proxyPort": 1080,
+		"proxyProtocol": "SOCKS5", "proxyUsername": "u", "proxyPassword": "pw",
+	}).wantStatus(201)
+	if res.get("instance.proxy.enabled") != true || res.str("instance.proxy.port") != "1080" ||
+		res.str("instance.proxy.protocol") != "socks5" || res.get("instance.proxy.hasPassword") != true {
+		t.Fatalf("proxy: %s", res.raw)
+	}
+	if strings.Contains(string(res.raw), `"pw"`) || res.has("instance.proxy.password") {
+		t.Fatalf("password returned: %s", res.raw)
+	}
+	if got := string(e.instanceRow(a, "px").Proxy.PasswordSealed); got != "sealed:pw" {
+		t.Fatalf("stored password = %q, want it sealed", got)
+	}
+
+	noKey := newEnv(t, func(c *Config) { c.Sealer = nil })
+	a = noKey.account("a", 0)
+	noKey.do("POST", "/api/instance/new", a, map[string]any{
+		"name": "px", "proxyEnabled": true, "proxyHost": "proxy.example", "proxyPort": "1080",
+		"proxyProtocol": "http", "proxyPassword": "pw",
+	}).wantError(400, "proxyPassword cannot be stored: this server has no encryption key configured", "invalid")
+	noKey.do("GET", "/api/instance/list?instanceName=px", a, nil).wantError(404, "Instance not found", "not_found")
+}
+
+func TestListShowsLiveState(t *testing.T) {
+	e := newEnv(t)
+	a := e.account("a", 0)
+	e.instance(a, "live")
+	inst := e.instanceRow(a, "live")
+	e.do("POST", "/api/instance/settings/live", a, `{"keepOnlineStatus":true}`).wantStatus(200)
+	since := time.Date(2026, 5, 1, 11, 0, 0, 0, time.UTC)
+	e.sessions.setStatus(inst.ID, switchboard.ConnectionStatus{
+		State: switchboard.StateConnected, NumberJID: "5511999999999@s.whatsapp.net", PushName: "Sales", Since: since,
+	})
+	res := e.do("GET", "/api/instance/list?instanceName=live", a, nil).wantStatus(200)
+	for path, want := range map[string]any{
+		"instances.0.status":                    "connected",
+		"instances.0.connection.state":          "connected",
+		"instances.0.connection.numberJid":      "5511999999999@s.whatsapp.net",
+		"instances.0.connection.presenceStatus": "available",
+		"instances.0.connection.displayStatus":  "Connected",
+		"instances.0.connection.since":          "2026-05-01T11:00:00Z",
+		"instances.0.profile.name":              "Sales",
+		"instances.0.settings.keepOnlineStatus": true,
+		"instances.0.websocket.enabled":         false,
+	} {
+		if got := res.get(path); got != want {
+			t.Errorf("%s = %v, want %v", path, got, want)
+		}
+	}
+
+	// Without a live session the row decides: a logged-out device stays visible as such.
+	if err := e.store.SetSession(context.Background(), inst.ID, "5511999999999:7@s.whatsapp.net", false, true); err != nil {
+		t.Fatal(err)
+	}
+	e.sessions.setStatus(inst.ID, switchboard.ConnectionStatus{})
+	res = e.do("GET", "/api/instance/list", a, nil).wantStatus(200)
+	if res.str("instances.0.connection.state") != "loggedout" || res.str("instances.0.connection.numberJid") != "5511999999999@s.whatsapp.net" {
+		t.Fatalf("row fallback: %s", res.raw)
+	}
+}
+
+func TestConnect(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.ConnectTimeout = 50 * time.Millisecond })
+	a := e.account("a", 0)
+	tok := e.instance(a, "c")
+
+	res := e.do("GET", "/api/instance/connect/c", tok, nil).wantStatus(200)
+	if res.str("message") != "QR code generated" || res.str("status") != "qr" || res.str("qrCode") != "2@fake-ref,noise,identity,adv" {
+		t.Fatalf("qr: %s", res.raw)
+	}
+	uri := res.str("qrCodeBase64")
+	raw, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(uri, "data:image/png;base64,"))
+	if !strings.HasPrefix(uri, "data:image/png;base64,") || err != nil {
+		t.Fatalf("qrCodeBase64 = %.60s... (%v)", uri, err)
+	}
+	if _, err := png.Decode(bytes.NewReader(raw)); err != nil {
+		t.Fatalf("qrCodeBase64 is not a PNG: %v", err)
+	}
+
+	res = e.do("GET", "/api/instance/connect/c?number=%2B55%2011%2099999-9999", tok, nil).wantStatus(200)
+	if res.str("pairingCode") != "ABCD-EFGH" || res.str("status") != "pairing_code" || res.str("message") != "Pairing code generated" || res.has("qrCode") {
+		t.Fatalf("pairing: %s", res.raw)
+	}
+	if calls := e.sessions.Calls(); calls[len(calls)-1] != "connect c 5511999999999" {
+		t.Fatalf("phone not normalised: %v", calls)
+	}
+	e.do("GET", "/api/instance/connect/c?number=abc", tok, nil).
+		wantError(400, "Invalid phone number: use 5 to 20 digits with the country code, e.g. 5511999999999", "invalid")
+	e.do("GET", "/api/instance/connect/c?history=-1", tok, nil).
+		wantError(400, "history must be a number of days between 0 and 3650", "invalid")
+	e.do("GET", "/api/instance/connect/c?history=7", tok, nil).wantStatus(200)
+
+	// WhatsApp too slow: our deadline is a 504, and Connect saw the deadline in its context.
+	e.sessions.connect = func(ctx context.Context, _ *switchboard.Instance, _ string) (switchboard.LoginCode, error) {
+		if _, ok := ctx.Deadline(); !ok {
+			t.Error("Connect context has no deadline")
+		}
+		<-ctx.Done()
+		return switchboard.LoginCode{}, ctx.Err()
+	}
+	e.do("GET", "/api/instance/connect/c", tok, nil).
+		wantError(504, "Timed out waiting for WhatsApp to issue a login code", "timeout")
+
+	// Session manager errors keep their code and message.
+	e.sessions.connect = func(context.Context, *switchboard.Instance, string) (switchboard.LoginCode, error) {
+		return switchboard.LoginCode{}, switchboard.Errorf(switchboard.CodeRateLimited, "WhatsApp is rate limiting pairing requests")
+	}
+	e.do("GET", "/api/instance/connect/c", tok, nil).wantError(429, "WhatsApp is rate limiting pairing requests", "rate_limited")
+
+	e.sessions.setStatus(e.instanceRow(a, "c").ID, switchboard.ConnectionStatus{State: switchboard.StateConnected, NumberJID: "55119@s.whatsapp.net"})
+	res = e.do("GET", "/api/instance/connect/c", tok, nil).wantStatus(200)
+	if res.str("message") != "Instance already connected" || res.str("status") != "connected" || res.str("numberJid") != "55119@s.whatsapp.net" {
+		t.Fatalf("already connected: %s", res.raw)
+	}
+}
+
+func TestReconnect(t *testing.T) {
+	e := newEnv(t)
+	a := e.account("a", 0)
+	e.instance(a, "r")
+	e.do("POST", "/api/instance/reconnect/r", a, nil).
+		wantError(400, "Instance has no saved session — call /connect first", "invalid")
+
+	inst := e.instanceRow(a, "r")
+	if err := e.store.SetSession(context.Background(), inst.ID, "5511999999999:3@s.whatsapp.net", true, false); err != nil {
+		t.Fatal(err)
+	}
+	res := e.do("POST", "/api/instance/reconnect/r", a, `{"ignored": true}`).wantStatus(200)
+	if res.str("message") != "Reconnect initiated" || res.str("status") != "connecting" {
+		t.Fatalf("reconnect: %s", res.raw)
+	}
+	e.sessions.failWith = errors.New("dial tcp: proxy user:secret@10.0.0.1 refused")
+	res = e.do("POST", "/api/instance/reconnect/r", a, nil).wantError(500, "Failed to reconnect", "internal")
+	if strings.Contains(string(res.raw), "secret") {
+		t.Fatalf("cause leaked: %s", res.raw)
+	}
+	e.sessions.failWith = switchboard.Errorf(switchboard.CodeInternal, "Failed to reconnect: proxy refused the connection")
+	e.do("POST", "/api/instance/reconnect/r", a, nil).wantError(500, "Failed to reconnect: proxy refused the connection", "internal")
+
+	if err := e.store.SetSession(context.Background(), inst.ID, "", false, true); err != nil {
+		t.Fatal(err)
+	}
+	e.sessions.failWith = nil
+	e.do("POST", "/api/instance/reconnect/r", a, nil).
+		wantError(400, "Instance has no saved session — call /connect first", "invalid")
+}
+
+func TestLogoutAndDelete(t *testing.T) {
+	e := newEnv(t)
+	a := e.account("a", 0)
+	tok := e.instance(a, "d")
+
+	res := e.do("DELETE", "/api/instance/logout/d", tok, nil).wantStatus(200)
+	if res.str("message") != "Instance logged out" || res.str("instance.status") != "loggedout" {
+		t.Fatalf("logout: %s", res.raw)
+	}
+	e.sessions.failWith = errors.New("boom")
+	e.do("DELETE", "/api/instance/logout/d", tok, nil).wantError(500, "Failed to logout instance", "internal")
+
+	// A failed teardown keeps the row, so the delete can be retried.
+	e.sessions.failWith = switchboard.Errorf(switchboard.CodeTimeout, "WhatsApp did not answer")
+	e.do("DELETE", "/api/instance/delete/d", a, nil).wantError(504, "Failed to delete instance: WhatsApp did not answer", "timeout")
+	e.instanceRow(a, "d")
+
+	e.sessions.failWith = nil
+	res = e.do("DELETE", "/api/instance/delete/d", a, nil).wantStatus(200)
+	if res.str("message") != "Instance deleted" || res.str("instance.status") != "deleted" {
+		t.Fatalf("delete: %s", res.raw)
+	}
+	calls := e.sessions.Calls()
+	if calls[len(calls)-1] != "remove d" {
+		t.Fatalf("Remove not called last: %v", calls)
+	}
+	e.do("DELETE", "/api/instance/delete/d", a, nil).wantError(404, "Instance not found", "not_found")
+	e.do("GET", "/api/instance/list", tok, nil).wantError(401, "Invalid token", "unauthorized")
+}
+
+func TestSettings(t *testing.T) {
+	e := newEnv(t)
+	a := e.account("a", 0)
+	e.instance(a, "s")
+	res := e.do("GET", "/api/instance/getSettings/s", a, nil).wantStatus(200)
+	want := `{"success":true,"message":"Settings retrieved successfully","settings":{"autoRejectCalls":false,"callRejectMessage":"","ignoreGroupMessages":false,"keepOnlineStatus":false,"autoReadMessages":false,"disableHistorySync":true,"ignoreStatus":false}}` + "\n"
+	if string(res.raw) != want {
+		t.Fatalf("getSettings body:\n%s\nwant\n%s", res.raw, want)
+	}
+
+	e.do("POST", "/api/instance/settings/s", a, `{}`).wantError(400, "At least one setting must be provided", "invalid")
+	e.do("POST", "/api/instance/settings/s", a, `{"unknown": 1}`).wantError(400, "At least one setting must be provided", "invalid")
+	res = e.do("POST", "/api/instance/settings/s", a, `{"autoReadMessages":true,"callRejectMessage":"busy"}`).wantStatus(200)
+	if res.str("message") != "Settings updated successfully" || res.get("settings.autoReadMessages") != true ||
+		res.get("settings.disableHistorySync") != true || res.str("settings.callRejectMessage") != "busy" {
+		t.Fatalf("update: %s", res.raw)
+	}
+	// Partial: a second update keeps the first one's fields.
+	e.do("POST", "/api/instance/settings/s", a, `{"disableHistorySync":false}`).wantStatus(200)
+	got := e.instanceRow(a, "s").Settings
+	if !got.AutoReadMessages || got.DisableHistorySync || got.CallRejectMessage != "busy" {
+		t.Fatalf("stored settings = %+v", got)
+	}
+	e.do("POST", "/api/instance/settings/s", a, map[string]any{"callRejectMessage": strings.Repeat("x", 1025)}).
+		wantError(400, "callRejectMessage must be valid text of at most 1024 bytes", "invalid")
+
+	e.store.failOnce("SetSettings", errors.New("db gone"))
+	e.do("POST", "/api/instance/settings/s", a, `{"ignoreStatus":true}`).wantError(500, "Failed to update settings configuration", "internal")
+	e.store.failOnce("InstanceByName", errors.New("db gone"))
+	e.do("GET", "/api/instance/getSettings/s", a, nil).wantError(500, "Internal server error", "internal")
+}
+
+func TestProxy(t *testing.T) {
+	e := newEnv(t)
+	a := e.account("a", 0)
+	e.instance(a, "p")
+	res := e.do("GET", "/api/instance/getProxy/p", a, nil).wantStatus(200)
+	want := `{"success":true,"message":"Proxy configuration retrieved successfully","proxy":{"enabled":false,"host":"","port":"","protocol":"","username":"","hasPassword":false}}` + "\n"
+	if string(res.raw) != want {
+		t.Fatalf("empty proxy:\n%s", res.raw)
+	}
+
+	for body, message := range map[string]string{
+		`{}`:                                 "enabled is required",
+		`{"enabled":true}`:                   "host is required",
+		`{"enabled":true,"host":"http://x"}`: "host must be a hostname or an IP address",
+		`{"enabled":true,"host":"user@x"}`:   "host must be a hostname or an IP address",
+		`{"enabled":true,"host":"x","port":"0","protocol":"http"}`:                   "port must be between 1 and 65535",
+		`{"enabled":true,"host":"x","port":"65536","protocol":"http"}`:               "port must be between 1 and 65535",
+		`{"enabled":true,"host":"x","port":"8080"}`:                                  "protocol must be http, https or socks5",
+		`{"enabled":true,"host":"x","port":"8080","protocol":"socks4"}`:              "protocol must be http, https or socks5",
+		`{"enabled":true,"host":"x","port":"1","protocol":"http","username":"a\nb"}`: "username must be at most 255 characters on one line",
+	} {
+		e.do("POST", "/api/instance/proxy/p", a, body).wantError(400, message, "invalid")
+	}
+	e.do("POST", "/api/instance/proxy/p", a, `{"enabled":true,"port":true}`).wantError(400, "Invalid request body", "invalid")
+
+	res = e.do("POST", "/api/instance/proxy/p", a, `{"enabled":true,"host":"[2001:db8::1]","port":"03128","protocol":"https","username":"bob","password":"pw1"}`).wantStatus(200)
+	if res.str("message") != "Proxy configuration updated successfully" || res.str("proxy.host") != "2001:db8::1" ||
+		res.str("proxy.port") != "3128" || res.get("proxy.hasPassword") != true || strings.Contains(string(res.raw), "pw1") {
+		t.Fatalf("update: %s", res.raw)
+	}
+	// Read-modify-write without the password keeps it; a new username drops it; "" clears it.
+	e.do("POST", "/api/instance/proxy/p", a, `{"enabled":true,"host":"2001:db8::1","port":"3129","protocol":"https","username":"bob"}`).wantStatus(200)
+	if got := string(e.instanceRow(a, "p").Proxy.PasswordSealed); got != "sealed:pw1" {
+		t.Fatalf("password after rewrite = %q", got)
+	}
+	res = e.do("GET", "/api/instance/getProxy/p", a, nil).wantStatus(200)
+	if res.str("proxy.port") != "3129" || res.get("proxy.hasPassword") != true || res.has("proxy.password") {
+		t.Fatalf("getProxy: %s", res.raw)
+	}
+	e.do("POST", "/api/instance/proxy/p", a, `{"enabled":true,"host":"2001:db8::1","port":"3129","protocol":"https","username":"alice"}`).wantStatus(200)
+	if got := e.instanceRow(a, "p").Proxy.PasswordSealed; got != nil {
+		t.Fatalf("password kept for another user: %q", got)
+	}
+	e.do("POST", "/api/instance/proxy/p", a, `{"enabled":false,"host":"ignored"}`).wantStatus(200)
+	if got := e.instanceRow(a, "p").Proxy; got.Enabled || got.Host != "" {
+		t.Fatalf("disabled proxy = %+v", got)
+	}
+}
+
+func TestHealth(t *testing.T) {
+	var pingErr error
+	e := newEnv(t, func(c *Config) {
+		c.Ping = func(ctx context.Context) error {
+			if _, ok := ctx.Deadline(); !ok {
+				return errors.New("no deadline")
+			}
+			return pingErr
+		}
+	})
+	res := e.do("GET", "/health", "", nil).wantStatus(200)
+	if res.str("status") != "ok" || res.str("service") != "Switchboard" || res.str("version") != "test" || res.str("checks.db") != "ok" {
+		t.Fatalf("health: %s", res.raw)
+	}
+	pingErr = errors.New("database is locked")
+	res = e.do("GET", "/health", "", nil).wantStatus(503)
+	if res.str("status") != "error" || res.str("checks.db") != "error" || strings.Contains(string(res.raw), "locked") {
+		t.Fatalf("unhealthy: %s", res.raw)
+	}
+	e.do("HEAD", "/health", "", nil).wantStatus(503)
+}

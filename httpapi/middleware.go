@@ -1,0 +1,155 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"time"
+)
+
+// recorder remembers what the handler sent, for the access log and so the error renderer knows
+// whether a status line is still possible.
+type recorder struct {
+	http.ResponseWriter
+	status      int
+	bytes       int
+	wroteHeader bool
+}
+
+func (rec *recorder) WriteHeader(status int) {
+	if rec.wroteHeader {
+		return
+	}
+	rec.status, rec.wroteHeader = status, true
+	rec.ResponseWriter.WriteHeader(status)
+}
+
+func (rec *recorder) Write(b []byte) (int, error) {
+	if !rec.wroteHeader {
+		rec.WriteHeader(http.StatusOK)
+	}
+	n, err := rec.ResponseWriter.Write(b)
+	rec.bytes += n
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the connection (deadlines, flush).
+func (rec *recorder) Unwrap() http.ResponseWriter { return rec.ResponseWriter }
+
+// requestState is what the middleware learns about a request as it goes (who is calling, which
+// instance), so that every log line of the request, the access line included, carries it.
+type requestState struct {
+	id        string
+	accountID int64
+	instance  string
+}
+
+type stateKey struct{}
+
+func stateFrom(ctx context.Context) *requestState {
+	st, _ := ctx.Value(stateKey{}).(*requestState)
+	return st
+}
+
+// requestLogger returns the server logger with the request's id, account and instance. Tokens
+// are never among the fields: the account id identifies the caller in logs.
+func (s *Server) requestLogger(r *http.Request) *slog.Logger {
+	st := stateFrom(r.Context())
+	if st == nil {
+		return s.log
+	}
+	attrs := []any{"request_id", st.id}
+	if st.accountID != 0 {
+		attrs = append(attrs, "account_id", st.accountID)
+	}
+	if st.instance != "" {
+		attrs = append(attrs, "instance", st.instance)
+	}
+	return s.log.With(attrs...)
+}
+
+// observe gives the request its id and writes one access line when it ends. Query strings are
+// left out of the log: they carry phone numbers and, from browsers, sometimes tokens.
+func (s *Server) observe(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now() // the wall clock: Config.Now drives the limiter, not durations
+		st := &requestState{id: requestID(r.Header.Get("X-Request-Id"))}
+		w.Header().Set("X-Request-Id", st.id)
+		if s.cfg.Sandbox != nil {
+			// Every answer of a sandbox process comes from simulated WhatsApp; say so on all of
+			// them, so a client can never mistake sandbox results for real ones.
+			w.Header().Set("X-Switchboard-Sandbox", "true")
+		}
+		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
+		r = r.WithContext(context.WithValue(r.Context(), stateKey{}, st))
+		next.ServeHTTP(rec, r)
+
+		level := slog.LevelInfo
+		if r.URL.Path == "/health" {
+			level = slog.LevelDebug // probes every few seconds would drown the log
+		}
+		s.requestLogger(r).Log(r.Context(), level, "request",
+			"method", r.Method, "path", r.URL.Path, "status", rec.status, "bytes", rec.bytes,
+			"duration_ms", float64(time.Since(start).Microseconds())/1000, "remote_addr", r.RemoteAddr)
+	})
+}
+
+// requestID echoes a caller's id when it is short and plain, so it cannot inject into logs or
+// headers; otherwise it makes a new one.
+func requestID(given string) string {
+	if given != "" && len(given) <= 128 {
+		plain := true
+		for i := 0; i < len(given); i++ {
+			c := given[i]
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == ':') {
+				plain = false
+				break
+			}
+		}
+		if plain {
+			return given
+		}
+	}
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// recoverPanics turns a handler panic into a logged 500 envelope. http.ErrAbortHandler is
+// re-raised: it is net/http's way to abort a response on purpose.
+func (s *Server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			v := recover()
+			if v == nil {
+				return
+			}
+			if v == http.ErrAbortHandler {
+				panic(v)
+			}
+			s.requestLogger(r).Error("handler panic", "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			s.renderError(w, r, fmt.Errorf("panic: %v", v))
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// limitBody caps the body at MaxBodyBytes. A declared length over the cap is refused before
+// reading anything; an undeclared one is cut by MaxBytesReader and refused by the decoder.
+func (s *Server) limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > MaxBodyBytes {
+			s.renderError(w, r, errBodyTooLarge)
+			return
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+		next.ServeHTTP(w, r)
+	})
+}
+
+// now is the injectable clock.
+func (s *Server) now() time.Time { return s.cfg.Now() }

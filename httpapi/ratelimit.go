@@ -1,0 +1,235 @@
+package httpapi
+
+import (
+	"net"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// The limiter is a fixed-window counter per key: the window opens at a key's first request and
+// lasts one minute, and at most limit requests pass in it. RyzeAPI's X-RateLimit-Reset ("unix
+// seconds when the window resets") describes exactly this, and it makes "100 per minute" mean
+// what a reader expects. Opening the window at the first request rather than on the clock minute
+// spreads resets across clients. Like any fixed window it lets a client send up to twice the
+// limit across a window boundary; GCRA would smooth that but could not honour the documented
+// headers. The buckets live in memory: one node per database is the supported deployment today.
+
+// rateWindow is the length of every window.
+const rateWindow = time.Minute
+
+// maxLimiterKeys bounds memory when keys are many (per-IP buckets under an attack from many
+// addresses). Past it, untracked keys are let through rather than locking out real clients.
+const maxLimiterKeys = 100_000
+
+type limiter struct {
+	mu        sync.Mutex
+	now       func() time.Time
+	maxKeys   int
+	windows   map[string]*counter
+	lastSweep time.Time
+}
+
+type counter struct {
+	start time.Time
+	count int
+}
+
+// decision is one limiter answer, with what the headers need.
+type decision struct {
+	allowed   bool
+	limit     int
+	remaining int
+	reset     time.Time // when the current window ends
+}
+
+func newLimiter(now func() time.Time) *limiter {
+	return &limiter{now: now, maxKeys: maxLimiterKeys, windows: make(map[string]*counter)}
+}
+
+// take counts one request against key and says whether it may pass. Refused requests are not
+// counted, so a client that waits for the reset gets a full window.
+func (l *limiter) take(key string, limit int) decision {
+	return l.check(key, limit, true)
+}
+
+// peek says whether key is over its limit without counting anything.
+func (l *limiter) peek(key string, limit int) decision {
+	return l.check(key, limit, false)
+}
+
+func (l *limiter) check(key string, limit int, count bool) decision {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	l.sweep(now, false)
+	w := l.windows[key]
+	if w == nil || !now.Before(w.start.Add(rateWindow)) {
+		if w == nil && len(l.windows) >= l.maxKeys {
+			l.sweep(now, true)
+			if len(l.windows) >= l.maxKeys {
+				return decision{allowed: true, limit: limit, remaining: limit, reset: now.Add(rateWindow)}
+			}
+		}
+		if !count {
+			return decision{allowed: true, limit: limit, remaining: limit, reset: now.Add(rateWindow)}
+		}
+		w = &counter{start: now}
+		l.windows[key] = w
+	}
+	d := decision{limit: limit, reset: w.start.Add(rateWindow)}
+	if w.count >= limit {
+		return d
+	}
+	if count {
+		w.count++
+	}
+	d.allowed = true
+	d.remaining = limit - w.count
+	return d
+}
+
+// sweep drops finished windows. It runs at most once a window (or once a second when forced by
+// a full table), so its cost is amortised over all requests and idle keys cannot pile up.
+func (l *limiter) sweep(now time.Time, force bool) {
+	every := rateWindow
+	if force {
+		every = time.Second
+	}
+	if now.Sub(l.lastSweep) < every {
+		return
+	}
+	l.lastSweep = now
+	for key, w := range l.windows {
+		if !now.Before(w.start.Add(rateWindow)) {
+			delete(l.windows, key)
+		}
+	}
+}
+
+// size is the number of tracked keys (for tests of eviction).
+func (l *limiter) size() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.windows)
+}
+
+// resetUnix is the window end in whole unix seconds, rounded up so a client that waits until
+// then is never early.
+func resetUnix(t time.Time) int64 {
+	if t.Nanosecond() > 0 {
+		return t.Unix() + 1
+	}
+	return t.Unix()
+}
+
+// retryAfter is the whole number of seconds until the window ends, at least 1.
+func retryAfter(d decision, now time.Time) int {
+	secs := int((d.reset.Sub(now) + time.Second - 1) / time.Second)
+	return max(secs, 1)
+}
+
+// policy names a bucket in the IETF RateLimit headers.
+type policy struct {
+	name string
+	d    decision
+}
+
+// setRateHeaders writes RyzeAPI's X-RateLimit-* for the bucket closest to refusing, and the
+// IETF draft's RateLimit-Policy / RateLimit fields for every bucket that applied.
+func setRateHeaders(h http.Header, now time.Time, policies ...policy) {
+	tightest := policies[0].d
+	for _, p := range policies[1:] {
+		if p.d.remaining <= tightest.remaining {
+			tightest = p.d
+		}
+	}
+	h.Set("X-RateLimit-Limit", strconv.Itoa(tightest.limit))
+	h.Set("X-RateLimit-Remaining", strconv.Itoa(tightest.remaining))
+	h.Set("X-RateLimit-Reset", strconv.FormatInt(resetUnix(tightest.reset), 10))
+
+	var pol, state []byte
+	for i, p := range policies {
+		if i > 0 {
+			pol, state = append(pol, ", "...), append(state, ", "...)
+		}
+		pol = append(pol, `"`+p.name+`";q=`...)
+		pol = strconv.AppendInt(pol, int64(p.d.limit), 10)
+		pol = append(pol, ";w="...)
+		pol = strconv.AppendInt(pol, int64(rateWindow/time.Second), 10)
+		state = append(state, `"`+p.name+`";r=`...)
+		state = strconv.AppendInt(state, int64(p.d.remaining), 10)
+		state = append(state, ";t="...)
+		state = strconv.AppendInt(state, int64(retryAfterOrZero(p.d, now)), 10)
+	}
+	h.Set("RateLimit-Policy", string(pol))
+	h.Set("RateLimit", string(state))
+}
+
+// retryAfterOrZero is the seconds to the window end, 0 once it has passed.
+func retryAfterOrZero(d decision, now time.Time) int {
+	if !now.Before(d.reset) {
+		return 0
+	}
+	return retryAfter(d, now)
+}
+
+// clientIP keys the auth-failure limiter. It is the TCP peer, unless the peer is one of
+// Config.TrustedProxies: then it is the right-most X-Forwarded-For address that is not a trusted
+// proxy. Trusting the header from anyone else would let any client forge it to dodge the limit.
+func (s *Server) clientIP(r *http.Request) string {
+	peer := remoteAddr(r.RemoteAddr)
+	if !peer.IsValid() || !s.trusted(peer) {
+		return ipKey(peer, r.RemoteAddr)
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break // a malformed entry ends what can be trusted
+		}
+		if hop = hop.Unmap(); !s.trusted(hop) {
+			return ipKey(hop, "")
+		}
+	}
+	return ipKey(peer, r.RemoteAddr)
+}
+
+func (s *Server) trusted(addr netip.Addr) bool {
+	for _, prefix := range s.cfg.TrustedProxies {
+		if prefix.Contains(addr) {
+			return true
+		}
+	}
+	return false
+}
+
+// remoteAddr parses http.Request.RemoteAddr; the zero Addr when it is not an IP.
+func remoteAddr(remote string) netip.Addr {
+	host, _, err := net.SplitHostPort(remote)
+	if err != nil {
+		host = remote
+	}
+	addr, err := netip.ParseAddr(host)
+	if err != nil {
+		return netip.Addr{}
+	}
+	return addr.Unmap()
+}
+
+// ipKey groups IPv6 clients by /64, the smallest block one subscriber usually gets, so rotating
+// addresses inside it does not reset the count.
+func ipKey(addr netip.Addr, fallback string) string {
+	switch {
+	case !addr.IsValid():
+		return fallback
+	case addr.Is6():
+		prefix, _ := addr.Prefix(64)
+		return prefix.String()
+	default:
+		return addr.String()
+	}
+}

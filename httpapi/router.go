@@ -1,0 +1,129 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+
+	"github.com/switchboard/switchboard"
+)
+
+// handlerFunc is a route handler: it writes a success itself and returns any failure for the
+// one renderer.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// instanceHandlerFunc is a handler of an {instance} route, called with the resolved instance.
+type instanceHandlerFunc func(w http.ResponseWriter, r *http.Request, inst *switchboard.Instance) error
+
+// routeOptions describe how a route authenticates and which buckets it draws from.
+type routeOptions struct {
+	scope   authScope
+	creates bool // also counts against the instance-creation bucket
+}
+
+// routes registers every route. Patterns are RyzeAPI's paths with Go's method+path syntax.
+func (s *Server) routes() {
+	either := routeOptions{scope: scopeAny}
+	accountOnly := routeOptions{scope: scopeAccountOnly}
+
+	s.mux.Handle("GET /health", s.public(s.handleHealth))
+
+	s.mux.Handle("POST /api/instance/new", s.authed(routeOptions{scope: scopeAccountOnly, creates: true}, s.handleInstanceCreate))
+	s.mux.Handle("GET /api/instance/list", s.authed(either, s.handleInstanceList))
+	s.mux.Handle("GET /api/instance/connect/{instance}", s.authedInstance(either, s.handleInstanceConnect))
+	s.mux.Handle("POST /api/instance/reconnect/{instance}", s.authedInstance(either, s.handleInstanceReconnect))
+	s.mux.Handle("DELETE /api/instance/logout/{instance}", s.authedInstance(either, s.handleInstanceLogout))
+	s.mux.Handle("DELETE /api/instance/delete/{instance}", s.authedInstance(accountOnly, s.handleInstanceDelete))
+	s.mux.Handle("GET /api/instance/getSettings/{instance}", s.authedInstance(either, s.handleSettingsGet))
+	s.mux.Handle("POST /api/instance/settings/{instance}", s.authedInstance(either, s.handleSettingsUpdate))
+	s.mux.Handle("GET /api/instance/getProxy/{instance}", s.authedInstance(either, s.handleProxyGet))
+	s.mux.Handle("POST /api/instance/proxy/{instance}", s.authedInstance(either, s.handleProxyUpdate))
+
+	if s.cfg.Sandbox != nil {
+		s.mux.Handle("POST /sandbox/scan", s.authed(accountOnly, s.handleSandboxScan))
+		s.mux.Handle("POST /sandbox/pairCode", s.authed(accountOnly, s.handleSandboxPairCode))
+		s.mux.Handle("POST /sandbox/users", s.authed(accountOnly, s.handleSandboxUser))
+		s.mux.Handle("POST /sandbox/groups", s.authed(accountOnly, s.handleSandboxGroupCreate))
+		s.mux.Handle("GET /sandbox/groups/{jid}", s.authed(accountOnly, s.handleSandboxGroupGet))
+		s.mux.Handle("POST /sandbox/faults", s.authed(accountOnly, s.handleSandboxFault))
+	}
+}
+
+// public adapts a handler that needs no token and is not rate limited.
+func (s *Server) public(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.renderError(w, r, err)
+		}
+	})
+}
+
+// authed adapts a handler that needs a token: authenticate, rate-limit, then run it with the
+// principal in the context.
+func (s *Server) authed(opts routeOptions, h handlerFunc) http.Handler {
+	return s.public(func(w http.ResponseWriter, r *http.Request) error {
+		p, err := s.authenticate(r, opts.scope)
+		if err != nil {
+			if throttled, ok := err.(*authThrottled); ok {
+				w.Header().Set("Retry-After", strconv.Itoa(retryAfter(throttled.decision, s.now())))
+			}
+			return err
+		}
+		if st := stateFrom(r.Context()); st != nil {
+			st.accountID = p.accountID
+		}
+		if err := s.rateLimit(w, p, opts.creates); err != nil {
+			return err
+		}
+		return h(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
+	})
+}
+
+// authedInstance adapts a handler of an {instance} route: the instance is resolved within the
+// caller's tenancy before the handler runs, and tagged on the request's log lines.
+func (s *Server) authedInstance(opts routeOptions, h instanceHandlerFunc) http.Handler {
+	return s.authed(opts, func(w http.ResponseWriter, r *http.Request) error {
+		inst, err := s.instanceFor(r)
+		if err != nil {
+			return err
+		}
+		if st := stateFrom(r.Context()); st != nil {
+			st.instance = inst.Name
+		}
+		return h(w, r, inst)
+	})
+}
+
+// dispatch routes the request. ServeMux answers unknown paths and wrong methods in plain text;
+// those two cases are detected first (an empty pattern) and answered with JSON envelopes.
+func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
+	if _, pattern := s.mux.Handler(r); pattern == "" {
+		s.unmatched(w, r)
+		return
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+// unmatched asks the mux what it would have said (to learn the Allow header of a 405) and says
+// it as JSON instead.
+func (s *Server) unmatched(w http.ResponseWriter, r *http.Request) {
+	h, _ := s.mux.Handler(r)
+	probe := &headerProbe{header: http.Header{}}
+	h.ServeHTTP(probe, r)
+	if probe.status == http.StatusMethodNotAllowed {
+		w.Header().Set("Allow", probe.header.Get("Allow"))
+		s.renderError(w, r, errMethodNotAllowed)
+		return
+	}
+	s.renderError(w, r, errRouteNotFound)
+}
+
+// headerProbe is a ResponseWriter that keeps the status and headers and drops the body.
+type headerProbe struct {
+	header http.Header
+	status int
+}
+
+func (p *headerProbe) Header() http.Header         { return p.header }
+func (p *headerProbe) Write(b []byte) (int, error) { return len(b), nil }
+func (p *headerProbe) WriteHeader(status int)      { p.status = status }

@@ -1,0 +1,125 @@
+package httpapi
+
+import (
+	"context"
+	"reflect"
+	"testing"
+
+	"github.com/switchboard/switchboard"
+)
+
+// fakeSandbox records what the handlers pass on.
+type fakeSandbox struct {
+	groupReq SandboxGroupRequest
+	fault    SandboxFault
+	scanned  [2]string
+}
+
+func (f *fakeSandbox) Scan(_ context.Context, qr, phone string) (SandboxPhone, error) {
+	f.scanned = [2]string{qr, phone}
+	return SandboxPhone{Phone: phone}, nil
+}
+
+func (f *fakeSandbox) EnterPairCode(_ context.Context, phone, code string) (SandboxPhone, error) {
+	if code == "WRONG-CODE" {
+		return SandboxPhone{}, switchboard.Errorf(switchboard.CodeInvalid, "Pairing code does not match")
+	}
+	return SandboxPhone{Phone: phone, JID: phone + "@s.whatsapp.net"}, nil
+}
+
+func (f *fakeSandbox) CreateUser(_ context.Context, phone, _ string) (SandboxPhone, error) {
+	return SandboxPhone{Phone: phone, JID: phone + "@s.whatsapp.net"}, nil
+}
+
+func (f *fakeSandbox) CreateGroup(_ context.Context, req SandboxGroupRequest) (SandboxGroupCreated, error) {
+	f.groupReq = req
+	return SandboxGroupCreated{JID: "120363000000000001@g.us", AnnouncementJID: "120363000000000002@g.us"}, nil
+}
+
+func (f *fakeSandbox) Group(_ context.Context, jid string) (SandboxGroup, error) {
+	if jid != "120363000000000001@g.us" {
+		return SandboxGroup{}, switchboard.Errorf(switchboard.CodeNotFound, "Group not found")
+	}
+	return SandboxGroup{JID: jid, Name: "Team", IsCommunity: true,
+		Participants: []SandboxParticipant{{JID: "5511900000001@s.whatsapp.net", Role: "superadmin"}}}, nil
+}
+
+func (f *fakeSandbox) AddFault(_ context.Context, fault SandboxFault) error {
+	f.fault = fault
+	return nil
+}
+
+func TestSandboxRoutes(t *testing.T) {
+	sb := &fakeSandbox{}
+	e := newEnv(t, func(c *Config) { c.Sandbox = sb })
+	a := e.account("a", 0)
+	inst := e.instance(a, "i")
+
+	res := e.do("POST", "/sandbox/scan", a, `{"qrCode":"2@ref,k,i,a","phone":"+55 11 90000-0001"}`).wantStatus(200)
+	if res.str("phone") != "5511900000001" || res.str("jid") != "5511900000001@s.whatsapp.net" || res.get("success") != true {
+		t.Fatalf("scan: %s", res.raw)
+	}
+	if sb.scanned != [2]string{"2@ref,k,i,a", "5511900000001"} {
+		t.Fatalf("scan passed %v", sb.scanned)
+	}
+	if res.header.Get("X-Switchboard-Sandbox") != "true" {
+		t.Fatal("sandbox header missing")
+	}
+	// Every answer of a sandbox process is marked, errors and other routes included.
+	if e.do("POST", "/sandbox/scan", "", `{}`).wantStatus(401).header.Get("X-Switchboard-Sandbox") != "true" ||
+		e.do("GET", "/health", "", nil).header.Get("X-Switchboard-Sandbox") != "true" {
+		t.Fatal("sandbox header missing on other answers")
+	}
+	e.do("POST", "/sandbox/scan", inst, `{"qrCode":"x","phone":"5511900000001"}`).wantError(401, "Invalid token", "unauthorized")
+
+	for _, c := range []struct{ path, body, message string }{
+		{"/sandbox/scan", `{"phone":"5511900000001"}`, "qrCode is required"},
+		{"/sandbox/scan", `{"qrCode":"x"}`, "phone is required"},
+		{"/sandbox/scan", `{"qrCode":"x","phone":"12ab"}`, "phone must be a phone number of 5 to 20 digits"},
+		{"/sandbox/pairCode", `{"phone":"5511900000001"}`, "code is required"},
+		{"/sandbox/users", `{"name":"Ana"}`, "phone is required"},
+		{"/sandbox/groups", `{"owner":"5511900000001"}`, "name is required"},
+		{"/sandbox/groups", `{"name":"G"}`, "owner is required"},
+		{"/sandbox/groups", `{"name":"G","owner":"120363@g.us"}`, "owner must be a phone number or a user JID"},
+		{"/sandbox/groups", `{"name":"G","owner":"5511900000001","participants":["x"]}`, "participants must be phone numbers or user JIDs"},
+		{"/sandbox/groups", `{"name":"G","owner":"5511900000001","admins":["5511900000002"]}`, "admins must be the owner or participants"},
+		{"/sandbox/groups", `{"name":"G","owner":"5511900000001","isCommunity":true,"parentJid":"1203630001@g.us"}`, "a community cannot have a parentJid"},
+		{"/sandbox/groups", `{"name":"G","owner":"5511900000001","parentJid":"5511900000002@s.whatsapp.net"}`, "parentJid must be a group JID"},
+		{"/sandbox/faults", `{"code":500}`, "match is required"},
+		{"/sandbox/faults", `{"match":"w:g2","code":42}`, "code must be between 100 and 599"},
+		{"/sandbox/faults", `{"match":"w:g2","code":500,"times":-2}`, "times must be between -1 and 1000 (0 means once, -1 forever)"},
+		{"/sandbox/faults", `{"match":"w:g2 links","code":500}`, "match must be one IQ xmlns or child tag, e.g. w:g2, links or message"},
+	} {
+		e.do("POST", c.path, a, c.body).wantError(400, c.message, "invalid")
+	}
+
+	e.do("POST", "/sandbox/pairCode", a, `{"phone":"5511900000001","code":"WRONG-CODE"}`).wantError(400, "Pairing code does not match", "invalid")
+	res = e.do("POST", "/sandbox/pairCode", a, `{"phone":"5511900000001","code":"ABCD-EFGH"}`).wantStatus(200)
+	if res.str("jid") != "5511900000001@s.whatsapp.net" {
+		t.Fatalf("pairCode: %s", res.raw)
+	}
+	e.do("POST", "/sandbox/users", a, `{"phone":"5511900000002","name":"Ana"}`).wantStatus(200)
+
+	res = e.do("POST", "/sandbox/groups", a, `{"name":" Team ","owner":"5511900000001","participants":["5511900000002","5511900000002@s.whatsapp.net"],"admins":["5511900000002"],"isCommunity":true}`).wantStatus(200)
+	if res.str("jid") != "120363000000000001@g.us" || res.str("announcementJid") != "120363000000000002@g.us" {
+		t.Fatalf("group create: %s", res.raw)
+	}
+	wantReq := SandboxGroupRequest{Name: "Team", Owner: "5511900000001@s.whatsapp.net",
+		Participants: []string{"5511900000002@s.whatsapp.net"}, Admins: []string{"5511900000002@s.whatsapp.net"}, IsCommunity: true}
+	if !reflect.DeepEqual(sb.groupReq, wantReq) {
+		t.Fatalf("group request = %+v, want %+v", sb.groupReq, wantReq)
+	}
+
+	res = e.do("GET", "/sandbox/groups/120363000000000001", a, nil).wantStatus(200)
+	if res.str("group.jid") != "120363000000000001@g.us" || res.get("group.isCommunity") != true ||
+		res.str("group.participants.0.role") != "superadmin" || res.get("group.subGroups") == nil {
+		t.Fatalf("group get: %s", res.raw)
+	}
+	e.do("GET", "/sandbox/groups/120363000000000009@g.us", a, nil).wantError(404, "Group not found", "not_found")
+	e.do("GET", "/sandbox/groups/not-a-jid", a, nil).wantError(400, "jid must be a group JID", "invalid")
+
+	res = e.do("POST", "/sandbox/faults", a, `{"phone":"5511900000001","match":"links","code":429,"text":"rate-overlimit","times":2}`).wantStatus(200)
+	if res.get("success") != true || sb.fault != (SandboxFault{Phone: "5511900000001", Match: "links", Code: 429, Text: "rate-overlimit", Times: 2}) {
+		t.Fatalf("fault: %s %+v", res.raw, sb.fault)
+	}
+}

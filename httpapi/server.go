@@ -1,0 +1,124 @@
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"time"
+
+	"github.com/switchboard/switchboard"
+)
+
+// Defaults for the zero values of Config.
+const (
+	DefaultRateLimit        = 100 // requests per minute per token, RyzeAPI's Global bucket
+	DefaultCreateRateLimit  = 20  // POST /api/instance/new per minute per token, on top of Global
+	DefaultAuthFailureLimit = 300 // failed authentications per minute per client IP
+	DefaultConnectTimeout   = 60 * time.Second
+)
+
+// Sealer encrypts secrets that must be read back later (proxy passwords), so the database never
+// holds them in clear.
+type Sealer interface {
+	Seal(plaintext []byte) ([]byte, error)
+}
+
+// Config wires the API to the rest of the program. Accounts, Instances and Sessions are
+// required; everything else has a default.
+type Config struct {
+	Accounts  switchboard.AccountStore
+	Instances switchboard.InstanceStore
+	Sessions  switchboard.Sessions
+	// Sealer encrypts proxy passwords. When nil, a request that carries a proxy password is
+	// refused with 400 (the server has no key to protect it), and everything else works.
+	Sealer Sealer
+	// Sandbox, when set, adds the /sandbox routes and marks every response of the process with
+	// X-Switchboard-Sandbox: true. Nil outside --sandbox, and then those routes are 404.
+	Sandbox Sandbox
+	// Ping checks the database for /health; nil leaves the check out.
+	Ping   func(ctx context.Context) error
+	Logger *slog.Logger
+	// RateLimit is the per-token Global bucket, per minute (default 100).
+	RateLimit int
+	// CreateRateLimit is the per-token bucket of POST /api/instance/new, per minute (default 20).
+	CreateRateLimit int
+	// AuthFailureLimit is how many failed authentications a client IP may make per minute
+	// before it is refused without a lookup, valid token or not, until its window ends
+	// (default 300).
+	AuthFailureLimit int
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the client. Without
+	// them, every client behind a proxy shares the proxy's auth-failure budget.
+	TrustedProxies []netip.Prefix
+	// ConnectTimeout bounds how long /connect waits for a QR or pairing code (default 60 s).
+	ConnectTimeout time.Duration
+	// Now is the clock of the rate limiter; tests inject one (default time.Now).
+	Now     func() time.Time
+	Version string
+}
+
+// Server is the REST API as an http.Handler.
+type Server struct {
+	cfg          Config
+	log          *slog.Logger
+	mux          *http.ServeMux
+	handler      http.Handler
+	global       *limiter
+	create       *limiter
+	authFailures *limiter
+}
+
+// New builds the API. It panics when a required dependency is missing: that is a wiring bug in
+// main, not a condition to handle at run time.
+func New(cfg Config) *Server {
+	if cfg.Accounts == nil || cfg.Instances == nil || cfg.Sessions == nil {
+		panic("httpapi: Config needs Accounts, Instances and Sessions")
+	}
+	if cfg.RateLimit <= 0 {
+		cfg.RateLimit = DefaultRateLimit
+	}
+	if cfg.CreateRateLimit <= 0 {
+		cfg.CreateRateLimit = DefaultCreateRateLimit
+	}
+	if cfg.AuthFailureLimit <= 0 {
+		cfg.AuthFailureLimit = DefaultAuthFailureLimit
+	}
+	if cfg.ConnectTimeout <= 0 {
+		cfg.ConnectTimeout = DefaultConnectTimeout
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{
+		cfg:          cfg,
+		log:          cfg.Logger,
+		mux:          http.NewServeMux(),
+		global:       newLimiter(cfg.Now),
+		create:       newLimiter(cfg.Now),
+		authFailures: newLimiter(cfg.Now),
+	}
+	s.routes()
+	s.handler = s.observe(s.recoverPanics(s.limitBody(http.HandlerFunc(s.dispatch))))
+	return s
+}
+
+// ServeHTTP serves one request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// NewHTTPServer returns an http.Server with the gateway's timeouts: headers must arrive within
+// 5 s (slowloris), bodies within 30 s, and a response may take 90 s because /connect waits up
+// to 60 s for WhatsApp.
+func NewHTTPServer(addr string, h http.Handler) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      90 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+	}
+}

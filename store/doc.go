@@ -1,0 +1,12 @@
+// Package store is Switchboard's persistence adapter: accounts, instances, idempotency records
+// and jobs, on SQLite (the default, pure Go) or PostgreSQL, in the same database as whatsmeow's
+// device store.
+//
+// *Store implements the domain's AccountStore, InstanceStore, IdempotencyStore and JobStore.
+// Every query is written once, with $N placeholders, and runs on both engines; the schema is the
+// only per-dialect text (migrations/). Token columns hold switchboard.HashToken outputs only,
+// and the store refuses anything else. Secrets that must be read back are sealed by Sealer
+// before they reach the store.
+//
+// Tests of other packages get a migrated store from package storetest.
+package store

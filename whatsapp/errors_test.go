@@ -1,0 +1,126 @@
+package whatsapp
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"go.mau.fi/whatsmeow"
+
+	"github.com/switchboard/switchboard"
+	"github.com/switchboard/switchboard/wasim"
+)
+
+func TestTranslateClassifiesWhatsmeowErrors(t *testing.T) {
+	iq := func(code int, text string) error { return &whatsmeow.IQError{Code: code, Text: text} }
+	for _, tc := range []struct {
+		name string
+		err  error
+		want switchboard.ErrorCode
+	}{
+		{"rate overlimit", whatsmeow.ErrIQRateOverLimit, switchboard.CodeRateLimited},
+		{"429 with another text", iq(429, "slow down"), switchboard.CodeRateLimited},
+		{"wrapped 429", fmt.Errorf("linking: %w", whatsmeow.ErrIQRateOverLimit), switchboard.CodeRateLimited},
+		{"not found", whatsmeow.ErrIQNotFound, switchboard.CodeNotFound},
+		{"group not found", whatsmeow.ErrGroupNotFound, switchboard.CodeNotFound},
+		{"forbidden", whatsmeow.ErrIQForbidden, switchboard.CodeForbidden},
+		{"not in group", whatsmeow.ErrNotInGroup, switchboard.CodeForbidden},
+		{"not authorized", whatsmeow.ErrIQNotAuthorized, switchboard.CodeForbidden},
+		{"invite unauthorized", whatsmeow.ErrGroupInviteLinkUnauthorized, switchboard.CodeForbidden},
+		{"invite revoked", whatsmeow.ErrInviteLinkRevoked, switchboard.CodeNotFound},
+		{"invite invalid", whatsmeow.ErrInviteLinkInvalid, switchboard.CodeInvalid},
+		{"bad request", whatsmeow.ErrIQBadRequest, switchboard.CodeInvalid},
+		{"not acceptable", whatsmeow.ErrIQNotAcceptable, switchboard.CodeInvalid},
+		{"resource limit", whatsmeow.ErrIQResourceLimit, switchboard.CodeConflict},
+		{"not connected", whatsmeow.ErrNotConnected, switchboard.CodeNotConnected},
+		{"not logged in", whatsmeow.ErrNotLoggedIn, switchboard.CodeNotConnected},
+		{"disconnected mid-request", &whatsmeow.DisconnectedError{Action: "info query"}, switchboard.CodeNotConnected},
+		{"iq timeout", whatsmeow.ErrIQTimedOut, switchboard.CodeTimeout},
+		{"deadline", context.DeadlineExceeded, switchboard.CodeTimeout},
+		{"internal server error", whatsmeow.ErrIQInternalServerError, switchboard.CodeWhatsAppFailure},
+		{"unknown", errors.New("boom"), switchboard.CodeWhatsAppFailure},
+		{"bad phone", whatsmeow.ErrPhoneNumberIsNotInternational, switchboard.CodeInvalid},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := translate(tc.err)
+			if code := switchboard.ErrorCodeOf(got); code != tc.want {
+				t.Fatalf("code %s, want %s (%v)", code, tc.want, got)
+			}
+			if !errors.Is(got, tc.err) {
+				t.Fatalf("the original error is not wrapped: %v", got)
+			}
+		})
+	}
+	if translate(nil) != nil {
+		t.Fatal("translate(nil) != nil")
+	}
+	domain := switchboard.Errorf(switchboard.CodeConflict, "already")
+	if translate(domain) != error(domain) {
+		t.Fatal("a domain error was rewrapped")
+	}
+	if msg := switchboard.ErrorMessageOf(translate(whatsmeow.ErrNotInGroup)); msg != "The instance is not a member of this group" {
+		t.Fatalf("not-member message %q", msg)
+	}
+	if msg := switchboard.ErrorMessageOf(translate(whatsmeow.ErrIQNotAuthorized)); msg != "The instance is not an admin of this group" {
+		t.Fatalf("not-admin message %q", msg)
+	}
+}
+
+func TestGroupErrorsFromTheSimulator(t *testing.T) {
+	e := newEnv(t)
+	m, inst, gc := connectedGroups(t, e, "5511500001111")
+	ctx := ctxT(t)
+	group, err := gc.CreateGroup(ctx, switchboard.CreateGroupParams{Name: "Faulty"})
+	if err != nil {
+		t.Fatalf("CreateGroup: %v", err)
+	}
+
+	e.sim.AddFault(wasim.FaultRule{Match: "w:g2", Code: 429})
+	_, err = gc.GroupInfo(ctx, group.JID)
+	if !switchboard.IsCode(err, switchboard.CodeRateLimited) || !errors.Is(err, whatsmeow.ErrIQRateOverLimit) {
+		t.Fatalf("rate-overlimit: %v", err)
+	}
+	// The batch linker stops at WhatsApp's rate limit and says why.
+	community, err := gc.CreateGroup(ctx, switchboard.CreateGroupParams{Name: "Hub", IsCommunity: true})
+	if err != nil {
+		t.Fatalf("create community: %v", err)
+	}
+	e.sim.AddFault(wasim.FaultRule{Match: "links", Code: 429})
+	linker := switchboard.CommunityLinker{Pacers: switchboard.NewPacers(0)}
+	results := linker.Link(ctx, gc, switchboard.LinkBatch{Community: community.JID, Groups: []string{group.JID.String()}})
+	if len(results) != 1 || results[0].Reason != switchboard.ReasonRateLimited {
+		t.Fatalf("link under rate limit: %+v", results)
+	}
+
+	e.sim.AddFault(wasim.FaultRule{Match: "w:g2", Code: 500})
+	if err := gc.SetName(ctx, group.JID, "x"); !switchboard.IsCode(err, switchboard.CodeWhatsAppFailure) {
+		t.Fatalf("500: %v", err)
+	}
+	unknown := switchboard.JID{User: "120363999999999999", Server: switchboard.ServerGroup}
+	if _, err := gc.GroupInfo(ctx, unknown); !switchboard.IsCode(err, switchboard.CodeNotFound) {
+		t.Fatalf("unknown group: %v", err)
+	}
+
+	// A request context that ends is a timeout, not a WhatsApp failure.
+	e.sim.AddFault(wasim.FaultRule{Match: "w:g2", Delay: 2 * waitTimeout})
+	short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	defer cancel()
+	if _, err := gc.GroupInfo(short, group.JID); !switchboard.IsCode(err, switchboard.CodeTimeout) {
+		t.Fatalf("slow WhatsApp: %v", err)
+	}
+	e.sim.ClearFaults()
+
+	// A dropped session: the old client answers "not connected", and Groups refuses.
+	if err := m.Logout(ctx, e.row(inst)); err != nil {
+		t.Fatalf("Logout: %v", err)
+	}
+	if _, err := gc.GroupInfo(ctx, group.JID); !switchboard.IsCode(err, switchboard.CodeNotConnected) {
+		t.Fatalf("group call on a logged-out client: %v", err)
+	}
+	if _, err := m.Groups(e.row(inst)); !switchboard.IsCode(err, switchboard.CodeNotConnected) ||
+		switchboard.ErrorMessageOf(err) != "Instance is not connected to WhatsApp" {
+		t.Fatalf("Groups after logout: %v", err)
+	}
+}

@@ -39,6 +39,9 @@ func (s *Server) routes() {
 	s.mux.Handle("GET /api/instance/getProxy/{instance}", s.authedInstance(either, s.handleProxyGet))
 	s.mux.Handle("POST /api/instance/proxy/{instance}", s.authedInstance(either, s.handleProxyUpdate))
 
+	s.communityRoutes(either)
+	s.groupRoutes(either)
+
 	if s.cfg.Sandbox != nil {
 		s.mux.Handle("POST /sandbox/scan", s.authed(accountOnly, s.handleSandboxScan))
 		s.mux.Handle("POST /sandbox/pairCode", s.authed(accountOnly, s.handleSandboxPairCode))

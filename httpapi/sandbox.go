@@ -61,7 +61,8 @@ type SandboxGroup struct {
 type SandboxParticipant struct{ JID, Role string }
 
 // SandboxFault is a fault rule: Phone "" matches every phone; Match is an IQ xmlns or the tag
-// of its child ("w:g2", "links") or "message"; Times 0 is once and -1 forever.
+// of its child ("w:g2", "links") or "message"; Times is how many requests fail: 0 (the default)
+// and 1 mean once, -1 forever.
 type SandboxFault struct {
 	Phone string
 	Match string
@@ -106,6 +107,15 @@ func sandboxPhone(field, value string) (string, error) {
 	return digits, nil
 }
 
+// optionalSandboxPhone is sandboxPhone for a phone the simulator may choose: empty gives "",
+// and the simulator then allocates an unused number.
+func optionalSandboxPhone(value string) (string, error) {
+	if strings.TrimSpace(value) == "" {
+		return "", nil
+	}
+	return sandboxPhone("phone", value)
+}
+
 // sandboxText validates a free-text field.
 func sandboxText(field, value string, required bool) (string, error) {
 	value = strings.TrimSpace(value)
@@ -132,7 +142,7 @@ func (s *Server) handleSandboxScan(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	phone, err := sandboxPhone("phone", req.Phone)
+	phone, err := optionalSandboxPhone(req.Phone)
 	if err != nil {
 		return err
 	}
@@ -180,7 +190,7 @@ func (s *Server) handleSandboxUser(w http.ResponseWriter, r *http.Request) error
 	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
-	phone, err := sandboxPhone("phone", req.Phone)
+	phone, err := optionalSandboxPhone(req.Phone)
 	if err != nil {
 		return err
 	}
@@ -353,7 +363,7 @@ func (s *Server) handleSandboxFault(w http.ResponseWriter, r *http.Request) erro
 		return invalid("match must be one IQ xmlns or child tag, e.g. w:g2, links or message")
 	}
 	if req.Times < -1 || req.Times > 1000 {
-		return invalid("times must be between -1 and 1000 (0 means once, -1 forever)")
+		return invalid("times must be between -1 and 1000 (how many requests fail; 0 or 1 once, -1 forever)")
 	}
 	if err := s.cfg.Sandbox.AddFault(r.Context(), fault); err != nil {
 		return sessionFailed("Sandbox fault injection failed", err)

@@ -74,10 +74,9 @@ func TestSandboxRoutes(t *testing.T) {
 
 	for _, c := range []struct{ path, body, message string }{
 		{"/sandbox/scan", `{"phone":"5511900000001"}`, "qrCode is required"},
-		{"/sandbox/scan", `{"qrCode":"x"}`, "phone is required"},
 		{"/sandbox/scan", `{"qrCode":"x","phone":"12ab"}`, "phone must be a phone number of 5 to 20 digits"},
 		{"/sandbox/pairCode", `{"phone":"5511900000001"}`, "code is required"},
-		{"/sandbox/users", `{"name":"Ana"}`, "phone is required"},
+		{"/sandbox/users", `{"phone":"+-"}`, "phone must be a phone number of 5 to 20 digits"},
 		{"/sandbox/groups", `{"owner":"5511900000001"}`, "name is required"},
 		{"/sandbox/groups", `{"name":"G"}`, "owner is required"},
 		{"/sandbox/groups", `{"name":"G","owner":"120363@g.us"}`, "owner must be a phone number or a user JID"},
@@ -87,7 +86,7 @@ func TestSandboxRoutes(t *testing.T) {
 		{"/sandbox/groups", `{"name":"G","owner":"5511900000001","parentJid":"5511900000002@s.whatsapp.net"}`, "parentJid must be a group JID"},
 		{"/sandbox/faults", `{"code":500}`, "match is required"},
 		{"/sandbox/faults", `{"match":"w:g2","code":42}`, "code must be between 100 and 599"},
-		{"/sandbox/faults", `{"match":"w:g2","code":500,"times":-2}`, "times must be between -1 and 1000 (0 means once, -1 forever)"},
+		{"/sandbox/faults", `{"match":"w:g2","code":500,"times":-2}`, "times must be between -1 and 1000 (how many requests fail; 0 or 1 once, -1 forever)"},
 		{"/sandbox/faults", `{"match":"w:g2 links","code":500}`, "match must be one IQ xmlns or child tag, e.g. w:g2, links or message"},
 	} {
 		e.do("POST", c.path, a, c.body).wantError(400, c.message, "invalid")

@@ -55,6 +55,16 @@ type Config struct {
 	// Now is the clock of the rate limiter; tests inject one (default time.Now).
 	Now     func() time.Time
 	Version string
+	// LinkInterval is the least time between two community link/unlink writes of one instance,
+	// shared by concurrent requests (SWITCHBOARD_LINK_INTERVAL; 0 disables pacing).
+	LinkInterval time.Duration
+	// MaxSubGroups is the community size the pre-checks enforce, not counting the announcement
+	// group (default 50, WhatsApp's documented limit).
+	MaxSubGroups int
+	// Jobs and Idempotency persist async jobs and Idempotency-Key replays; nil disables both
+	// features (the routes then answer synchronously and ignore the header).
+	Jobs        switchboard.JobStore
+	Idempotency switchboard.IdempotencyStore
 }
 
 // Server is the REST API as an http.Handler.

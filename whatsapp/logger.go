@@ -18,9 +18,9 @@ type slogAdapter struct {
 	debug  bool
 }
 
-// newWALogger returns a whatsmeow logger writing to log (which already carries the instance
+// WaLogger returns a whatsmeow logger writing to log (which already carries the instance
 // fields).
-func newWALogger(log *slog.Logger, debug bool) waLog.Logger {
+func WaLogger(log *slog.Logger, debug bool) waLog.Logger {
 	return &slogAdapter{log: log, module: "whatsmeow", debug: debug}
 }
 

@@ -11,7 +11,7 @@ func TestWhatsmeowLoggerAdapter(t *testing.T) {
 	var buf bytes.Buffer
 	base := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})).With("instance", "sales")
 
-	quiet := newWALogger(base, false).Sub("Client").Sub("Recv")
+	quiet := WaLogger(base, false).Sub("Client").Sub("Recv")
 	quiet.Debugf("stanza %s", "<iq/>")
 	quiet.Infof("connected as %s", "5511@s.whatsapp.net")
 	quiet.Warnf("slow %d", 3)
@@ -31,7 +31,7 @@ func TestWhatsmeowLoggerAdapter(t *testing.T) {
 	}
 
 	buf.Reset()
-	newWALogger(base, true).Debugf("stanza %s", "<iq/>")
+	WaLogger(base, true).Debugf("stanza %s", "<iq/>")
 	if !strings.Contains(buf.String(), `level=DEBUG msg="stanza <iq/>"`) {
 		t.Fatalf("debug line missing with WhatsmeowDebug:\n%s", buf.String())
 	}
@@ -39,7 +39,7 @@ func TestWhatsmeowLoggerAdapter(t *testing.T) {
 	// A handler above debug drops the line before it is formatted.
 	buf.Reset()
 	info := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	newWALogger(info, true).Debugf("%v", formatPanics{})
+	WaLogger(info, true).Debugf("%v", formatPanics{})
 	if buf.Len() != 0 {
 		t.Fatalf("unexpected output %q", buf.String())
 	}

@@ -1,0 +1,143 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/switchboard/switchboard"
+	"github.com/switchboard/switchboard/httpapi"
+	"github.com/switchboard/switchboard/store"
+	"github.com/switchboard/switchboard/wasim"
+	"github.com/switchboard/switchboard/whatsapp"
+)
+
+// App is a running Switchboard without its listener: Handler serves the API.
+type App struct {
+	log      *slog.Logger
+	store    *store.Store
+	sim      *wasim.Server // embedded simulator, sandbox mode only
+	sessions *whatsapp.Manager
+	api      *httpapi.Server
+
+	startCtx    context.Context
+	cancelStart context.CancelFunc
+	started     chan struct{}
+}
+
+// New opens the database, prepares the simulator in sandbox mode, marks jobs a previous
+// process left running as interrupted, and starts reconnecting saved sessions in the
+// background (capped and jittered by the manager).
+func New(ctx context.Context, cfg Config) (_ *App, err error) {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.DSN == "" {
+		cfg.DSN = "sqlite:switchboard.db"
+	}
+	a := &App{log: log, started: make(chan struct{})}
+	defer func() {
+		if err != nil {
+			a.Close()
+		}
+	}()
+	if a.store, err = store.Open(ctx, cfg.DSN, log); err != nil {
+		return nil, err
+	}
+	if n, err := a.store.InterruptRunningJobs(ctx); err != nil {
+		return nil, fmt.Errorf("mark interrupted jobs: %w", err)
+	} else if n > 0 {
+		log.Warn("jobs interrupted by the previous shutdown", "count", n)
+	}
+	httpClient, err := a.openSandbox(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	container, err := a.store.Whatsmeow(ctx, whatsapp.WaLogger(log.With("component", "whatsmeow-store"), false))
+	if err != nil {
+		return nil, err
+	}
+	var openProxy func(switchboard.Proxy) (string, error)
+	if cfg.OpenSealed != nil {
+		openProxy = func(p switchboard.Proxy) (string, error) {
+			plain, err := cfg.OpenSealed(p.PasswordSealed)
+			return string(plain), err
+		}
+	}
+	a.sessions = whatsapp.NewManager(whatsapp.Options{
+		Container:       container,
+		Instances:       a.store,
+		Logger:          log.With("component", "whatsapp"),
+		HTTPClient:      httpClient,
+		BootConcurrency: cfg.BootConcurrency,
+		BootJitter:      cfg.BootJitter,
+		OpenProxy:       openProxy,
+		DeviceName:      "Switchboard",
+	})
+	var sandbox httpapi.Sandbox
+	if a.sim != nil {
+		sandbox = &simSandbox{sim: a.sim}
+	}
+	a.api = httpapi.New(httpapi.Config{
+		Accounts:        a.store,
+		Instances:       a.store,
+		Sessions:        a.sessions,
+		Sealer:          cfg.Sealer,
+		Sandbox:         sandbox,
+		Ping:            a.store.Ping,
+		Logger:          log.With("component", "http"),
+		RateLimit:       cfg.RateLimit,
+		CreateRateLimit: cfg.CreateRateLimit,
+		ConnectTimeout:  cfg.ConnectTimeout,
+		Version:         cfg.Version,
+		LinkInterval:    cfg.LinkInterval,
+		MaxSubGroups:    cfg.MaxSubGroups,
+		Jobs:            a.store,
+		Idempotency:     a.store,
+	})
+	a.startCtx, a.cancelStart = context.WithCancel(context.Background())
+	go func() {
+		defer close(a.started)
+		if err := a.sessions.Start(a.startCtx); err != nil && !errors.Is(err, context.Canceled) {
+			log.Error("reconnecting saved sessions", "err", err)
+		}
+	}()
+	return a, nil
+}
+
+// Handler is the HTTP API.
+func (a *App) Handler() http.Handler { return a.api }
+
+// Store is the database, for the account command and tests.
+func (a *App) Store() *store.Store { return a.store }
+
+// Sim is the embedded simulator, nil outside sandbox mode.
+func (a *App) Sim() *wasim.Server { return a.sim }
+
+// Sessions is the WhatsApp session manager.
+func (a *App) Sessions() *whatsapp.Manager { return a.sessions }
+
+// Close disconnects every session cleanly (whatsmeow keeps the devices, so the next start
+// reconnects them without a QR), then stops the simulator and closes the database.
+func (a *App) Close() {
+	if a.cancelStart != nil {
+		a.cancelStart()
+		<-a.started
+	}
+	if a.sessions != nil {
+		a.sessions.Close()
+	}
+	if a.sim != nil {
+		if err := a.sim.Close(); err != nil {
+			a.log.Warn("closing the simulator", "err", err)
+		}
+	}
+	if a.store != nil {
+		if err := a.store.Close(); err != nil {
+			a.log.Warn("closing the database", "err", err)
+		}
+	}
+}

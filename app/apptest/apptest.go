@@ -1,0 +1,277 @@
+// Package apptest runs the whole gateway for end-to-end tests: the real HTTP server, the real
+// store (SQLite or PostgreSQL), real whatsmeow clients and the embedded wasim simulator, wired
+// by package app exactly as `switchboard serve --sandbox` wires them.
+package apptest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/switchboard/switchboard"
+	"github.com/switchboard/switchboard/app"
+	"github.com/switchboard/switchboard/wasim/wasimtest"
+)
+
+// Timeout bounds every wait of the harness.
+const Timeout = 30 * time.Second
+
+// Env is one running gateway in sandbox mode.
+type Env struct {
+	T   testing.TB
+	DSN string
+	App *app.App
+	URL string
+
+	cfg  app.Config
+	srv  *httptest.Server
+	Logs *LockedBuffer
+}
+
+// Start runs a sandbox gateway on dsn (storetest.SQLiteDSN or PostgresDSN). Rate limits are
+// lifted and link pacing is off unless configure says otherwise. Everything stops with the test.
+func Start(t testing.TB, dsn string, configure ...func(*app.Config)) *Env {
+	t.Helper()
+	e := &Env{T: t, DSN: dsn, Logs: &LockedBuffer{}}
+	e.cfg = app.Config{
+		DSN:             dsn,
+		Sandbox:         true,
+		SandboxRoot:     wasimtest.SharedRoot(),
+		RateLimit:       1_000_000,
+		CreateRateLimit: 1_000_000,
+		Logger:          slog.New(slog.NewJSONHandler(e.Logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Version:         "test",
+	}
+	for _, f := range configure {
+		f(&e.cfg)
+	}
+	e.start()
+	t.Cleanup(e.Stop)
+	return e
+}
+
+func (e *Env) start() {
+	e.T.Helper()
+	a, err := app.New(context.Background(), e.cfg)
+	if err != nil {
+		e.T.Fatalf("start gateway: %v", err)
+	}
+	e.App = a
+	e.srv = httptest.NewServer(a.Handler())
+	e.URL = e.srv.URL
+}
+
+// Stop shuts the gateway down cleanly, as SIGTERM does. Calling it twice is harmless.
+func (e *Env) Stop() {
+	if e.srv != nil {
+		e.srv.Close()
+		e.srv = nil
+	}
+	if e.App != nil {
+		e.App.Close()
+		e.App = nil
+	}
+}
+
+// Restart stops the gateway and starts a new one on the same database.
+func (e *Env) Restart() {
+	e.T.Helper()
+	e.Stop()
+	e.start()
+}
+
+// Account creates an account as `switchboard account create` does and returns its token.
+func (e *Env) Account(name string) string {
+	e.T.Helper()
+	token := switchboard.NewToken(switchboard.AccountTokenPrefix)
+	if _, err := e.App.Store().CreateAccount(context.Background(), name, 0, switchboard.HashToken(token)); err != nil {
+		e.T.Fatalf("create account: %v", err)
+	}
+	return token
+}
+
+// Response is one HTTP answer, with its JSON body decoded.
+type Response struct {
+	T      testing.TB
+	Status int
+	Header http.Header
+	Raw    []byte
+	Body   map[string]any
+}
+
+// Do sends a request with the token header; body is sent as JSON unless it is a string.
+func (e *Env) Do(method, path, token string, body any) *Response {
+	e.T.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	default:
+		raw, err := json.Marshal(b)
+		if err != nil {
+			e.T.Fatal(err)
+		}
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, e.URL+path, rd)
+	if err != nil {
+		e.T.Fatal(err)
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("token", token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.T.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	r := &Response{T: e.T, Status: resp.StatusCode, Header: resp.Header}
+	r.Raw, _ = io.ReadAll(resp.Body)
+	if len(r.Raw) > 0 {
+		if err := json.Unmarshal(r.Raw, &r.Body); err != nil {
+			e.T.Fatalf("%s %s: answer is not a JSON object: %s", method, path, r.Raw)
+		}
+	}
+	return r
+}
+
+// Want fails the test unless the status is the expected one.
+func (r *Response) Want(status int) *Response {
+	r.T.Helper()
+	if r.Status != status {
+		r.T.Fatalf("status %d, want %d: %s", r.Status, status, r.Raw)
+	}
+	return r
+}
+
+// WantError checks a failure envelope: status and error message.
+func (r *Response) WantError(status int, message string) *Response {
+	r.T.Helper()
+	r.Want(status)
+	if got := r.Str("error.message"); got != message {
+		r.T.Fatalf("error message %q, want %q: %s", got, message, r.Raw)
+	}
+	if r.Body["success"] != false {
+		r.T.Fatalf("success is not false: %s", r.Raw)
+	}
+	return r
+}
+
+// Get follows a dotted path through objects ("instance.token") and arrays ("results.0.jid").
+func (r *Response) Get(path string) any {
+	var cur any = r.Body
+	for _, part := range strings.Split(path, ".") {
+		switch c := cur.(type) {
+		case map[string]any:
+			cur = c[part]
+		case []any:
+			i := 0
+			for _, ch := range part {
+				if ch < '0' || ch > '9' {
+					return nil
+				}
+				i = i*10 + int(ch-'0')
+			}
+			if i >= len(c) {
+				return nil
+			}
+			cur = c[i]
+		default:
+			return nil
+		}
+	}
+	return cur
+}
+
+// Str is Get for a string ("" when absent).
+func (r *Response) Str(path string) string {
+	s, _ := r.Get(path).(string)
+	return s
+}
+
+// List is Get for an array.
+func (r *Response) List(path string) []any {
+	l, _ := r.Get(path).([]any)
+	return l
+}
+
+// Strings is Get for an array of strings.
+func (r *Response) Strings(path string) []string {
+	var out []string
+	for _, v := range r.List(path) {
+		s, _ := v.(string)
+		out = append(out, s)
+	}
+	return out
+}
+
+// Instance creates an instance and returns its token.
+func (e *Env) Instance(account, name string) string {
+	e.T.Helper()
+	res := e.Do("POST", "/api/instance/new", account, map[string]any{"name": name}).Want(http.StatusCreated)
+	token := res.Str("instance.token")
+	if token == "" {
+		e.T.Fatalf("no instance token: %s", res.Raw)
+	}
+	return token
+}
+
+// Pair connects an instance of the account, has a simulated phone (phone, or a new number when
+// "") scan its QR, waits until the instance is connected and returns the phone number.
+func (e *Env) Pair(account, name, phone string) string {
+	e.T.Helper()
+	res := e.Do("GET", "/api/instance/connect/"+name, account, nil).Want(http.StatusOK)
+	qr := res.Str("qrCode")
+	if qr == "" {
+		e.T.Fatalf("no QR code: %s", res.Raw)
+	}
+	scan := e.Do("POST", "/sandbox/scan", account, map[string]any{"qrCode": qr, "phone": phone}).Want(http.StatusOK)
+	e.WaitState(account, name, "connected")
+	return scan.Str("phone")
+}
+
+// WaitState polls the instance list until the instance reaches state.
+func (e *Env) WaitState(token, name, state string) *Response {
+	e.T.Helper()
+	deadline := time.Now().Add(Timeout)
+	var last *Response
+	for time.Now().Before(deadline) {
+		last = e.Do("GET", "/api/instance/list?instanceName="+name, token, nil)
+		if last.Status == http.StatusOK && last.Str("instances.0.connection.state") == state {
+			return last
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	e.T.Fatalf("instance %s never reached %q; last answer: %s", name, state, last.Raw)
+	return nil
+}
+
+// LockedBuffer collects logs written from many goroutines.
+type LockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *LockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *LockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

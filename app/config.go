@@ -1,0 +1,43 @@
+package app
+
+import (
+	"log/slog"
+	"time"
+
+	"go.mau.fi/whatsmeow/util/keys"
+
+	"github.com/switchboard/switchboard/httpapi"
+)
+
+// Config is everything `switchboard serve` can be told.
+type Config struct {
+	// DSN selects the database: "sqlite:PATH" (the default switchboard.db) or "postgres://...".
+	DSN string
+	// Sandbox runs an embedded simulated WhatsApp (wasim) persisted in the same database, and
+	// every instance dials it instead of WhatsApp.
+	Sandbox bool
+	// SandboxURL points every instance at a standalone simulator (`switchboard wasim`) instead
+	// of an embedded one. The /sandbox routes need the embedded simulator and are absent then.
+	SandboxURL string
+	// SandboxRoot is the simulator's root key when the caller has already installed it as
+	// whatsmeow's trust root (tests that run several gateways in one process). When nil, the
+	// root stored in the database (or a new one) is used and installed.
+	SandboxRoot *keys.KeyPair
+	// SandboxMaxSubGroups overrides the simulator's community size limit (tests of the limit).
+	SandboxMaxSubGroups int
+
+	RateLimit       int
+	CreateRateLimit int
+	LinkInterval    time.Duration
+	MaxSubGroups    int
+	// Sealer encrypts proxy passwords; nil when SWITCHBOARD_SECRET_KEY is unset.
+	Sealer httpapi.Sealer
+	// Open reverses Sealer for the session manager; nil with Sealer.
+	OpenSealed func([]byte) ([]byte, error)
+
+	BootConcurrency int
+	BootJitter      time.Duration
+	ConnectTimeout  time.Duration
+	Logger          *slog.Logger
+	Version         string
+}

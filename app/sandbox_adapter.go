@@ -1,0 +1,150 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"go.mau.fi/whatsmeow/types"
+
+	"github.com/switchboard/switchboard"
+	"github.com/switchboard/switchboard/httpapi"
+	"github.com/switchboard/switchboard/wasim"
+)
+
+// simSandbox serves the /sandbox routes from the embedded simulator.
+type simSandbox struct{ sim *wasim.Server }
+
+var _ httpapi.Sandbox = (*simSandbox)(nil)
+
+func (s *simSandbox) Scan(ctx context.Context, qrCode, phone string) (httpapi.SandboxPhone, error) {
+	dev, err := s.sim.ScanQR(ctx, qrCode, phone)
+	if err != nil {
+		return httpapi.SandboxPhone{}, sandboxError(err, "No instance is showing this QR code")
+	}
+	return phoneOf(dev), nil
+}
+
+func (s *simSandbox) EnterPairCode(ctx context.Context, phone, code string) (httpapi.SandboxPhone, error) {
+	dev, err := s.sim.EnterPairCode(ctx, phone, code)
+	if err != nil {
+		return httpapi.SandboxPhone{}, sandboxError(err, "No instance is waiting for a pairing code of this phone")
+	}
+	return phoneOf(dev), nil
+}
+
+func (s *simSandbox) CreateUser(_ context.Context, phone, name string) (httpapi.SandboxPhone, error) {
+	jid, err := s.sim.RegisterPhone(phone, name)
+	if err != nil {
+		return httpapi.SandboxPhone{}, sandboxError(err, "")
+	}
+	return phoneOf(jid), nil
+}
+
+func (s *simSandbox) CreateGroup(_ context.Context, req httpapi.SandboxGroupRequest) (httpapi.SandboxGroupCreated, error) {
+	owner, err := s.user(req.Owner)
+	if err != nil {
+		return httpapi.SandboxGroupCreated{}, err
+	}
+	sim := wasim.CreateGroupRequest{Owner: owner, Name: req.Name, IsCommunity: req.IsCommunity}
+	if sim.Participants, err = s.users(req.Participants); err != nil {
+		return httpapi.SandboxGroupCreated{}, err
+	}
+	if sim.Admins, err = s.users(req.Admins); err != nil {
+		return httpapi.SandboxGroupCreated{}, err
+	}
+	if req.ParentJID != "" {
+		if sim.Parent, err = types.ParseJID(req.ParentJID); err != nil {
+			return httpapi.SandboxGroupCreated{}, switchboard.Errorf(switchboard.CodeInvalid, "parentJid is not a group JID")
+		}
+	}
+	view, err := s.sim.CreateGroup(sim)
+	if err != nil {
+		return httpapi.SandboxGroupCreated{}, sandboxError(err, "")
+	}
+	created := httpapi.SandboxGroupCreated{JID: view.JID.String()}
+	if view.IsCommunity && len(view.SubGroups) > 0 {
+		// The simulator lists a community's announcement group first.
+		created.AnnouncementJID = view.SubGroups[0].String()
+	}
+	return created, nil
+}
+
+func (s *simSandbox) Group(_ context.Context, jid string) (httpapi.SandboxGroup, error) {
+	parsed, err := types.ParseJID(jid)
+	if err != nil {
+		return httpapi.SandboxGroup{}, switchboard.Errorf(switchboard.CodeInvalid, "jid is not a group JID")
+	}
+	view, ok := s.sim.Group(parsed)
+	if !ok {
+		return httpapi.SandboxGroup{}, switchboard.Errorf(switchboard.CodeNotFound, "Group not found")
+	}
+	g := httpapi.SandboxGroup{
+		JID:               view.JID.String(),
+		Name:              view.Name,
+		IsCommunity:       view.IsCommunity,
+		IsDefaultSubGroup: view.IsDefaultSubGroup,
+		SubGroups:         make([]string, 0, len(view.SubGroups)),
+	}
+	if !view.Parent.IsEmpty() {
+		g.ParentJID = view.Parent.String()
+	}
+	for _, p := range view.Participants {
+		g.Participants = append(g.Participants, httpapi.SandboxParticipant{JID: p.JID.String(), Role: p.Role})
+	}
+	for _, sub := range view.SubGroups {
+		g.SubGroups = append(g.SubGroups, sub.String())
+	}
+	return g, nil
+}
+
+func (s *simSandbox) AddFault(_ context.Context, f httpapi.SandboxFault) error {
+	times := f.Times
+	if times > 0 {
+		// The simulator counts extra firings (0 = once); the API counts firings (1 = once).
+		times--
+	}
+	s.sim.AddFault(wasim.FaultRule{Phone: f.Phone, Match: f.Match, Code: f.Code, Text: f.Text, Times: times})
+	return nil
+}
+
+// user resolves a phone number or user JID to a registered simulated user.
+func (s *simSandbox) user(phoneOrJID string) (types.JID, error) {
+	phone := switchboard.PhoneDigits(strings.TrimSuffix(phoneOrJID, "@"+types.DefaultUserServer))
+	jid, ok := s.sim.LookupUser(types.NewJID(phone, types.DefaultUserServer))
+	if !ok {
+		return types.EmptyJID, switchboard.Errorf(switchboard.CodeNotFound, "No simulated user has the phone %s", phone)
+	}
+	return jid, nil
+}
+
+func (s *simSandbox) users(list []string) ([]types.JID, error) {
+	out := make([]types.JID, 0, len(list))
+	for _, p := range list {
+		jid, err := s.user(p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, jid)
+	}
+	return out, nil
+}
+
+func phoneOf(jid types.JID) httpapi.SandboxPhone {
+	return httpapi.SandboxPhone{Phone: jid.User, JID: types.NewJID(jid.User, types.DefaultUserServer).String()}
+}
+
+// sandboxError turns the simulator's errors into API errors a sandbox user can act on.
+func sandboxError(err error, notPending string) error {
+	switch {
+	case errors.Is(err, wasim.ErrNoPendingPairing):
+		return switchboard.Errorf(switchboard.CodeNotFound, "%s", notPending)
+	case errors.Is(err, wasim.ErrUnknownPhone):
+		return switchboard.Errorf(switchboard.CodeNotFound, "Unknown phone")
+	}
+	var e *switchboard.Error
+	if errors.As(err, &e) {
+		return err
+	}
+	return switchboard.Errorf(switchboard.CodeInvalid, "%s", strings.TrimPrefix(err.Error(), "wasim: "))
+}

@@ -1,0 +1,61 @@
+// Command switchboard runs the Switchboard WhatsApp HTTP API gateway.
+//
+//	switchboard serve [--addr HOST:PORT] [--db DSN] [--sandbox] [--sandbox-url URL]
+//	switchboard account create --name NAME [--max-instances N] [--db DSN]
+//	switchboard wasim --addr HOST:PORT [--db DSN]
+//
+// main only wires: flags and environment into a config, then store, sessions and HTTP.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `usage:
+  switchboard serve [--addr HOST:PORT] [--db DSN] [--sandbox] [--sandbox-url URL]
+  switchboard account create --name NAME [--max-instances N] [--db DSN]
+  switchboard wasim --addr HOST:PORT [--db DSN]
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "switchboard:", err)
+		}
+		os.Exit(2)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return flag.ErrHelp
+	}
+	switch args[0] {
+	case "serve":
+		return runServe(ctx, args[1:], stderr)
+	case "account":
+		if len(args) < 2 || args[1] != "create" {
+			fmt.Fprint(stderr, usage)
+			return errors.New("unknown account command")
+		}
+		return runAccountCreate(ctx, args[2:], stdout, stderr)
+	case "wasim":
+		return runWasim(ctx, args[1:], stderr)
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	default:
+		fmt.Fprint(stderr, usage)
+		return fmt.Errorf("unknown command %q", args[0])
+	}
+}

@@ -19,6 +19,12 @@ type instanceHandlerFunc func(w http.ResponseWriter, r *http.Request, inst *swit
 type routeOptions struct {
 	scope   authScope
 	creates bool // also counts against the instance-creation bucket
+	// idempotent honours the Idempotency-Key header: a repeat of the same key and body replays
+	// the stored answer without running the handler again.
+	idempotent bool
+	// async lets the caller pass ?async=true: the handler then runs as a persisted job and the
+	// caller gets 202 with the job id at once (GET /api/job/get/{instance}?id=).
+	async bool
 }
 
 // routes registers every route. Patterns are RyzeAPI's paths with Go's method+path syntax.

@@ -3,6 +3,7 @@ package wasim
 import (
 	"crypto/rand"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math/big"
@@ -66,9 +67,34 @@ type bundle struct {
 	UploadedOnce bool     `json:"uploadedOnce"`
 }
 
+// preKey is one uploaded one-time prekey. Pub is an array, not a slice: a slice would point
+// into the decoded upload frame and keep all of it alive for as long as the device exists
+// (whatsmeow uploads 812 keys at pairing), which dominated the simulator's memory per device.
 type preKey struct {
+	ID  uint32
+	Pub [32]byte
+}
+
+// preKeyJSON is preKey's stored form (the public key in base64, as []byte encodes).
+type preKeyJSON struct {
 	ID  uint32 `json:"id"`
 	Pub []byte `json:"pub"`
+}
+
+func (k preKey) MarshalJSON() ([]byte, error) {
+	return json.Marshal(preKeyJSON{ID: k.ID, Pub: k.Pub[:]})
+}
+
+func (k *preKey) UnmarshalJSON(b []byte) error {
+	var j preKeyJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	if len(j.Pub) != len(k.Pub) {
+		return fmt.Errorf("wasim: stored prekey %d has a %d-byte key", j.ID, len(j.Pub))
+	}
+	k.ID, k.Pub = j.ID, [32]byte(j.Pub)
+	return nil
 }
 
 func (a *account) pn() types.JID  { return types.NewJID(a.Phone, types.DefaultUserServer) }

@@ -1,6 +1,7 @@
 package wasim
 
 import (
+	"bytes"
 	"encoding/binary"
 	"strconv"
 
@@ -42,7 +43,7 @@ func (s *Server) storeUpload(dev *device, iq *waBinary.Node) {
 	var keys []preKey
 	for _, k := range children(iq.GetChildByTag("list")) {
 		if id, pub, ok := parseKeyNode(k); ok {
-			keys = append(keys, preKey{ID: id, Pub: pub})
+			keys = append(keys, preKey{ID: id, Pub: [32]byte(pub)})
 		}
 	}
 	s.mu.Lock()
@@ -51,13 +52,13 @@ func (s *Server) storeUpload(dev *device, iq *waBinary.Node) {
 		b.RegID = binary.BigEndian.Uint32(reg)
 	}
 	if ident, ok := iq.GetChildByTag("identity").Content.([]byte); ok && len(ident) == 32 {
-		b.Identity = ident
+		b.Identity = bytes.Clone(ident) // not a view into the frame (see preKey)
 	}
 	if skey := iq.GetChildByTag("skey"); skey.Tag == "skey" {
 		if id, pub, ok := parseKeyNode(skey); ok {
-			b.SignedID, b.SignedPub = id, pub
+			b.SignedID, b.SignedPub = id, bytes.Clone(pub)
 			if sig, ok := skey.GetChildByTag("signature").Content.([]byte); ok {
-				b.SignedSig = sig
+				b.SignedSig = bytes.Clone(sig)
 			}
 		}
 	}
@@ -138,7 +139,7 @@ func bundleNodes(regID uint32, identity []byte, signedID uint32, signedPub, sign
 	if one != nil {
 		nodes = append(nodes, waBinary.Node{Tag: "key", Content: []waBinary.Node{
 			{Tag: "id", Content: keyID(one.ID)},
-			{Tag: "value", Content: one.Pub},
+			{Tag: "value", Content: one.Pub[:]},
 		}})
 	}
 	return nodes

@@ -98,6 +98,9 @@ func newBatchState(b LinkBatch) *batchState {
 			st.done++
 		}
 	}
+	if b.Progress != nil {
+		b.Progress(st.done, len(st.results))
+	}
 	return st
 }
 
@@ -200,32 +203,54 @@ func checkCommunity(ctx context.Context, gc GroupClient, st *batchState, communi
 	return announce, linked, true
 }
 
-// write runs the paced WhatsApp writes for the candidates, stopping at a rate limit.
+// write runs the paced WhatsApp writes for the candidates. It stops at WhatsApp's first
+// rate-limit answer (writing on would only prolong the throttling) and at a "community full"
+// answer (every later link would get the same), and marks the remaining groups with that reason
+// without writing them.
 func (l *CommunityLinker) write(ctx context.Context, st *batchState, candidates []JID,
-	do func(context.Context, JID) error, okStatus LinkStatus) {
+	do func(context.Context, JID) error, reason func(error) LinkReason, okStatus LinkStatus) {
 	pacer := l.Pacers.For(st.batch.InstanceID)
 	for i, g := range candidates {
-		if err := pacer.Wait(ctx); err != nil {
+		done, err := pacer.Wait(ctx)
+		if err != nil {
 			for _, rest := range candidates[i:] {
 				st.set(rest, LinkStatusFailed, ReasonWhatsAppError, "request cancelled before this group was written")
 			}
 			return
 		}
-		err := do(ctx, g)
+		err = do(ctx, g)
+		done()
 		if err == nil {
 			st.set(g, okStatus, "", "")
 			continue
 		}
-		reason := reasonFor(err)
-		st.set(g, LinkStatusFailed, reason, ErrorMessageOf(err))
-		if reason == ReasonRateLimited {
-			for _, rest := range candidates[i+1:] {
-				st.set(rest, LinkStatusFailed, ReasonRateLimited,
-					"not attempted: WhatsApp rate-limited an earlier group of this batch")
-			}
-			return
+		why := reason(err)
+		st.set(g, LinkStatusFailed, why, ErrorMessageOf(err))
+		var rest string
+		switch why {
+		case ReasonRateLimited:
+			rest = "not attempted: WhatsApp rate-limited an earlier group of this batch"
+		case ReasonCommunityFull:
+			rest = "not attempted: WhatsApp reported the community full"
+		default:
+			continue
 		}
+		for _, g := range candidates[i+1:] {
+			st.set(g, LinkStatusFailed, why, rest)
+		}
+		return
 	}
+}
+
+// linkReason is reasonFor for link writes: the only limit a link can hit is the community's
+// subgroup count, which WhatsApp answers with 419 resource-limit (a conflict in domain terms).
+// It happens when the pre-check could not see every subgroup (WhatsApp lists only those the
+// instance is in) or a concurrent request filled the community first.
+func linkReason(err error) LinkReason {
+	if ErrorCodeOf(err) == CodeConflict {
+		return ReasonCommunityFull
+	}
+	return reasonFor(err)
 }
 
 // Link links the batch's groups to the community and returns one result per distinct group.
@@ -281,7 +306,7 @@ func (l *CommunityLinker) Link(ctx context.Context, gc GroupClient, b LinkBatch)
 	}
 	l.write(ctx, st, candidates, func(ctx context.Context, g JID) error {
 		return gc.LinkGroup(ctx, b.Community, g)
-	}, LinkStatusLinked)
+	}, linkReason, LinkStatusLinked)
 	return st.results
 }
 
@@ -316,6 +341,21 @@ func (l *CommunityLinker) Unlink(ctx context.Context, gc GroupClient, b LinkBatc
 	}
 	l.write(ctx, st, candidates, func(ctx context.Context, g JID) error {
 		return gc.UnlinkGroup(ctx, b.Community, g)
-	}, LinkStatusUnlinked)
+	}, reasonFor, LinkStatusUnlinked)
 	return st.results
+}
+
+// Refuse gives every distinct group of b the same failure without calling WhatsApp, for a batch
+// that cannot run at all (say, linking to a community WhatsApp refused to create). Invalid JIDs
+// keep their own reason.
+func Refuse(b LinkBatch, reason LinkReason, message string) []LinkResult {
+	st := newBatchState(b)
+	st.failAll(reason, message)
+	return st.results
+}
+
+// DistinctGroups is how many results a batch of these groups will have: one per distinct group
+// after normalisation, invalid entries included.
+func DistinctGroups(groups []string) int {
+	return len(newBatchState(LinkBatch{Groups: groups}).results)
 }

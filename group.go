@@ -27,6 +27,10 @@ type Group struct {
 	IsIncognito       bool
 	IsSuspended       bool
 	Participants      []Participant
+	// NotAdded lists the participants a create request named that WhatsApp refused to add,
+	// each with WhatsApp's per-participant code. Only CreateGroup fills it; they are not in
+	// Participants.
+	NotAdded []ParticipantResult
 }
 
 // Participant is a group member.

@@ -6,50 +6,60 @@ import (
 	"time"
 )
 
-// Pacer spaces the WhatsApp writes of one instance by at least Interval. Callers reserve a slot
-// before each write; slots are handed out in arrival order, so concurrent requests on the same
-// instance share one schedule instead of each keeping its own (which would let two batches write
-// back to back). Nobody waits before the first write or after the last.
+// Pacer spaces the WhatsApp writes of one instance: a write may start only once the previous
+// one has finished AND interval has passed since then. Counting from the end of the previous
+// write, not its start, means WhatsApp itself sees the gap, however long its answers take.
+//
+// Writes of one instance take turns in arrival order, so concurrent requests on the same
+// instance share one schedule instead of each keeping its own (which would let two batches
+// write back to back). Nobody waits before the first write or after the last.
 type Pacer struct {
 	interval time.Duration
 	now      func() time.Time
 	sleep    func(ctx context.Context, d time.Duration) error
 
-	mu   sync.Mutex
-	next time.Time // earliest start of the next write
+	// turn holds a token while no write is in progress. Go wakes the goroutines blocked on a
+	// channel receive in the order they blocked, which is what hands turns out in arrival order.
+	turn chan struct{}
+	last time.Time // end of the last write; only the holder of the turn reads or writes it
 }
 
-// NewPacer returns a pacer with the real clock. interval <= 0 disables pacing.
+// NewPacer returns a pacer with the real clock. interval <= 0 disables the waiting; writes still
+// take turns, which costs nothing when they do not overlap.
 func NewPacer(interval time.Duration) *Pacer {
-	return &Pacer{interval: interval, now: time.Now, sleep: sleepCtx}
+	p := &Pacer{interval: interval, now: time.Now, sleep: sleepCtx, turn: make(chan struct{}, 1)}
+	p.turn <- struct{}{}
+	return p
 }
 
-// Wait blocks until the caller may start its write. If ctx ends first the reserved slot is
-// released only when it was the last one handed out; otherwise it stays (harmless: a gap).
-func (p *Pacer) Wait(ctx context.Context) error {
-	if p.interval <= 0 {
-		return ctx.Err()
+// Wait blocks until the caller may start its write and returns done, which the caller must call
+// once the write has finished (successfully or not). If ctx ends first, Wait returns its error
+// and the caller must not write.
+func (p *Pacer) Wait(ctx context.Context) (done func(), err error) {
+	select {
+	case <-p.turn:
+	case <-ctx.Done():
+		return nil, ctx.Err()
 	}
-	p.mu.Lock()
-	now := p.now()
-	slot := p.next
-	if slot.Before(now) {
-		slot = now
+	if err := ctx.Err(); err != nil { // select picks at random when both were ready
+		p.turn <- struct{}{}
+		return nil, err
 	}
-	p.next = slot.Add(p.interval)
-	p.mu.Unlock()
-
-	if d := slot.Sub(now); d > 0 {
-		if err := p.sleep(ctx, d); err != nil {
-			p.mu.Lock()
-			if p.next.Equal(slot.Add(p.interval)) {
-				p.next = slot
+	if p.interval > 0 && !p.last.IsZero() {
+		if d := p.last.Add(p.interval).Sub(p.now()); d > 0 {
+			if err := p.sleep(ctx, d); err != nil {
+				p.turn <- struct{}{}
+				return nil, err
 			}
-			p.mu.Unlock()
-			return err
 		}
 	}
-	return nil
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			p.last = p.now()
+			p.turn <- struct{}{}
+		})
+	}, nil
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
@@ -63,7 +73,8 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// Pacers hands out one Pacer per instance.
+// Pacers hands out one Pacer per instance. A server keeps one registry for every route that
+// writes community links, so all of them share each instance's schedule.
 type Pacers struct {
 	interval time.Duration
 	mu       sync.Mutex
@@ -74,6 +85,9 @@ type Pacers struct {
 func NewPacers(interval time.Duration) *Pacers {
 	return &Pacers{interval: interval, byID: map[int64]*Pacer{}}
 }
+
+// Interval is the least time between two writes of one instance.
+func (ps *Pacers) Interval() time.Duration { return ps.interval }
 
 // For returns the pacer of an instance, creating it on first use.
 func (ps *Pacers) For(instanceID int64) *Pacer {

@@ -77,7 +77,8 @@ const (
 // JobStore persists async jobs.
 type JobStore interface {
 	CreateJob(ctx context.Context, j *Job) error
-	UpdateJobProgress(ctx context.Context, id string, done int, partial []byte) error
+	// UpdateJobProgress records done of total items; a non-nil partial replaces the result.
+	UpdateJobProgress(ctx context.Context, id string, done, total int, partial []byte) error
 	FinishJob(ctx context.Context, id string, status JobStatus, result []byte) error
 	JobByID(ctx context.Context, instanceID int64, id string) (*Job, error)
 	// InterruptRunningJobs marks every job still running as interrupted (called at boot).

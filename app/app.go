@@ -28,8 +28,8 @@ type App struct {
 }
 
 // New opens the database, prepares the simulator in sandbox mode, marks jobs a previous
-// process left running as interrupted, and starts reconnecting saved sessions in the
-// background (capped and jittered by the manager).
+// process left running as interrupted (and frees its unfinished Idempotency-Keys), and starts
+// reconnecting saved sessions in the background (capped and jittered by the manager).
 func New(ctx context.Context, cfg Config) (_ *App, err error) {
 	log := cfg.Logger
 	if log == nil {
@@ -51,6 +51,11 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		return nil, fmt.Errorf("mark interrupted jobs: %w", err)
 	} else if n > 0 {
 		log.Warn("jobs interrupted by the previous shutdown", "count", n)
+	}
+	if n, err := a.store.AbandonRunningIdempotent(ctx); err != nil {
+		return nil, fmt.Errorf("free idempotency keys: %w", err)
+	} else if n > 0 {
+		log.Warn("requests with an Idempotency-Key cut short by the previous shutdown", "count", n)
 	}
 	httpClient, err := a.openSandbox(ctx, cfg)
 	if err != nil {
@@ -77,26 +82,24 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		OpenProxy:       openProxy,
 		DeviceName:      "Switchboard",
 	})
-	var sandbox httpapi.Sandbox
-	if a.sim != nil {
-		sandbox = &simSandbox{sim: a.sim}
-	}
+	sandbox := a.sandbox(cfg)
 	a.api = httpapi.New(httpapi.Config{
-		Accounts:        a.store,
-		Instances:       a.store,
-		Sessions:        a.sessions,
-		Sealer:          cfg.Sealer,
-		Sandbox:         sandbox,
-		Ping:            a.store.Ping,
-		Logger:          log.With("component", "http"),
-		RateLimit:       cfg.RateLimit,
-		CreateRateLimit: cfg.CreateRateLimit,
-		ConnectTimeout:  cfg.ConnectTimeout,
-		Version:         cfg.Version,
-		LinkInterval:    cfg.LinkInterval,
-		MaxSubGroups:    cfg.MaxSubGroups,
-		Jobs:            a.store,
-		Idempotency:     a.store,
+		Accounts:              a.store,
+		Instances:             a.store,
+		Sessions:              a.sessions,
+		Sealer:                cfg.Sealer,
+		Sandbox:               sandbox,
+		Ping:                  a.store.Ping,
+		Logger:                log.With("component", "http"),
+		RateLimit:             cfg.RateLimit,
+		CreateRateLimit:       cfg.CreateRateLimit,
+		ConnectTimeout:        cfg.ConnectTimeout,
+		Version:               cfg.Version,
+		LinkInterval:          cfg.LinkInterval,
+		MaxSubGroups:          cfg.MaxSubGroups,
+		AllowPrivateImageURLs: cfg.AllowPrivateImageURLs,
+		Jobs:                  a.store,
+		Idempotency:           a.store,
 	})
 	a.startCtx, a.cancelStart = context.WithCancel(context.Background())
 	go func() {
@@ -126,6 +129,9 @@ func (a *App) Close() {
 	if a.cancelStart != nil {
 		a.cancelStart()
 		<-a.started
+	}
+	if a.api != nil {
+		a.api.Close() // async jobs stop and record themselves while sessions and database are up
 	}
 	if a.sessions != nil {
 		a.sessions.Close()

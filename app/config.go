@@ -30,6 +30,9 @@ type Config struct {
 	CreateRateLimit int
 	LinkInterval    time.Duration
 	MaxSubGroups    int
+	// AllowPrivateImageURLs lets group and community images be fetched from private and
+	// loopback addresses (SWITCHBOARD_ALLOW_PRIVATE_IMAGE_URLS; tests serve images locally).
+	AllowPrivateImageURLs bool
 	// Sealer encrypts proxy passwords; nil when SWITCHBOARD_SECRET_KEY is unset.
 	Sealer httpapi.Sealer
 	// Open reverses Sealer for the session manager; nil with Sealer.

@@ -6,8 +6,21 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/switchboard/switchboard/httpapi"
 	"github.com/switchboard/switchboard/wasim"
 )
+
+// sandbox returns what serves the /sandbox routes: the embedded simulator, or the standalone
+// one's control API with --sandbox-url; nil outside sandbox mode, which leaves the routes out.
+func (a *App) sandbox(cfg Config) httpapi.Sandbox {
+	switch {
+	case a.sim != nil:
+		return &simSandbox{sim: a.sim}
+	case cfg.SandboxURL != "":
+		return newRemoteSandbox(cfg.SandboxURL)
+	}
+	return nil
+}
 
 // openSandbox decides where instances connect. Outside sandbox mode it returns nil: whatsmeow
 // dials WhatsApp and trusts only WhatsApp's real certificate root, which this process never

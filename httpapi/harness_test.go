@@ -163,6 +163,7 @@ func (e *testEnv) do(method, path, token string, body any, headers ...string) *r
 	if err != nil {
 		e.t.Fatal(err)
 	}
+	checkOpenAPI(e.t, method, path, resp.StatusCode, resp.Header, raw)
 	res := &result{t: e.t, status: resp.StatusCode, header: resp.Header, raw: raw}
 	if len(raw) > 0 && method != "HEAD" {
 		if err := json.Unmarshal(raw, &res.body); err != nil {

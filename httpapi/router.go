@@ -32,29 +32,31 @@ func (s *Server) routes() {
 	either := routeOptions{scope: scopeAny}
 	accountOnly := routeOptions{scope: scopeAccountOnly}
 
-	s.mux.Handle("GET /health", s.public(s.handleHealth))
+	s.handle("GET /health", s.public(s.handleHealth))
+	s.handle("GET /openapi.json", s.public(s.handleOpenAPI))
 
-	s.mux.Handle("POST /api/instance/new", s.authed(routeOptions{scope: scopeAccountOnly, creates: true}, s.handleInstanceCreate))
-	s.mux.Handle("GET /api/instance/list", s.authed(either, s.handleInstanceList))
-	s.mux.Handle("GET /api/instance/connect/{instance}", s.authedInstance(either, s.handleInstanceConnect))
-	s.mux.Handle("POST /api/instance/reconnect/{instance}", s.authedInstance(either, s.handleInstanceReconnect))
-	s.mux.Handle("DELETE /api/instance/logout/{instance}", s.authedInstance(either, s.handleInstanceLogout))
-	s.mux.Handle("DELETE /api/instance/delete/{instance}", s.authedInstance(accountOnly, s.handleInstanceDelete))
-	s.mux.Handle("GET /api/instance/getSettings/{instance}", s.authedInstance(either, s.handleSettingsGet))
-	s.mux.Handle("POST /api/instance/settings/{instance}", s.authedInstance(either, s.handleSettingsUpdate))
-	s.mux.Handle("GET /api/instance/getProxy/{instance}", s.authedInstance(either, s.handleProxyGet))
-	s.mux.Handle("POST /api/instance/proxy/{instance}", s.authedInstance(either, s.handleProxyUpdate))
+	s.handle("POST /api/instance/new", s.authed(routeOptions{scope: scopeAccountOnly, creates: true}, s.handleInstanceCreate))
+	s.handle("GET /api/instance/list", s.authed(either, s.handleInstanceList))
+	s.handle("GET /api/instance/connect/{instance}", s.authedInstance(either, s.handleInstanceConnect))
+	s.handle("POST /api/instance/reconnect/{instance}", s.authedInstance(either, s.handleInstanceReconnect))
+	s.handle("DELETE /api/instance/logout/{instance}", s.authedInstance(either, s.handleInstanceLogout))
+	s.handle("DELETE /api/instance/delete/{instance}", s.authedInstance(accountOnly, s.handleInstanceDelete))
+	s.handle("GET /api/instance/getSettings/{instance}", s.authedInstance(either, s.handleSettingsGet))
+	s.handle("POST /api/instance/settings/{instance}", s.authedInstance(either, s.handleSettingsUpdate))
+	s.handle("GET /api/instance/getProxy/{instance}", s.authedInstance(either, s.handleProxyGet))
+	s.handle("POST /api/instance/proxy/{instance}", s.authedInstance(either, s.handleProxyUpdate))
 
 	s.communityRoutes(either)
 	s.groupRoutes(either)
+	s.handle("GET /api/job/get/{instance}", s.authedInstance(either, s.handleJobGet))
 
 	if s.cfg.Sandbox != nil {
-		s.mux.Handle("POST /sandbox/scan", s.authed(accountOnly, s.handleSandboxScan))
-		s.mux.Handle("POST /sandbox/pairCode", s.authed(accountOnly, s.handleSandboxPairCode))
-		s.mux.Handle("POST /sandbox/users", s.authed(accountOnly, s.handleSandboxUser))
-		s.mux.Handle("POST /sandbox/groups", s.authed(accountOnly, s.handleSandboxGroupCreate))
-		s.mux.Handle("GET /sandbox/groups/{jid}", s.authed(accountOnly, s.handleSandboxGroupGet))
-		s.mux.Handle("POST /sandbox/faults", s.authed(accountOnly, s.handleSandboxFault))
+		s.handle("POST /sandbox/scan", s.authed(accountOnly, s.handleSandboxScan))
+		s.handle("POST /sandbox/pairCode", s.authed(accountOnly, s.handleSandboxPairCode))
+		s.handle("POST /sandbox/users", s.authed(accountOnly, s.handleSandboxUser))
+		s.handle("POST /sandbox/groups", s.authed(accountOnly, s.handleSandboxGroupCreate))
+		s.handle("GET /sandbox/groups/{jid}", s.authed(accountOnly, s.handleSandboxGroupGet))
+		s.handle("POST /sandbox/faults", s.authed(accountOnly, s.handleSandboxFault))
 	}
 }
 
@@ -70,6 +72,7 @@ func (s *Server) public(h handlerFunc) http.Handler {
 // authed adapts a handler that needs a token: authenticate, rate-limit, then run it with the
 // principal in the context.
 func (s *Server) authed(opts routeOptions, h handlerFunc) http.Handler {
+	h = s.idempotentRoute(opts, h)
 	return s.public(func(w http.ResponseWriter, r *http.Request) error {
 		p, err := s.authenticate(r, opts.scope)
 		if err != nil {
@@ -91,6 +94,10 @@ func (s *Server) authed(opts routeOptions, h handlerFunc) http.Handler {
 // authedInstance adapts a handler of an {instance} route: the instance is resolved within the
 // caller's tenancy before the handler runs, and tagged on the request's log lines.
 func (s *Server) authedInstance(opts routeOptions, h instanceHandlerFunc) http.Handler {
+	// Idempotency-Key and async apply once the instance is known (idempotency.go, jobs.go), so
+	// authed must not apply the key a second time.
+	h = s.idempotentInstanceRoute(opts, s.asyncRoute(opts, h))
+	opts.idempotent = false
 	return s.authed(opts, func(w http.ResponseWriter, r *http.Request) error {
 		inst, err := s.instanceFor(r)
 		if err != nil {

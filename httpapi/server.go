@@ -61,6 +61,10 @@ type Config struct {
 	// MaxSubGroups is the community size the pre-checks enforce, not counting the announcement
 	// group (default 50, WhatsApp's documented limit).
 	MaxSubGroups int
+	// AllowPrivateImageURLs lets group and community images be fetched from loopback, private
+	// and link-local addresses. Off by default: otherwise any caller could make the gateway
+	// probe its own network (SSRF).
+	AllowPrivateImageURLs bool
 	// Jobs and Idempotency persist async jobs and Idempotency-Key replays; nil disables both
 	// features (the routes then answer synchronously and ignore the header).
 	Jobs        switchboard.JobStore
@@ -72,10 +76,17 @@ type Server struct {
 	cfg          Config
 	log          *slog.Logger
 	mux          *http.ServeMux
+	patterns     []string // every pattern registered through handle, for Routes
 	handler      http.Handler
 	global       *limiter
 	create       *limiter
 	authFailures *limiter
+	background   backgroundJobs   // async jobs, cancelled by Shutdown
+	idemPurge    idempotencyPurge // when old Idempotency-Keys were last deleted
+
+	// pacers spaces each instance's community link and unlink writes; one registry for every
+	// route that writes them (link, unlink, community create), so they share the schedule.
+	pacers *switchboard.Pacers
 }
 
 // New builds the API. It panics when a required dependency is missing: that is a wiring bug in
@@ -109,6 +120,7 @@ func New(cfg Config) *Server {
 		global:       newLimiter(cfg.Now),
 		create:       newLimiter(cfg.Now),
 		authFailures: newLimiter(cfg.Now),
+		pacers:       switchboard.NewPacers(cfg.LinkInterval),
 	}
 	s.routes()
 	s.handler = s.observe(s.recoverPanics(s.limitBody(http.HandlerFunc(s.dispatch))))

@@ -97,6 +97,22 @@ func (s *Store) AbandonIdempotent(ctx context.Context, accountID int64, key stri
 	return wrapUnlessNotFound("abandon idempotent request", rowsChanged(res, err, switchboard.ErrNotFound))
 }
 
+// AbandonRunningIdempotent frees every key whose request is still marked running and returns
+// how many there were. It is meant for boot, like InterruptRunningJobs: such a request died with
+// the previous process and will never finish, and without this its client would get "still
+// running" for a day; freed, a retry with the same key runs again.
+func (s *Store) AbandonRunningIdempotent(ctx context.Context) (int, error) {
+	res, err := s.db.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE status = 0`)
+	if err != nil {
+		return 0, fmt.Errorf("store: abandon running idempotent requests: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("store: abandon running idempotent requests: %w", err)
+	}
+	return int(n), nil
+}
+
 // PurgeIdempotent deletes every record created before olderThan, finished or not: a record still
 // running after a day belongs to a process that died.
 func (s *Store) PurgeIdempotent(ctx context.Context, olderThan time.Time) error {

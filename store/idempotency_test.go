@@ -161,3 +161,32 @@ func TestBeginIdempotentConcurrent(t *testing.T) {
 		}
 	})
 }
+
+// TestAbandonRunningIdempotent: at boot, keys left running by a dead process are freed and
+// finished ones are kept.
+func TestAbandonRunningIdempotent(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		acc, _ := newAccount(t, s, "acme", 0)
+		for _, key := range []string{"running-1", "running-2", "done"} {
+			_, _, err := s.BeginIdempotent(ctx(t), switchboard.IdempotencyRecord{AccountID: acc.ID, Key: key, Route: "r", RequestHash: "h"})
+			must(t, "Begin "+key, err)
+		}
+		must(t, "Finish", s.FinishIdempotent(ctx(t), acc.ID, "done", 200, []byte("{}")))
+
+		n, err := s.AbandonRunningIdempotent(ctx(t))
+		must(t, "AbandonRunningIdempotent", err)
+		if n != 2 {
+			t.Fatalf("abandoned %d keys, want 2", n)
+		}
+		_, created, err := s.BeginIdempotent(ctx(t), switchboard.IdempotencyRecord{AccountID: acc.ID, Key: "running-1", Route: "r", RequestHash: "h"})
+		must(t, "Begin freed key", err)
+		if !created {
+			t.Fatal("a key left running is still taken")
+		}
+		existing, _, err := s.BeginIdempotent(ctx(t), switchboard.IdempotencyRecord{AccountID: acc.ID, Key: "done", Route: "r", RequestHash: "h"})
+		must(t, "Begin finished key", err)
+		if existing == nil || existing.Status != 200 {
+			t.Fatalf("finished key lost: %+v", existing)
+		}
+	})
+}

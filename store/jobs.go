@@ -47,13 +47,15 @@ func (s *Store) CreateJob(ctx context.Context, j *switchboard.Job) error {
 	}
 }
 
-// UpdateJobProgress records how many items a running job has done. A non-nil partial replaces
-// the stored result (the body so far); nil keeps it.
-func (s *Store) UpdateJobProgress(ctx context.Context, id string, done int, partial []byte) error {
+// UpdateJobProgress records how many of how many items a running job has done; the total is
+// only known once the handler has validated its request, so it travels with each report. A
+// non-nil partial replaces the stored result (the body so far); nil keeps it. Every report is
+// written at once, so a job cut short by a crash still shows how far it came.
+func (s *Store) UpdateJobProgress(ctx context.Context, id string, done, total int, partial []byte) error {
 	res, err := s.db.ExecContext(ctx,
-		`UPDATE jobs SET done = $2, result = COALESCE($3, result), updated_at = $4
+		`UPDATE jobs SET done = $2, total = $3, result = COALESCE($4, result), updated_at = $5
 		 WHERE id = $1 AND status = 'running'`,
-		id, done, nullBytes(partial), millis(now()))
+		id, done, total, nullBytes(partial), millis(now()))
 	return s.jobUpdated(ctx, "update job progress", id, res, err)
 }
 
@@ -106,7 +108,8 @@ func (s *Store) JobByID(ctx context.Context, instanceID int64, id string) (*swit
 
 // InterruptRunningJobs marks every running job interrupted and returns how many there were. It
 // is meant for boot, before any job starts: a job still running then belonged to a process that
-// stopped, and its client must learn that it will not finish.
+// stopped, and its client must learn that it will not finish. Done, total and any partial result
+// are kept: they say what was done before the stop.
 func (s *Store) InterruptRunningJobs(ctx context.Context) (int, error) {
 	res, err := s.db.ExecContext(ctx,
 		`UPDATE jobs SET status = 'interrupted', updated_at = $1 WHERE status = 'running'`, millis(now()))

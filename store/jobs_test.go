@@ -38,11 +38,11 @@ func TestJobs(t *testing.T) {
 		}
 		wantIs(t, "job of unknown instance", s.CreateJob(ctx(t), &switchboard.Job{InstanceID: 1 << 40, Kind: "k"}), switchboard.ErrNotFound)
 
-		must(t, "progress", s.UpdateJobProgress(ctx(t), job.ID, 4, []byte(`{"linked":4}`)))
-		must(t, "progress without partial", s.UpdateJobProgress(ctx(t), job.ID, 5, nil))
+		must(t, "progress", s.UpdateJobProgress(ctx(t), job.ID, 4, 10, []byte(`{"linked":4}`)))
+		must(t, "progress without partial", s.UpdateJobProgress(ctx(t), job.ID, 5, 12, nil))
 		got, err = s.JobByID(ctx(t), inst.ID, job.ID)
 		must(t, "JobByID", err)
-		if got.Done != 5 || string(got.Result) != `{"linked":4}` || got.Status != switchboard.JobRunning {
+		if got.Done != 5 || got.Total != 12 || string(got.Result) != `{"linked":4}` || got.Status != switchboard.JobRunning {
 			t.Fatalf("after progress: %+v (nil partial must keep the last one)", got)
 		}
 
@@ -54,9 +54,9 @@ func TestJobs(t *testing.T) {
 		}
 
 		// A finished job keeps its outcome.
-		wantIs(t, "progress after finish", s.UpdateJobProgress(ctx(t), job.ID, 6, nil), store.ErrJobFinished)
+		wantIs(t, "progress after finish", s.UpdateJobProgress(ctx(t), job.ID, 6, 12, nil), store.ErrJobFinished)
 		wantIs(t, "finish twice", s.FinishJob(ctx(t), job.ID, switchboard.JobFailed, nil), store.ErrJobFinished)
-		wantIs(t, "progress unknown", s.UpdateJobProgress(ctx(t), "nope", 1, nil), switchboard.ErrNotFound)
+		wantIs(t, "progress unknown", s.UpdateJobProgress(ctx(t), "nope", 1, 1, nil), switchboard.ErrNotFound)
 		wantIs(t, "finish unknown", s.FinishJob(ctx(t), "nope", switchboard.JobDone, nil), switchboard.ErrNotFound)
 		if err := s.FinishJob(ctx(t), named.ID, switchboard.JobRunning, nil); err == nil {
 			t.Fatal("FinishJob accepted status running")
@@ -77,9 +77,11 @@ func TestInterruptRunningJobs(t *testing.T) {
 			t.Fatalf("interrupted %d jobs of none", n)
 		}
 		var running []*switchboard.Job
-		for range 3 {
+		for i := range 3 {
 			j := &switchboard.Job{InstanceID: inst.ID, Kind: "link", Total: 2}
 			must(t, "CreateJob", s.CreateJob(ctx(t), j))
+			must(t, "UpdateJobProgress", s.UpdateJobProgress(ctx(t), j.ID, i, 5, nil))
+			j.Done, j.Total = i, 5
 			running = append(running, j)
 		}
 		done := &switchboard.Job{InstanceID: inst.ID, Kind: "link"}
@@ -94,8 +96,8 @@ func TestInterruptRunningJobs(t *testing.T) {
 		for _, j := range running {
 			got, err := s.JobByID(ctx(t), inst.ID, j.ID)
 			must(t, "JobByID", err)
-			if got.Status != switchboard.JobInterrupted {
-				t.Fatalf("job %s is %s, want interrupted", j.ID, got.Status)
+			if got.Status != switchboard.JobInterrupted || got.Done != j.Done || got.Total != j.Total {
+				t.Fatalf("job %s is %s %d/%d, want interrupted %d/%d (progress kept)", j.ID, got.Status, got.Done, got.Total, j.Done, j.Total)
 			}
 		}
 		got, err := s.JobByID(ctx(t), inst.ID, done.ID)

@@ -139,12 +139,14 @@ func New(cfg Config) (*Server, error) {
 // RootPublicKey is the key clients must trust (see InstallTrustRoot).
 func (s *Server) RootPublicKey() [32]byte { return *s.root.Pub }
 
-// Handler serves the websocket at /ws/chat and the root key at
-// GET /wasim/root-key (for gateways using a standalone simulator).
+// Handler serves the websocket at /ws/chat, the root key at
+// GET /wasim/root-key and the control API under /wasim/control/ (for
+// gateways and tests using a standalone simulator; see control.go).
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/ws/chat", s.serveWebsocket)
 	mux.HandleFunc("GET /wasim/root-key", s.serveRootKey)
+	s.mountControl(mux)
 	return mux
 }
 

@@ -81,6 +81,13 @@ func toDomainGroup(g *types.GroupInfo, own, ownLID types.JID) *switchboard.Group
 		Participants:      make([]switchboard.Participant, 0, len(g.Participants)),
 	}
 	for _, p := range g.Participants {
+		if p.Error != 0 {
+			// A create reply lists the participants it could not add with an error code; they
+			// are not members.
+			out.NotAdded = append(out.NotAdded, switchboard.ParticipantResult{
+				JID: preferPN(p.JID, p.PhoneNumber).ToNonAD(), Error: strconv.Itoa(p.Error)})
+			continue
+		}
 		out.Participants = append(out.Participants, toDomainParticipant(p, own, ownLID))
 	}
 	return out

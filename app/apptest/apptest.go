@@ -18,6 +18,8 @@ import (
 
 	"github.com/switchboard/switchboard"
 	"github.com/switchboard/switchboard/app"
+	"github.com/switchboard/switchboard/httpapi"
+	"github.com/switchboard/switchboard/httpapi/openapitest"
 	"github.com/switchboard/switchboard/wasim/wasimtest"
 )
 
@@ -98,6 +100,12 @@ func (e *Env) Account(name string) string {
 	return token
 }
 
+// openAPI checks every answer of Do against the gateway's OpenAPI document, so every end-to-end
+// test also tests the document; the schemas are compiled once per test binary.
+var openAPI = sync.OnceValues(func() (*openapitest.Validator, error) {
+	return openapitest.Load(httpapi.OpenAPIDocument())
+})
+
 // Response is one HTTP answer, with its JSON body decoded.
 type Response struct {
 	T      testing.TB
@@ -139,6 +147,11 @@ func (e *Env) Do(method, path, token string, body any) *Response {
 	defer resp.Body.Close()
 	r := &Response{T: e.T, Status: resp.StatusCode, Header: resp.Header}
 	r.Raw, _ = io.ReadAll(resp.Body)
+	if v, err := openAPI(); err != nil {
+		e.T.Errorf("OpenAPI document: %v", err)
+	} else if err := v.Validate(method, path, r.Status, r.Header, r.Raw); err != nil {
+		e.T.Errorf("%s %s answered %d, which the OpenAPI document does not allow:\n%v", method, path, r.Status, err)
+	}
 	if len(r.Raw) > 0 {
 		if err := json.Unmarshal(r.Raw, &r.Body); err != nil {
 			e.T.Fatalf("%s %s: answer is not a JSON object: %s", method, path, r.Raw)

@@ -1,0 +1,235 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"net/http"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/switchboard/switchboard/httpapi/openapitest"
+	"github.com/switchboard/switchboard/store/storetest"
+)
+
+// openAPI is the document's validator, compiled once per test binary (Load caches it).
+func openAPI(t testing.TB) *openapitest.Validator {
+	t.Helper()
+	v, err := openapitest.Load(openAPIDocument)
+	if err != nil {
+		t.Fatalf("OpenAPI document: %v", err)
+	}
+	return v
+}
+
+// checkOpenAPI fails the test when an answer does not match the OpenAPI document. The harness
+// calls it for every request, so every test of this package checks the document too.
+func checkOpenAPI(t testing.TB, method, path string, status int, header http.Header, body []byte) {
+	t.Helper()
+	if err := openAPI(t).Validate(method, path, status, header, body); err != nil {
+		t.Errorf("%s %s answered %d, which the OpenAPI document does not allow:\n%v", method, path, status, err)
+	}
+}
+
+// sandboxEnv is a server with every route registered, sandbox ones included, and the stores
+// that turn Idempotency-Key and ?async on.
+func sandboxEnv(t *testing.T) *testEnv {
+	st := storetest.Open(t)
+	return newEnvOn(t, st, func(c *Config) {
+		c.Sandbox = allocatingSandbox{&fakeSandbox{}}
+		c.Idempotency, c.Jobs = st, st
+	})
+}
+
+// allocatingSandbox picks a number for a user created without one, as the simulator does (the
+// plain fake echoes the empty phone, which no real sandbox answers).
+type allocatingSandbox struct{ *fakeSandbox }
+
+func (s allocatingSandbox) CreateUser(ctx context.Context, phone, name string) (SandboxPhone, error) {
+	if phone == "" {
+		phone = "5511900000099"
+	}
+	return s.fakeSandbox.CreateUser(ctx, phone, name)
+}
+
+func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
+	e := sandboxEnv(t)
+	registered := e.api.Routes()
+	var documented []string
+	for _, op := range openAPI(t).Operations() {
+		documented = append(documented, op.Pattern())
+	}
+	for _, pattern := range registered {
+		if !slices.Contains(documented, pattern) {
+			t.Errorf("route %q is registered but not in openapi.json", pattern)
+		}
+	}
+	for _, pattern := range documented {
+		if !slices.Contains(registered, pattern) {
+			t.Errorf("openapi.json documents %q, which no route registers", pattern)
+		}
+	}
+}
+
+// TestOpenAPISandboxOnlyFlag checks x-switchboard-sandbox-only against a server without a
+// sandbox: exactly the flagged operations are missing there.
+func TestOpenAPISandboxOnlyFlag(t *testing.T) {
+	plain := newEnv(t).api.Routes()
+	for _, op := range openAPI(t).Operations() {
+		if got := !slices.Contains(plain, op.Pattern()); got != op.SandboxOnly {
+			t.Errorf("%s: x-switchboard-sandbox-only is %v, but the route is registered without a sandbox: %v", op.Pattern(), op.SandboxOnly, !got)
+		}
+	}
+}
+
+// TestRoutesRegisteredThroughHandle keeps Routes complete: a route registered on the mux
+// directly would be invisible to it, and so to the coverage test above.
+func TestRoutesRegisteredThroughHandle(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fset := token.NewFileSet()
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, decl := range f.Decls {
+			fn, ok := decl.(*ast.FuncDecl)
+			if !ok || fn.Name.Name == "handle" {
+				continue
+			}
+			ast.Inspect(fn, func(n ast.Node) bool {
+				call, ok := n.(*ast.CallExpr)
+				if !ok {
+					return true
+				}
+				sel, ok := call.Fun.(*ast.SelectorExpr)
+				if !ok || (sel.Sel.Name != "Handle" && sel.Sel.Name != "HandleFunc") {
+					return true
+				}
+				if recv, ok := sel.X.(*ast.SelectorExpr); ok && recv.Sel.Name == "mux" {
+					t.Errorf("%s: %s registers a route with mux.%s; use s.handle so Routes and openapi.json see it",
+						fset.Position(call.Pos()), fn.Name.Name, sel.Sel.Name)
+				}
+				return true
+			})
+		}
+	}
+}
+
+func TestOpenAPIExamplesMatchTheirSchemas(t *testing.T) {
+	if err := openAPI(t).CheckExamples(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// openAPIProbePath fills a template's wildcards with values that reach the handler.
+func openAPIProbePath(template, instance string) string {
+	r := strings.NewReplacer("{instance}", instance, "{jid}", "120363000000000001")
+	return r.Replace(template)
+}
+
+// TestOpenAPIScopesMatchAuthentication calls every operation with each kind of token and
+// checks x-switchboard-scope and x-switchboard-rate-limit against what the server does, so a
+// tenancy matrix generated from the document tests the real rules.
+func TestOpenAPIScopesMatchAuthentication(t *testing.T) {
+	e := sandboxEnv(t)
+	acc := e.account("a", 0)
+	inst := e.instance(acc, "probe")
+	for _, op := range openAPI(t).Operations() {
+		t.Run(op.ID, func(t *testing.T) {
+			e := e.sub(t)
+			var body any
+			if op.Method == http.MethodPost || op.Method == http.MethodPut {
+				body = map[string]any{}
+			}
+			// The instance token on its own instance: refused exactly on account-only routes.
+			res := e.do(op.Method, openAPIProbePath(op.Path, "probe"), inst, body)
+			switch op.Scope {
+			case "account":
+				res.wantError(http.StatusUnauthorized, "Invalid token", "unauthorized")
+			default:
+				if res.status == http.StatusUnauthorized {
+					t.Fatalf("scope %s, but an instance token is refused: %s", op.Scope, res.raw)
+				}
+			}
+			// No token: refused everywhere but on public routes.
+			res = e.do(op.Method, openAPIProbePath(op.Path, "probe"), "", body)
+			if got := res.status == http.StatusUnauthorized; got != (op.Scope != "public") {
+				t.Fatalf("scope %s, but a request without a token answered %d: %s", op.Scope, res.status, res.raw)
+			}
+			// The account token on an instance it does not have (so nothing is changed): the
+			// buckets counted are the ones the document names.
+			res = e.do(op.Method, openAPIProbePath(op.Path, "ghost"), acc, body)
+			var buckets []string
+			for _, part := range strings.Split(res.header.Get("RateLimit-Policy"), ",") {
+				if name, _, ok := strings.Cut(strings.TrimSpace(part), ";"); ok {
+					buckets = append(buckets, strings.Trim(name, `"`))
+				}
+			}
+			if !slices.Equal(buckets, op.RateLimit) {
+				t.Fatalf("x-switchboard-rate-limit %v, but the answer counted %v (status %d)", op.RateLimit, buckets, res.status)
+			}
+		})
+	}
+}
+
+// TestOpenAPIIdempotentAndAsyncFlags checks x-switchboard-idempotent and x-switchboard-async
+// against the routes: only the flagged ones refuse a malformed Idempotency-Key or ?async=.
+// Each request carries the operation's documented example body, so routes that validate their
+// body first get as far as the key.
+func TestOpenAPIIdempotentAndAsyncFlags(t *testing.T) {
+	e := sandboxEnv(t)
+	acc := e.account("a", 0)
+	inst := e.instance(acc, "probe")
+	const keyRule = "Idempotency-Key must be 1 to 255 printable ASCII characters"
+	for _, op := range openAPI(t).Operations() {
+		if op.Scope != "any" {
+			continue // account-only and public routes are neither (an instance token cannot reach them)
+		}
+		t.Run(op.ID, func(t *testing.T) {
+			e := e.sub(t)
+			var body any = op.RequestExample
+			if body == nil && (op.Method == http.MethodPost || op.Method == http.MethodPut) {
+				body = map[string]any{}
+			}
+			path := openAPIProbePath(op.Path, "probe")
+			res := e.do(op.Method, path, inst, body, "Idempotency-Key", strings.Repeat("k", 256))
+			if refused := res.str("error.message") == keyRule; refused != op.Idempotent {
+				t.Errorf("x-switchboard-idempotent is %v, but a malformed key answered %d: %s", op.Idempotent, res.status, res.raw)
+			}
+			sep := "?"
+			if strings.Contains(path, "?") {
+				sep = "&"
+			}
+			res = e.do(op.Method, path+sep+"async=maybe", inst, body)
+			if refused := res.str("error.message") == "async must be true or false"; refused != op.Async {
+				t.Errorf("x-switchboard-async is %v, but ?async=maybe answered %d: %s", op.Async, res.status, res.raw)
+			}
+		})
+	}
+}
+
+func TestOpenAPIServed(t *testing.T) {
+	e := newEnv(t)
+	res := e.do("GET", "/openapi.json", "", nil).wantStatus(http.StatusOK)
+	if !bytes.Equal(res.raw, openAPIDocument) {
+		t.Fatal("GET /openapi.json does not serve the embedded document")
+	}
+	if res.header.Get("X-RateLimit-Limit") != "" {
+		t.Fatal("GET /openapi.json is rate limited")
+	}
+	if got := e.do("HEAD", "/openapi.json", "", nil).wantStatus(http.StatusOK).header.Get("Content-Length"); got != strconv.Itoa(len(openAPIDocument)) {
+		t.Fatalf("HEAD Content-Length = %q", got)
+	}
+}

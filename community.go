@@ -298,7 +298,7 @@ func (l *CommunityLinker) Link(ctx context.Context, gc GroupClient, b LinkBatch)
 		case !isAdmin(info, own):
 			st.set(g, LinkStatusFailed, ReasonNotAdmin, "the instance is not an admin of the group")
 		case free <= 0:
-			st.set(g, LinkStatusFailed, ReasonCommunityFull, fmt.Sprintf("the community already has %d subgroups", limit))
+			st.set(g, LinkStatusFailed, ReasonCommunityFull, fmt.Sprintf("the community is full (at most %d subgroups, the announcement group not counted)", limit))
 		default:
 			free--
 			candidates = append(candidates, g)

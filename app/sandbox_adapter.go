@@ -111,8 +111,10 @@ func (s *simSandbox) AddFault(_ context.Context, f httpapi.SandboxFault) error {
 // user resolves a phone number or user JID to a registered simulated user.
 func (s *simSandbox) user(phoneOrJID string) (types.JID, error) {
 	phone := switchboard.PhoneDigits(strings.TrimSuffix(phoneOrJID, "@"+types.DefaultUserServer))
-	jid, ok := s.sim.LookupUser(types.NewJID(phone, types.DefaultUserServer))
-	if !ok {
+	jid := types.NewJID(phone, types.DefaultUserServer)
+	// The group engine takes members by phone JID (LookupUser's LID would make the owner a
+	// stranger to its own gateway instance); the lookup only proves the user exists.
+	if _, ok := s.sim.LookupUser(jid); !ok {
 		return types.EmptyJID, switchboard.Errorf(switchboard.CodeNotFound, "No simulated user has the phone %s", phone)
 	}
 	return jid, nil

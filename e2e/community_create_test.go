@@ -101,103 +101,103 @@ func TestCommunityCreateWithImageAndGroups(t *testing.T) {
 	})
 }
 
-// TestCommunityCreateImages: base64 (bare and data URI) works; a broken image, or a private
-// URL without the operator's opt-in, is reported in imageError and the community still exists.
-func TestCommunityCreateImages(t *testing.T) {
+// TestCommunityCreate runs the create cases that need no image server on one gateway.
+func TestCommunityCreate(t *testing.T) {
 	c := startCommunityEnv(t, storetest.SQLiteDSN(t))
-	raw := testPNG(t)
-	logo := base64.StdEncoding.EncodeToString(raw)
-	private := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		t.Error("the gateway fetched a private URL without the operator's opt-in")
-	}))
-	defer private.Close()
+	c.Instance(c.acc, "idle") // never paired
+	// Base64 (bare and data URI) works; a broken image, or a private URL without the operator's
+	// opt-in, is reported in imageError and the community still exists.
+	t.Run("images", func(t *testing.T) {
+		raw := testPNG(t)
+		logo := base64.StdEncoding.EncodeToString(raw)
+		private := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			t.Error("the gateway fetched a private URL without the operator's opt-in")
+		}))
+		defer private.Close()
 
-	for _, tc := range []struct {
-		name, image, imageError string
-	}{
-		{"None", "", ""},
-		{"Bare", logo, ""},
-		{"DataURI", "data:image/png;base64," + logo, ""},
-		{"Garbage", base64.StdEncoding.EncodeToString([]byte("this is not an image")), "image format not supported: use PNG, JPEG or GIF"},
-		{"Truncated", base64.StdEncoding.EncodeToString(raw[:60]), "image data is corrupt or truncated"},
-		{"Private", private.URL + "/logo.png", "image URL refused: it points to a private or local network address"},
-	} {
-		body := map[string]any{"name": tc.name}
-		if tc.image != "" {
-			body["image"] = tc.image
+		for _, tc := range []struct {
+			name, image, imageError string
+		}{
+			{"None", "", ""},
+			{"Bare", logo, ""},
+			{"DataURI", "data:image/png;base64," + logo, ""},
+			{"Garbage", base64.StdEncoding.EncodeToString([]byte("this is not an image")), "image format not supported: use PNG, JPEG or GIF"},
+			{"Truncated", base64.StdEncoding.EncodeToString(raw[:60]), "image data is corrupt or truncated"},
+			{"Private", private.URL + "/logo.png", "image URL refused: it points to a private or local network address"},
+		} {
+			body := map[string]any{"name": tc.name}
+			if tc.image != "" {
+				body["image"] = tc.image
+			}
+			res := c.Do("POST", "/api/community/create/shop", c.acc, body).Want(http.StatusCreated)
+			if res.Str("imageError") != tc.imageError {
+				t.Errorf("%s: imageError %q, want %q", tc.name, res.Str("imageError"), tc.imageError)
+			}
+			v := simGroup(t, c, res.Str("group.jid"))
+			if !v.IsCommunity || v.Name != tc.name {
+				t.Errorf("%s: simulator %+v", tc.name, v)
+			}
+			if hasPicture := v.PictureID != ""; hasPicture != (tc.image != "" && tc.imageError == "") {
+				t.Errorf("%s: picture set = %v", tc.name, hasPicture)
+			}
+			if res.Str("message") != "Community created successfully" || len(res.List("results")) != 0 {
+				t.Errorf("%s: %s", tc.name, res.Raw)
+			}
 		}
-		res := c.Do("POST", "/api/community/create/shop", c.acc, body).Want(http.StatusCreated)
-		if res.Str("imageError") != tc.imageError {
-			t.Errorf("%s: imageError %q, want %q", tc.name, res.Str("imageError"), tc.imageError)
+	})
+
+	// When WhatsApp refuses to create a parent group, a regular group is created instead, and
+	// groupJid is not linked.
+	t.Run("fallback", func(t *testing.T) {
+		g := c.groups(1)[0]
+		c.App.Sim().AddFault(wasim.FaultRule{Match: "create", Code: 400})
+
+		res := c.Do("POST", "/api/community/create/shop", c.acc, map[string]any{"name": "Refused", "groupJid": []string{g.String()}}).Want(http.StatusCreated)
+		if res.Body["isCommunity"] != false || res.Body["success"] != true ||
+			res.Str("message") != "WhatsApp refused to create a community; a regular group was created instead; linked 0 of 1 groups" {
+			t.Fatalf("answer: %s", res.Raw)
+		}
+		if res.Get("announcementJid") != nil {
+			t.Fatalf("a regular group has no announcement group: %s", res.Raw)
 		}
 		v := simGroup(t, c, res.Str("group.jid"))
-		if !v.IsCommunity || v.Name != tc.name {
-			t.Errorf("%s: simulator %+v", tc.name, v)
+		if v.IsCommunity || v.Name != "Refused" {
+			t.Fatalf("simulator: %+v", v)
 		}
-		if hasPicture := v.PictureID != ""; hasPicture != (tc.image != "" && tc.imageError == "") {
-			t.Errorf("%s: picture set = %v", tc.name, hasPicture)
+		wantStrings(t, "failedGroups", res.Strings("failedGroups"), jids(g))
+		wantResults(t, res, map[string]string{g.String(): "failed/whatsapp_error"})
+		if p := c.parentOf(g); p != "" {
+			t.Fatalf("group linked to %q", p)
 		}
-		if res.Str("message") != "Community created successfully" || len(res.List("results")) != 0 {
-			t.Errorf("%s: %s", tc.name, res.Raw)
+	})
+
+	// The body is checked before the instance, then the session.
+	t.Run("validation", func(t *testing.T) {
+		path := "/api/community/create/"
+		for _, tc := range []struct {
+			instance string
+			body     any
+			status   int
+			message  string
+		}{
+			{"shop", nil, 400, "Invalid request body"},
+			{"shop", map[string]any{"name": 7}, 400, "Invalid request body"},
+			{"shop", map[string]any{}, 400, "name is required"},
+			{"shop", map[string]any{"name": "   "}, 400, "name is required"},
+			{"shop", map[string]any{"name": strings.Repeat("n", 26)}, 400, "name must be at most 25 characters"},
+			{"shop", map[string]any{"name": "ok", "description": strings.Repeat("d", 2049)}, 400, "description must be valid text of at most 2048 characters"},
+			{"shop", map[string]any{"name": "ok", "membershipApprovalMode": "open"}, 400, `membershipApprovalMode must be "request_required" or ""`},
+			{"nobody", map[string]any{}, 400, "name is required"},
+			{"nobody", map[string]any{"name": "ok"}, 404, "Instance not found"},
+			{"idle", map[string]any{"name": "ok"}, 400, "Instance is not connected to WhatsApp"},
+		} {
+			c.Do("POST", path+tc.instance, c.acc, tc.body).WantError(tc.status, tc.message)
 		}
-	}
+		// 25 characters, counted as characters rather than bytes.
+		name := strings.Repeat("é", 25)
+		res := c.Do("POST", path+"shop", c.acc, map[string]any{"name": name, "membershipApprovalMode": ""}).Want(http.StatusCreated)
+		if v := simGroup(t, c, res.Str("group.jid")); v.Name != name || v.JoinApproval {
+			t.Fatalf("simulator: %+v", v)
+		}
+	})
 }
-
-// TestCommunityCreateFallsBackToGroup: when WhatsApp refuses to create a parent group, a
-// regular group is created instead, and groupJid is not linked.
-func TestCommunityCreateFallsBackToGroup(t *testing.T) {
-	c := startCommunityEnv(t, storetest.SQLiteDSN(t))
-	g := c.groups(1)[0]
-	c.App.Sim().AddFault(wasim.FaultRule{Match: "create", Code: 400})
-
-	res := c.Do("POST", "/api/community/create/shop", c.acc, map[string]any{"name": "Refused", "groupJid": []string{g.String()}}).Want(http.StatusCreated)
-	if res.Body["isCommunity"] != false || res.Body["success"] != true ||
-		res.Str("message") != "WhatsApp refused to create a community; a regular group was created instead; linked 0 of 1 groups" {
-		t.Fatalf("answer: %s", res.Raw)
-	}
-	if res.Get("announcementJid") != nil {
-		t.Fatalf("a regular group has no announcement group: %s", res.Raw)
-	}
-	v := simGroup(t, c, res.Str("group.jid"))
-	if v.IsCommunity || v.Name != "Refused" {
-		t.Fatalf("simulator: %+v", v)
-	}
-	wantStrings(t, "failedGroups", res.Strings("failedGroups"), jids(g))
-	wantResults(t, res, map[string]string{g.String(): "failed/whatsapp_error"})
-	if p := c.parentOf(g); p != "" {
-		t.Fatalf("group linked to %q", p)
-	}
-}
-
-// TestCommunityCreateValidation: the body is checked before the instance, then the session.
-func TestCommunityCreateValidation(t *testing.T) {
-	c := startCommunityEnv(t, storetest.SQLiteDSN(t))
-	c.Instance(c.acc, "idle")
-	path := "/api/community/create/"
-	for _, tc := range []struct {
-		instance string
-		body     any
-		status   int
-		message  string
-	}{
-		{"shop", nil, 400, "Invalid request body"},
-		{"shop", map[string]any{"name": 7}, 400, "Invalid request body"},
-		{"shop", map[string]any{}, 400, "name is required"},
-		{"shop", map[string]any{"name": "   "}, 400, "name is required"},
-		{"shop", map[string]any{"name": strings.Repeat("n", 26)}, 400, "name must be at most 25 characters"},
-		{"shop", map[string]any{"name": "ok", "description": strings.Repeat("d", 2049)}, 400, "description must be valid text of at most 2048 characters"},
-		{"shop", map[string]any{"name": "ok", "membershipApprovalMode": "open"}, 400, `membershipApprovalMode must be "request_required" or ""`},
-		{"nobody", map[string]any{}, 400, "name is required"},
-		{"nobody", map[string]any{"name": "ok"}, 404, "Instance not found"},
-		{"idle", map[string]any{"name": "ok"}, 400, "Instance is not connected to WhatsApp"},
-	} {
-		c.Do("POST", path+tc.instance, c.acc, tc.body).WantError(tc.status, tc.message)
-	}
-	// 25 characters, counted as characters rather than bytes.
-	name := strings.Repeat("é", 25)
-	res := c.Do("POST", path+"shop", c.acc, map[string]any{"name": name, "membershipApprovalMode": ""}).Want(http.StatusCreated)
-	if v := simGroup(t, c, res.Str("group.jid")); v.Name != name || v.JoinApproval {
-		t.Fatalf("simulator: %+v", v)
-	}
-}
-

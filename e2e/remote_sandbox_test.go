@@ -48,6 +48,9 @@ func testGatewaysShareASimulator(t *testing.T, sim *wasim.Server, a, b *apptest.
 	if a.App.Sim() != nil || b.App.Sim() != nil {
 		t.Fatal("a gateway with --sandbox-url must not embed a simulator")
 	}
+	if a.Do("GET", "/health", "", nil).Header.Get("X-Switchboard-Sandbox") != "true" {
+		t.Fatal("a gateway on a standalone simulator is a sandbox and must say so")
+	}
 	accA, accB := a.Account("alpha"), b.Account("beta")
 	a.Instance(accA, "shop")
 	b.Instance(accB, "shop")

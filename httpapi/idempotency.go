@@ -28,7 +28,10 @@ import (
 //     Idempotent-Replayed: true, except answers that promise nothing was settled: 5xx, 429,
 //     409 and "not connected", which depend on the moment rather than on the request. Those
 //     free the key, so a retry with it runs again.
-//   - A key whose first request is still running answers 409.
+//   - A key whose first request is still running answers 409. A request cut short by a crash
+//     leaves its key running; the next boot frees it (app.New), so its retry runs.
+//   - With ?async=true the answer kept is the 202, so a retry finds the same job.
+//   - Without an IdempotencyStore the header is ignored.
 const (
 	idempotencyHeader = "Idempotency-Key"
 	replayedHeader    = "Idempotent-Replayed"

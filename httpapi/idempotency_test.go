@@ -76,6 +76,14 @@ func TestIdempotencyReplay(t *testing.T) {
 		if res.header.Get(replayedHeader) != "" || p.calls.Load() != 6 {
 			t.Fatalf("expired key replayed: %s", res.raw)
 		}
+		// That request also purged the day-old records it did not touch.
+		var left int
+		if err := st.DB().QueryRow(`SELECT COUNT(*) FROM idempotency_keys WHERE key = 'k-third'`).Scan(&left); err != nil {
+			t.Fatal(err)
+		}
+		if left != 0 {
+			t.Fatal("records older than a day were not purged")
+		}
 	})
 }
 

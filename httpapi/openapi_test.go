@@ -11,16 +11,20 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/switchboard/switchboard/httpapi/openapitest"
 	"github.com/switchboard/switchboard/store/storetest"
 )
 
-// openAPI is the document's validator, compiled once per test binary (Load caches it).
+// loadOpenAPI compiles the document once per test binary.
+var loadOpenAPI = sync.OnceValues(func() (*openapitest.Validator, error) { return openapitest.Load(openAPIDocument) })
+
+// openAPI is the document's validator.
 func openAPI(t testing.TB) *openapitest.Validator {
 	t.Helper()
-	v, err := openapitest.Load(openAPIDocument)
+	v, err := loadOpenAPI()
 	if err != nil {
 		t.Fatalf("OpenAPI document: %v", err)
 	}

@@ -33,7 +33,7 @@ func TestMain(m *testing.M) {
 }
 
 // waitTimeout bounds every wait of these tests; generous for -race on two shared cores.
-const waitTimeout = 20 * time.Second
+const waitTimeout = 60 * time.Second
 
 // env is one test's world: a simulator, and one SQLite file holding the gateway's tables and
 // whatsmeow's device store (opened by the real store package, as the server does), with

@@ -24,7 +24,7 @@ import (
 )
 
 // Timeout bounds every wait of the harness.
-const Timeout = 30 * time.Second
+const Timeout = 60 * time.Second
 
 // Env is one running gateway in sandbox mode.
 type Env struct {

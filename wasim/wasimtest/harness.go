@@ -27,7 +27,7 @@ import (
 
 // Timeout bounds every wait of the harness. A healthy pairing takes well
 // under a second; the margin is for loaded CI machines running -race.
-const Timeout = 20 * time.Second
+const Timeout = 60 * time.Second
 
 var (
 	rootOnce sync.Once

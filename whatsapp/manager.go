@@ -160,6 +160,7 @@ func (m *Manager) newClient(s *session, inst *switchboard.Instance, dev *store.D
 	cli := whatsmeow.NewClient(dev, WaLogger(s.log, m.opts.WhatsmeowDebug))
 	cli.BackgroundEventCtx = m.ctx
 	cli.EnableAutoReconnect = true
+	cli.PrePairCallback = m.recordPairing(s)
 	if err := m.configureTransport(cli, inst, s.log); err != nil {
 		return nil, err
 	}
@@ -316,4 +317,21 @@ func (m *Manager) Close() {
 	m.stopped = true
 	m.mu.Unlock()
 	m.wg.Wait()
+}
+
+// recordPairing writes the new device into the instance row before whatsmeow saves the device
+// and confirms the pairing to the phone. Recorded only at PairSuccess (after the confirmation),
+// a crash in between left a device the phone lists but the gateway never reconnected. Written
+// first, a crash before whatsmeow's save leaves a row whose device is missing, which boot marks
+// logged out, so the instance can simply be paired again. A failed write refuses the pairing.
+func (m *Manager) recordPairing(s *session) func(jid types.JID, platform, businessName string) bool {
+	return func(jid types.JID, _, _ string) bool {
+		ctx, cancel := context.WithTimeout(context.Background(), rowWriteTimeout)
+		defer cancel()
+		if err := m.persist(ctx, s, rowState{deviceJID: jid.String(), autoConnect: true}); err != nil {
+			s.log.Error("recording the new device failed; pairing refused", "err", err)
+			return false
+		}
+		return true
+	}
 }

@@ -17,7 +17,7 @@ type Config struct {
 	// every instance dials it instead of WhatsApp.
 	Sandbox bool
 	// SandboxURL points every instance at a standalone simulator (`switchboard wasim`) instead
-	// of an embedded one. The /sandbox routes need the embedded simulator and are absent then.
+	// of an embedded one; the /sandbox routes then go through the simulator's control API.
 	SandboxURL string
 	// SandboxRoot is the simulator's root key when the caller has already installed it as
 	// whatsmeow's trust root (tests that run several gateways in one process). When nil, the
@@ -31,7 +31,7 @@ type Config struct {
 	LinkInterval    time.Duration
 	MaxSubGroups    int
 	// AllowPrivateImageURLs lets group and community images be fetched from private and
-	// loopback addresses (SWITCHBOARD_ALLOW_PRIVATE_IMAGE_URLS; tests serve images locally).
+	// loopback addresses (off by default, against SSRF; tests serve images locally).
 	AllowPrivateImageURLs bool
 	// Sealer encrypts proxy passwords; nil when SWITCHBOARD_SECRET_KEY is unset.
 	Sealer httpapi.Sealer

@@ -79,23 +79,7 @@ func (s *simSandbox) Group(_ context.Context, jid string) (httpapi.SandboxGroup,
 	if !ok {
 		return httpapi.SandboxGroup{}, switchboard.Errorf(switchboard.CodeNotFound, "Group not found")
 	}
-	g := httpapi.SandboxGroup{
-		JID:               view.JID.String(),
-		Name:              view.Name,
-		IsCommunity:       view.IsCommunity,
-		IsDefaultSubGroup: view.IsDefaultSubGroup,
-		SubGroups:         make([]string, 0, len(view.SubGroups)),
-	}
-	if !view.Parent.IsEmpty() {
-		g.ParentJID = view.Parent.String()
-	}
-	for _, p := range view.Participants {
-		g.Participants = append(g.Participants, httpapi.SandboxParticipant{JID: p.JID.String(), Role: p.Role})
-	}
-	for _, sub := range view.SubGroups {
-		g.SubGroups = append(g.SubGroups, sub.String())
-	}
-	return g, nil
+	return sandboxGroupOf(view), nil
 }
 
 func (s *simSandbox) AddFault(_ context.Context, f httpapi.SandboxFault) error {

@@ -10,10 +10,12 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"go.mau.fi/whatsmeow/types"
 
 	"github.com/switchboard/switchboard/app"
+	"github.com/switchboard/switchboard/app/apptest"
 	"github.com/switchboard/switchboard/store/storetest"
 	"github.com/switchboard/switchboard/wasim"
 )
@@ -169,6 +171,34 @@ func TestCommunityCreate(t *testing.T) {
 		if p := c.parentOf(g); p != "" {
 			t.Fatalf("group linked to %q", p)
 		}
+	})
+
+	// ?async=true: 202 at once, and the job ends with the body the synchronous call returns. A
+	// request refused by validation gets its error directly, not a job.
+	t.Run("async", func(t *testing.T) {
+		g := c.groups(2)
+		accepted := c.Do("POST", "/api/community/create/shop?async=true", c.acc,
+			map[string]any{"name": "Later", "groupJid": jids(g...)}).Want(http.StatusAccepted)
+		id := accepted.Str("job.id")
+		var job *apptest.Response
+		for deadline := time.Now().Add(apptest.Timeout); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			job = c.Do("GET", "/api/job/get/shop?id="+id, c.acc, nil).Want(http.StatusOK)
+			if job.Str("job.status") != "running" {
+				break
+			}
+		}
+		if job.Str("job.status") != "done" || job.Str("job.kind") != "community.create" || job.Get("job.done") != 2.0 || job.Get("job.total") != 2.0 {
+			t.Fatalf("job: %s", job.Raw)
+		}
+		if job.Str("job.result.message") != "Community created successfully; linked 2 of 2 groups" || job.Get("job.result.isCommunity") != true {
+			t.Fatalf("job result: %s", job.Raw)
+		}
+		for _, j := range g {
+			if p := c.parentOf(j); p != job.Str("job.result.group.jid") {
+				t.Errorf("simulator: %s linked to %q", j, p)
+			}
+		}
+		c.Do("POST", "/api/community/create/shop?async=true", c.acc, map[string]any{}).WantError(400, "name is required")
 	})
 
 	// The body is checked before the instance, then the session.

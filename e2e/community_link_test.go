@@ -139,6 +139,19 @@ func TestCommunityLinkBatches(t *testing.T) {
 		}
 	})
 
+	// Groups made through the HTTP sandbox route, as the README's walkthrough makes them,
+	// belong to the instance's phone and can be linked.
+	t.Run("sandbox route groups", func(t *testing.T) {
+		community := c.Do("POST", "/sandbox/groups", c.acc, map[string]any{"name": "Hub", "owner": c.own.User, "isCommunity": true}).Want(http.StatusOK)
+		group := c.Do("POST", "/sandbox/groups", c.acc, map[string]any{"name": "Garden", "owner": c.own.User}).Want(http.StatusOK)
+		res := c.post("link", community.Str("jid"), group.Str("jid")).Want(http.StatusOK)
+		wantResults(t, res, map[string]string{group.Str("jid"): "linked"})
+		seen := c.Do("GET", "/sandbox/groups/"+group.Str("jid"), c.acc, nil).Want(http.StatusOK)
+		if seen.Str("group.parentJid") != community.Str("jid") {
+			t.Fatalf("simulator: %s", seen.Raw)
+		}
+	})
+
 	// Every documented refusal of link and unlink, in the documented order: the body is checked
 	// before the instance.
 	t.Run("validation", func(t *testing.T) {

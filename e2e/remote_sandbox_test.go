@@ -127,6 +127,24 @@ func TestRemoteSandboxAnswersLikeTheEmbeddedOne(t *testing.T) {
 			t.Errorf("%s: remote answered %s, embedded %s", name, got.Raw, e.Raw)
 		}
 	}
+	// A group made the same way reads the same: members by phone JID, with the same roles.
+	views := make([]string, 2)
+	for i, side := range []struct {
+		e   *apptest.Env
+		acc string
+	}{{embedded, accE}, {remote, accR}} {
+		side.e.Do("POST", "/sandbox/users", side.acc, map[string]any{"phone": "5511966660011"}).Want(http.StatusOK)
+		made := side.e.Do("POST", "/sandbox/groups", side.acc, map[string]any{
+			"name": "Twins", "owner": "5511966660001", "participants": []string{"5511966660011"}, "admins": []string{"5511966660011"},
+		}).Want(http.StatusOK)
+		got := side.e.Do("GET", "/sandbox/groups/"+made.Str("jid"), side.acc, nil).Want(http.StatusOK)
+		views[i] = fmt.Sprintf("%s: owner %s, member %s, %d members", got.Str("group.name"),
+			roleOf(got, "5511966660001"), roleOf(got, "5511966660011"), len(got.List("group.participants")))
+	}
+	if want := "Twins: owner superadmin, member admin, 2 members"; views[0] != want || views[1] != want {
+		t.Errorf("group views: embedded %q, remote %q, want %q", views[0], views[1], want)
+	}
+
 	// The remote gateway's requests reached the standalone simulator, not some other one.
 	if _, ok := sim.LookupUser(types.NewJID("5511966660001", types.DefaultUserServer)); !ok {
 		t.Fatal("the user created through the remote sandbox is not in the standalone simulator")

@@ -86,7 +86,7 @@ func parseCommunityCreate(r *http.Request) (communityCreateRequest, error) {
 // instead, as the reference does, and the answer says so (isCommunity false, the notice in
 // message); groupJid then cannot be linked. Answers 201, like group create.
 func (s *Server) handleCommunityCreate(w http.ResponseWriter, r *http.Request, inst *switchboard.Instance, req communityCreateRequest) error {
-	gc, err := s.connectedGroups(inst)
+	gc, err := s.communityGroups(inst)
 	if err != nil {
 		return err
 	}
@@ -116,7 +116,7 @@ func (s *Server) handleCommunityCreate(w http.ResponseWriter, r *http.Request, i
 		created, err = gc.CreateGroup(ctx, params)
 	}
 	if created == nil {
-		return createFailure(err, resp.IsCommunity)
+		return communityCreateFailure(err, resp.IsCommunity)
 	}
 	if err != nil {
 		// The group exists; only a follow-up call (the description) failed.
@@ -139,18 +139,18 @@ func (s *Server) handleCommunityCreate(w http.ResponseWriter, r *http.Request, i
 		results = switchboard.Refuse(s.linkBatch(ctx, inst, created.JID, req.GroupJID), switchboard.ReasonWhatsAppError, msgNotLinkedFallback)
 	}
 	if len(results) > 0 {
-		o := outcomeOf(results)
+		o := linkOutcomeOf(results)
 		resp.LinkedGroups, resp.FailedGroups, resp.Results = o.linked, o.failed, o.results
 	}
 
-	resp.envelope = ok(createMessage(resp))
+	resp.envelope = ok(communityCreateMessage(resp))
 	resp.Group = groupInfoView(created, s.inviteCodeOf(ctx, gc, created.JID), false)
 	writeJSON(w, http.StatusCreated, resp)
 	return nil
 }
 
-// createMessage says what happened: the fallback notice first, then how the links went.
-func createMessage(resp communityCreateResponse) string {
+// communityCreateMessage says what happened: the fallback notice first, then how the links went.
+func communityCreateMessage(resp communityCreateResponse) string {
 	msg := msgCommunityCreated
 	if !resp.IsCommunity {
 		msg = msgCommunityFallback
@@ -161,15 +161,15 @@ func createMessage(resp communityCreateResponse) string {
 	return msg
 }
 
-// createFailure maps a create that left nothing behind. Codes keep their meaning (not
+// communityCreateFailure maps a create that left nothing behind. Codes keep their meaning (not
 // connected 400, rate limit 429, WhatsApp failure 502...) under one message prefix.
-func createFailure(err error, community bool) error {
+func communityCreateFailure(err error, community bool) error {
 	what := "community"
 	if !community {
 		what = "group"
 	}
 	if switchboard.IsCode(err, switchboard.CodeNotConnected) {
-		return switchboard.Wrap(errNotConnected.Code, errNotConnected.Message, err)
+		return switchboard.Wrap(errCommunityNotConnected.Code, errCommunityNotConnected.Message, err)
 	}
 	return switchboard.Wrap(switchboard.ErrorCodeOf(err), "Failed to create "+what+": "+switchboard.ErrorMessageOf(err), err)
 }

@@ -9,18 +9,18 @@ import (
 	"github.com/switchboard/switchboard"
 )
 
-// maxGroupsPerBatch bounds groupJid. A community holds at most 50 subgroups, so no link or
-// unlink batch can usefully name more; the cap keeps one request from making hundreds of
-// WhatsApp reads in its pre-checks.
+// maxGroupsPerBatch bounds groupJid. A community holds at most 50 subgroups (WhatsApp's limit),
+// so no link or unlink batch can usefully name many more; the cap keeps one request from making
+// hundreds of WhatsApp reads in its pre-checks.
 const maxGroupsPerBatch = 100
 
 // The reference's messages for link and unlink (RyzeAPI section 2.2.2), and ours where it is
 // silent.
 var (
-	errCommunityJIDRequired = invalid("community jid is required")
-	errGroupJIDRequired     = invalid("group jid is required")
-	errTooManyGroups        = invalid(fmt.Sprintf("groupJid accepts at most %d groups per request", maxGroupsPerBatch))
-	errNotConnected         = &switchboard.Error{Code: switchboard.CodeNotConnected, Message: "Instance is not connected to WhatsApp"}
+	errCommunityJIDRequired  = invalid("community jid is required")
+	errGroupJIDRequired      = invalid("group jid is required")
+	errTooManyGroups         = invalid(fmt.Sprintf("groupJid accepts at most %d groups per request", maxGroupsPerBatch))
+	errCommunityNotConnected = &switchboard.Error{Code: switchboard.CodeNotConnected, Message: "Instance is not connected to WhatsApp"}
 )
 
 type communityLinkRequest struct {
@@ -51,7 +51,7 @@ type linkOutcome struct {
 	results        []linkResultJSON
 }
 
-func outcomeOf(results []switchboard.LinkResult) linkOutcome {
+func linkOutcomeOf(results []switchboard.LinkResult) linkOutcome {
 	o := linkOutcome{linked: []string{}, failed: []string{}, results: make([]linkResultJSON, 0, len(results))}
 	for _, r := range results {
 		if r.Succeeded() {
@@ -83,13 +83,13 @@ func parseLinkRequest(r *http.Request) (communityLinkRequest, error) {
 	return req, nil
 }
 
-// connectedGroups returns the instance's live group access, or 400 "Instance is not connected
+// communityGroups returns the instance's live group access, or 400 "Instance is not connected
 // to WhatsApp".
-func (s *Server) connectedGroups(inst *switchboard.Instance) (switchboard.GroupClient, error) {
+func (s *Server) communityGroups(inst *switchboard.Instance) (switchboard.GroupClient, error) {
 	gc, err := s.cfg.Sessions.Groups(inst)
 	if err != nil {
 		if switchboard.IsCode(err, switchboard.CodeNotConnected) {
-			return nil, switchboard.Wrap(errNotConnected.Code, errNotConnected.Message, err)
+			return nil, switchboard.Wrap(errCommunityNotConnected.Code, errCommunityNotConnected.Message, err)
 		}
 		return nil, sessionFailed("Internal server error", err)
 	}
@@ -110,7 +110,7 @@ func (s *Server) handleCommunityUnlink(w http.ResponseWriter, r *http.Request, i
 }
 
 func (s *Server) runLinkBatch(w http.ResponseWriter, r *http.Request, inst *switchboard.Instance, req communityLinkRequest, link bool) error {
-	gc, err := s.connectedGroups(inst)
+	gc, err := s.communityGroups(inst)
 	if err != nil {
 		return err
 	}
@@ -128,7 +128,7 @@ func (s *Server) runLinkBatch(w http.ResponseWriter, r *http.Request, inst *swit
 	} else {
 		results = linker.Unlink(ctx, gc, batch)
 	}
-	o := outcomeOf(results)
+	o := linkOutcomeOf(results)
 	message := fmt.Sprintf("Linked %d of %d groups to community", len(o.linked), len(results))
 	if !link {
 		message = fmt.Sprintf("Unlinked %d of %d groups from community", len(o.linked), len(results))

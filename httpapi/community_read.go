@@ -30,7 +30,7 @@ func communityQuery(r *http.Request) (switchboard.JID, error) {
 	return j, nil
 }
 
-// communityReadFailure maps a failed community read. The reference documents only
+// communityReadFailure maps a failed read of community (zero when the read was not about one). The reference documents only
 // `500 failed to get groups: <reason>`; the causes a client can act on get their own status
 // with the same message prefix: an unknown community, or one the instance is not in, is 404;
 // WhatsApp's 400 for a community query on a plain group becomes "is not a community"; a
@@ -39,11 +39,13 @@ func communityReadFailure(err error, community switchboard.JID) error {
 	code := switchboard.ErrorCodeOf(err)
 	switch code {
 	case switchboard.CodeNotConnected:
-		return switchboard.Wrap(errNotConnected.Code, errNotConnected.Message, err)
+		return switchboard.Wrap(errCommunityNotConnected.Code, errCommunityNotConnected.Message, err)
 	case switchboard.CodeNotFound, switchboard.CodeForbidden:
 		return switchboard.Wrap(switchboard.CodeNotFound, msgFailedToGetGroups+msgCommunityNotFoundRead, err)
 	case switchboard.CodeInvalid:
-		return switchboard.Wrap(switchboard.CodeInvalid, msgFailedToGetGroups+community.String()+" is not a community", err)
+		if !community.IsZero() {
+			return switchboard.Wrap(switchboard.CodeInvalid, msgFailedToGetGroups+community.String()+" is not a community", err)
+		}
 	case switchboard.CodeRateLimited, switchboard.CodeTimeout:
 		return switchboard.Wrap(code, msgFailedToGetGroups+switchboard.ErrorMessageOf(err), err)
 	}
@@ -66,7 +68,7 @@ type subGroupsResponse struct {
 // isDefaultSubGroup (RyzeAPI section 2.2.4). It asks WhatsApp each time, so a link or unlink
 // shows at once (the reference serves a cache that lags 1–3 s).
 func (s *Server) handleCommunitySubGroups(w http.ResponseWriter, r *http.Request, inst *switchboard.Instance, community switchboard.JID) error {
-	gc, err := s.connectedGroups(inst)
+	gc, err := s.communityGroups(inst)
 	if err != nil {
 		return err
 	}
@@ -99,7 +101,7 @@ type communityParticipantsResponse struct {
 // handleCommunityParticipants lists the members of every group linked to a community, each once
 // (additive; several peers have it). WhatsApp may name members by LID.
 func (s *Server) handleCommunityParticipants(w http.ResponseWriter, r *http.Request, inst *switchboard.Instance, community switchboard.JID) error {
-	gc, err := s.connectedGroups(inst)
+	gc, err := s.communityGroups(inst)
 	if err != nil {
 		return err
 	}
@@ -137,7 +139,7 @@ type communityListResponse struct {
 // leaves the announcement group out, as WhatsApp's 50-subgroup limit does, and counts what
 // WhatsApp lists to the instance.
 func (s *Server) handleCommunityList(w http.ResponseWriter, r *http.Request, inst *switchboard.Instance) error {
-	gc, err := s.connectedGroups(inst)
+	gc, err := s.communityGroups(inst)
 	if err != nil {
 		return err
 	}
@@ -156,7 +158,7 @@ func (s *Server) handleCommunityList(w http.ResponseWriter, r *http.Request, ins
 		if err != nil {
 			return communityReadFailure(err, g.JID)
 		}
-		c := communitySummaryJSON{JID: g.JID.String(), Name: g.Name, Description: g.Topic, IsAdmin: administers(g, own)}
+		c := communitySummaryJSON{JID: g.JID.String(), Name: g.Name, Description: g.Topic, IsAdmin: communityAdmin(g, own)}
 		for _, sg := range subs {
 			if sg.IsDefault {
 				c.AnnouncementJID = sg.JID.String()
@@ -174,8 +176,8 @@ func (s *Server) handleCommunityList(w http.ResponseWriter, r *http.Request, ins
 	return nil
 }
 
-// administers reports whether own is an admin of g, matching it by phone number or LID.
-func administers(g *switchboard.Group, own switchboard.JID) bool {
+// communityAdmin reports whether own is an admin of g, matching it by phone number or LID.
+func communityAdmin(g *switchboard.Group, own switchboard.JID) bool {
 	own = own.ToNonAD()
 	for _, p := range g.Participants {
 		if !p.IsAdmin && !p.IsSuperAdmin {

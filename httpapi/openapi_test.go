@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -236,4 +237,57 @@ func TestOpenAPIServed(t *testing.T) {
 	if got := e.do("HEAD", "/openapi.json", "", nil).wantStatus(http.StatusOK).header.Get("Content-Length"); got != strconv.Itoa(len(openAPIDocument)) {
 		t.Fatalf("HEAD Content-Length = %q", got)
 	}
+}
+
+// TestOpenAPIErrorSchemasMatchTheirStatus keeps each error answer's schema the one of its
+// status (a 404 answer must be Error404, whose code is not_found), so the status-to-code table
+// of errors.go is what the document promises.
+func TestOpenAPIErrorSchemasMatchTheirStatus(t *testing.T) {
+	var doc map[string]any
+	if err := json.Unmarshal(openAPIDocument, &doc); err != nil {
+		t.Fatal(err)
+	}
+	resolve := func(v any) map[string]any {
+		m, _ := v.(map[string]any)
+		for m != nil {
+			ref, ok := m["$ref"].(string)
+			if !ok {
+				return m
+			}
+			var cur any = doc
+			for _, tok := range strings.Split(strings.TrimPrefix(ref, "#/"), "/") {
+				next, _ := cur.(map[string]any)
+				cur = next[strings.ReplaceAll(tok, "~1", "/")]
+			}
+			m, _ = cur.(map[string]any)
+		}
+		return m
+	}
+	check := func(where string, responses map[string]any) {
+		for status, raw := range responses {
+			if n, err := strconv.Atoi(status); err != nil || n < 400 {
+				continue
+			}
+			content, _ := resolve(raw)["content"].(map[string]any)
+			media, _ := content["application/json"].(map[string]any)
+			schema, _ := media["schema"].(map[string]any)
+			ref, _ := schema["$ref"].(string)
+			if where == "get /health" && ref == "#/components/schemas/Health" {
+				continue // /health answers 503 with its own body, as RyzeAPI's does
+			}
+			if ref != "#/components/schemas/Error"+status {
+				t.Errorf("%s %s: schema %v, want #/components/schemas/Error%s", where, status, schema, status)
+			}
+		}
+	}
+	paths, _ := doc["paths"].(map[string]any)
+	for path, item := range paths {
+		for method, op := range item.(map[string]any) {
+			responses, _ := op.(map[string]any)["responses"].(map[string]any)
+			check(method+" "+path, responses)
+		}
+	}
+	unmatched, _ := doc["x-switchboard-unmatched"].(map[string]any)
+	responses, _ := unmatched["responses"].(map[string]any)
+	check("x-switchboard-unmatched", responses)
 }

@@ -172,7 +172,6 @@ func controlFailure(err error) (int, controlErrorBody) {
 // controlError is a failure the simulator reported through the control API. It reads like the
 // error the Server returned and matches the same sentinel with errors.Is.
 type controlError struct {
-	kind     string
 	message  string
 	sentinel error
 }
@@ -184,14 +183,14 @@ func (e *controlError) Unwrap() error { return e.sentinel }
 func errorFromWire(d controlErrorDetail) error {
 	switch d.Kind {
 	case kindNoPendingPairing:
-		return &controlError{kind: d.Kind, message: d.Message, sentinel: ErrNoPendingPairing}
+		return &controlError{message: d.Message, sentinel: ErrNoPendingPairing}
 	case kindUnknownPhone:
-		return &controlError{kind: d.Kind, message: d.Message, sentinel: ErrUnknownPhone}
+		return &controlError{message: d.Message, sentinel: ErrUnknownPhone}
 	case kindNotFound:
-		return &controlError{kind: d.Kind, message: d.Message, sentinel: errGroupNotFound}
+		return &controlError{message: d.Message, sentinel: errGroupNotFound}
 	case kindGroup:
 		return &groupsim.Error{Code: d.Code, Text: d.Text}
 	default:
-		return &controlError{kind: d.Kind, message: d.Message}
+		return &controlError{message: d.Message}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"math"
 	"strings"
 	"sync"
+	"time"
 )
 
 // runMemory measures the resident memory each connected, idle instance adds to the gateway,
@@ -120,12 +121,16 @@ func scanChildQRCodes(ctx context.Context, e *benchEnv, p *baselineProc, n int) 
 		firstErr error
 	)
 	defer wg.Wait()
+	begin, scanned := time.Now(), 0
 	for {
 		line, err := p.next(ctx)
 		if err != nil {
 			return err
 		}
 		if qr, ok := strings.CutPrefix(line, "qr "); ok {
+			if scanned++; scanned%100 == 0 {
+				progress("scanned %d/%d baseline QR codes (%s)", scanned, n, time.Since(begin).Round(time.Second))
+			}
 			wg.Add(1)
 			go func() {
 				defer wg.Done()

@@ -87,6 +87,9 @@ func configFromEnv() (app.Config, error) {
 	if err := errors.Join(errs...); err != nil {
 		return cfg, err
 	}
+	// Off by default: image URLs on loopback or private networks would let any caller make the
+	// gateway probe its own network. Self-hosters serving images internally turn it on.
+	cfg.AllowPrivateImageURLs = envBool("SWITCHBOARD_ALLOW_PRIVATE_IMAGE_URLS")
 	sealer, err := store.SealerFromEnv()
 	switch {
 	case errors.Is(err, store.ErrNoSecretKey):

@@ -23,7 +23,9 @@ func TestServeAndAccountCreateShareTheDatabase(t *testing.T) {
 	defer cancel()
 	var serveErr bytes.Buffer
 	served := make(chan error, 1)
-	go func() { served <- run(ctx, []string{"serve", "--addr", addr, "--db", dsn, "--sandbox"}, &bytes.Buffer{}, &lockedWriter{w: &serveErr}) }()
+	go func() {
+		served <- run(ctx, []string{"serve", "--addr", addr, "--db", dsn, "--sandbox"}, &bytes.Buffer{}, &lockedWriter{w: &serveErr})
+	}()
 	waitHealthy(t, "http://"+addr)
 
 	var out, errOut bytes.Buffer

@@ -17,6 +17,7 @@ type baselineProc struct {
 	cmd     *exec.Cmd
 	stdin   io.WriteCloser
 	lines   chan string
+	abandon chan struct{} // closed when the parent stops reading: later lines are dropped
 	exited  chan struct{}
 	waitErr error
 	started time.Time
@@ -39,7 +40,7 @@ func (e *benchEnv) startBaseline(mode string, args ...string) (*baselineProc, er
 	if err != nil {
 		return nil, err
 	}
-	p := &baselineProc{cmd: cmd, stdin: stdin, lines: make(chan string, 1024), exited: make(chan struct{}), started: time.Now()}
+	p := &baselineProc{cmd: cmd, stdin: stdin, lines: make(chan string, 1024), abandon: make(chan struct{}), exited: make(chan struct{}), started: time.Now()}
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
@@ -47,7 +48,10 @@ func (e *benchEnv) startBaseline(mode string, args ...string) (*baselineProc, er
 		sc := bufio.NewScanner(stdout)
 		sc.Buffer(make([]byte, 64<<10), 1<<20)
 		for sc.Scan() {
-			p.lines <- sc.Text()
+			select {
+			case p.lines <- sc.Text():
+			case <-p.abandon:
+			}
 		}
 		p.waitErr = cmd.Wait()
 		close(p.exited)
@@ -93,6 +97,7 @@ func (p *baselineProc) send(line string) error {
 
 // finish closes stdin, which ends the child, and waits for it.
 func (p *baselineProc) finish() error {
+	p.stopReading()
 	_ = p.stdin.Close()
 	select {
 	case <-p.exited:
@@ -109,10 +114,20 @@ func (p *baselineProc) finish() error {
 
 // kill ends the child at once (cleanup after a failure).
 func (p *baselineProc) kill() {
+	p.stopReading()
 	select {
 	case <-p.exited:
 	default:
 		_ = p.cmd.Process.Kill()
 		<-p.exited
+	}
+}
+
+// stopReading lets the child's output drain without a reader, so the child can always exit.
+func (p *baselineProc) stopReading() {
+	select {
+	case <-p.abandon:
+	default:
+		close(p.abandon)
 	}
 }

@@ -96,6 +96,9 @@ func (g *gatewayProc) waitLog(ctx context.Context, msg string) (map[string]any, 
 	case <-g.log.seen(msg):
 		return g.log.first(msg), nil
 	case <-g.exited:
+		if fields := g.log.first(msg); fields != nil {
+			return fields, nil // logged just before the exit
+		}
 		return nil, fmt.Errorf("the gateway exited (%v) before logging %q", g.waitErr, msg)
 	case <-ctx.Done():
 		return nil, fmt.Errorf("waiting for the gateway to log %q: %w", msg, ctx.Err())

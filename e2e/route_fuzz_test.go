@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"go.mau.fi/whatsmeow/types"
 
@@ -27,6 +28,9 @@ import (
 //
 //	go test -run '^$' -fuzz FuzzRouteBodies -fuzztime 60s ./e2e
 func FuzzRouteBodies(f *testing.F) {
+	// hangLimit is far beyond what any route waits for (WhatsApp calls time out sooner, and the
+	// connect route's 60 s wait for a pairing code is not reached by a connected instance).
+	const hangLimit = 45 * time.Second
 	e := apptest.Start(f, storetest.SQLiteDSN(f), func(c *app.Config) { c.LinkInterval = 0 })
 	acc := e.Account("fuzzer")
 	instToken := e.Instance(acc, "target")
@@ -78,7 +82,17 @@ func FuzzRouteBodies(f *testing.F) {
 		req.Header.Set("Content-Type", "application/json")
 		req.Header.Set("token", acc)
 		rec := httptest.NewRecorder()
-		handler.ServeHTTP(rec, req)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			handler.ServeHTTP(rec, req)
+		}()
+		select {
+		case <-done:
+		case <-time.After(hangLimit):
+			// Not a speed check: only a request stuck far past any wait of the API lands here.
+			t.Fatalf("%s %s?%s with body %q has not answered after %v:\n%s", op.Method, path, query, body, hangLimit, goroutineDump())
+		}
 		if op.SandboxOnly && strings.HasSuffix(op.Path, "/faults") {
 			e.App.Sim().ClearFaults()
 		}

@@ -19,7 +19,11 @@ type listInstancesResponse struct {
 func (s *Server) handleInstanceList(w http.ResponseWriter, r *http.Request) error {
 	caller := principalFrom(r.Context())
 	var instances []*switchboard.Instance
-	switch names := splitNames(r.URL.Query().Get("instanceName")); {
+	var names []string
+	if caller.instance == nil {
+		names = splitNames(r.URL.Query().Get("instanceName")) // an instance token ignores it: skip the parse
+	}
+	switch {
 	case caller.instance != nil:
 		instances = []*switchboard.Instance{caller.instance}
 	case len(names) == 1:

@@ -138,8 +138,19 @@ type policy struct {
 	d    decision
 }
 
+// The rate-limit header names in canonical form, so that setting them on every answer skips
+// http.Header.Set's canonicalisation, which has to allocate for these mixed-case names.
+var (
+	headerRateLimitLimit     = http.CanonicalHeaderKey("X-RateLimit-Limit")
+	headerRateLimitRemaining = http.CanonicalHeaderKey("X-RateLimit-Remaining")
+	headerRateLimitReset     = http.CanonicalHeaderKey("X-RateLimit-Reset")
+	headerRateLimitPolicy    = http.CanonicalHeaderKey("RateLimit-Policy")
+	headerRateLimit          = http.CanonicalHeaderKey("RateLimit")
+)
+
 // setRateHeaders writes RyzeAPI's X-RateLimit-* for the bucket closest to refusing, and the
-// IETF draft's RateLimit-Policy / RateLimit fields for every bucket that applied.
+// IETF draft's RateLimit-Policy / RateLimit fields for every bucket that applied. Every
+// authenticated answer carries them, so the values share one allocation.
 func setRateHeaders(h http.Header, now time.Time, policies ...policy) {
 	tightest := policies[0].d
 	for _, p := range policies[1:] {
@@ -147,26 +158,34 @@ func setRateHeaders(h http.Header, now time.Time, policies ...policy) {
 			tightest = p.d
 		}
 	}
-	h.Set("X-RateLimit-Limit", strconv.Itoa(tightest.limit))
-	h.Set("X-RateLimit-Remaining", strconv.Itoa(tightest.remaining))
-	h.Set("X-RateLimit-Reset", strconv.FormatInt(resetUnix(tightest.reset), 10))
-
 	var pol, state []byte
 	for i, p := range policies {
 		if i > 0 {
 			pol, state = append(pol, ", "...), append(state, ", "...)
 		}
-		pol = append(pol, `"`+p.name+`";q=`...)
+		pol = append(append(append(pol, '"'), p.name...), `";q=`...)
 		pol = strconv.AppendInt(pol, int64(p.d.limit), 10)
 		pol = append(pol, ";w="...)
 		pol = strconv.AppendInt(pol, int64(rateWindow/time.Second), 10)
-		state = append(state, `"`+p.name+`";r=`...)
+		state = append(append(append(state, '"'), p.name...), `";r=`...)
 		state = strconv.AppendInt(state, int64(p.d.remaining), 10)
 		state = append(state, ";t="...)
 		state = strconv.AppendInt(state, int64(retryAfterOrZero(p.d, now)), 10)
 	}
-	h.Set("RateLimit-Policy", string(pol))
-	h.Set("RateLimit", string(state))
+	values := []string{
+		strconv.Itoa(tightest.limit),
+		strconv.Itoa(tightest.remaining),
+		strconv.FormatInt(resetUnix(tightest.reset), 10),
+		string(pol),
+		string(state),
+	}
+	// Each header gets a one-element slice with no spare capacity, so a later Header.Add on
+	// one of them copies instead of writing into its neighbour.
+	h[headerRateLimitLimit] = values[0:1:1]
+	h[headerRateLimitRemaining] = values[1:2:2]
+	h[headerRateLimitReset] = values[2:3:3]
+	h[headerRateLimitPolicy] = values[3:4:4]
+	h[headerRateLimit] = values[4:5:5]
 }
 
 // retryAfterOrZero is the seconds to the window end, 0 once it has passed.

@@ -45,20 +45,19 @@ func (s *Store) CreateAccount(ctx context.Context, name string, maxInstances int
 
 // AccountByTokenHash finds the account whose token hashes to tokenHash.
 func (s *Store) AccountByTokenHash(ctx context.Context, tokenHash string) (*switchboard.Account, error) {
-	return s.account(ctx, `WHERE token_hash = $1`, tokenHash)
+	return s.account(ctx, s.stmts.accountByTokenHash, tokenHash)
 }
 
 // AccountByID finds an account by id (for the CLI and the admin side, not for request auth).
 func (s *Store) AccountByID(ctx context.Context, id int64) (*switchboard.Account, error) {
-	return s.account(ctx, `WHERE id = $1`, id)
+	return s.account(ctx, s.stmts.accountByID, id)
 }
 
-func (s *Store) account(ctx context.Context, where string, arg any) (*switchboard.Account, error) {
+// account reads one account with a prepared selectAccount.
+func (s *Store) account(ctx context.Context, stmt *sql.Stmt, arg any) (*switchboard.Account, error) {
 	var acc switchboard.Account
 	var created int64
-	err := s.db.QueryRowContext(ctx,
-		`SELECT id, name, max_instances, created_at FROM accounts `+where, arg).
-		Scan(&acc.ID, &acc.Name, &acc.MaxInstances, &created)
+	err := stmt.QueryRowContext(ctx, arg).Scan(&acc.ID, &acc.Name, &acc.MaxInstances, &created)
 	if isNoRows(err) {
 		return nil, switchboard.ErrNotFound
 	}

@@ -93,30 +93,30 @@ func (s *Store) CreateInstance(ctx context.Context, inst *switchboard.Instance, 
 // InstanceByTokenHash finds the instance whose token hashes to tokenHash, in any account: the
 // token itself is the proof of access.
 func (s *Store) InstanceByTokenHash(ctx context.Context, tokenHash string) (*switchboard.Instance, error) {
-	return s.instance(ctx, `WHERE token_hash = $1`, tokenHash)
+	return s.instance(ctx, s.stmts.instanceByTokenHash, tokenHash)
 }
 
 // InstanceByName finds an instance by name within one account; another account's instance of
 // that name is ErrNotFound.
 func (s *Store) InstanceByName(ctx context.Context, accountID int64, name string) (*switchboard.Instance, error) {
-	return s.instance(ctx, `WHERE account_id = $1 AND name = $2`, accountID, name)
+	return s.instance(ctx, s.stmts.instanceByName, accountID, name)
 }
 
 // InstanceByID finds an instance by id, unscoped: for the session layer, never for a lookup that
 // serves a request.
 func (s *Store) InstanceByID(ctx context.Context, id int64) (*switchboard.Instance, error) {
-	return s.instance(ctx, `WHERE id = $1`, id)
+	return s.instance(ctx, s.stmts.instanceByID, id)
 }
 
 // ListInstances lists an account's instances in creation order.
 func (s *Store) ListInstances(ctx context.Context, accountID int64) ([]*switchboard.Instance, error) {
-	return s.instances(ctx, `WHERE account_id = $1 ORDER BY id`, accountID)
+	return s.instances(ctx, s.stmts.listInstances, accountID)
 }
 
 // AutoConnectInstances lists, in creation order, every instance of every account whose
 // AutoConnect is set, for the reconnect at boot.
 func (s *Store) AutoConnectInstances(ctx context.Context) ([]*switchboard.Instance, error) {
-	return s.instances(ctx, `WHERE auto_connect = TRUE ORDER BY id`)
+	return s.instances(ctx, s.stmts.autoConnect)
 }
 
 // DeleteInstance deletes an instance and, by cascade, its jobs. whatsmeow's device rows are not
@@ -157,8 +157,9 @@ func (s *Store) SetProxy(ctx context.Context, id int64, p switchboard.Proxy) err
 	return wrapUnlessNotFound("set proxy", rowsChanged(res, err, switchboard.ErrNotFound))
 }
 
-func (s *Store) instance(ctx context.Context, where string, args ...any) (*switchboard.Instance, error) {
-	inst, err := scanInstance(s.db.QueryRowContext(ctx, `SELECT `+instanceColumns+` FROM instances `+where, args...))
+// instance reads one instance with a prepared selectInstance.
+func (s *Store) instance(ctx context.Context, stmt *sql.Stmt, args ...any) (*switchboard.Instance, error) {
+	inst, err := scanInstance(stmt.QueryRowContext(ctx, args...))
 	if isNoRows(err) {
 		return nil, switchboard.ErrNotFound
 	}
@@ -168,8 +169,9 @@ func (s *Store) instance(ctx context.Context, where string, args ...any) (*switc
 	return inst, nil
 }
 
-func (s *Store) instances(ctx context.Context, where string, args ...any) ([]*switchboard.Instance, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+instanceColumns+` FROM instances `+where, args...)
+// instances reads a list of instances with a prepared selectInstance.
+func (s *Store) instances(ctx context.Context, stmt *sql.Stmt, args ...any) ([]*switchboard.Instance, error) {
+	rows, err := stmt.QueryContext(ctx, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list instances: %w", err)
 	}
@@ -201,10 +203,7 @@ func scanInstance(row scanner) (*switchboard.Instance, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Decoding over the defaults means a setting added after the row was written reads as its
-	// documented default, not as the zero value.
-	inst.Settings = switchboard.DefaultSettings()
-	if err := json.Unmarshal([]byte(settings), &inst.Settings); err != nil {
+	if inst.Settings, err = decodeSettings(settings); err != nil {
 		return nil, fmt.Errorf("instance %d: decode settings: %w", inst.ID, err)
 	}
 	inst.CreatedAt = fromMillis(created)

@@ -43,6 +43,7 @@ type Store struct {
 	db      *sql.DB
 	dialect string
 	log     *slog.Logger
+	stmts   statements // the prepared reads of the request path (prepared.go)
 }
 
 // Open connects to dsn (see parseDSN for the accepted forms), checks the connection's settings
@@ -97,7 +98,10 @@ func (s *Store) prepare(ctx context.Context, t target) error {
 			return err
 		}
 	}
-	return s.migrate(ctx)
+	if err := s.migrate(ctx); err != nil {
+		return err
+	}
+	return s.prepareStatements(ctx)
 }
 
 // checkSQLitePragmas fails loudly when SQLite silently declined a setting: journal_mode stays
@@ -152,5 +156,6 @@ func (s *Store) Close() error {
 	if s == nil || s.db == nil {
 		return errors.New("store: Close on a nil store")
 	}
+	s.closeStatements()
 	return s.db.Close()
 }

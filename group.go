@@ -94,6 +94,9 @@ const (
 type GroupClient interface {
 	OwnJID() JID
 	GroupInfo(ctx context.Context, group JID) (*Group, error)
+	// PictureURL is the URL of the current picture of a group (community: a community's
+	// parent), "" when it has none.
+	PictureURL(ctx context.Context, group JID, community bool) (string, error)
 	JoinedGroups(ctx context.Context) ([]*Group, error)
 	CreateGroup(ctx context.Context, p CreateGroupParams) (*Group, error)
 	SubGroups(ctx context.Context, community JID) ([]SubGroup, error)

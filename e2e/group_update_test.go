@@ -1,10 +1,14 @@
 package e2e
 
 import (
+	"bytes"
 	"encoding/base64"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"reflect"
+	"strings"
 	"testing"
 
 	"go.mau.fi/whatsmeow/types"
@@ -70,6 +74,15 @@ func TestGroupUpdate(t *testing.T) {
 	if first == "" {
 		t.Fatal("the picture was not set in the simulator")
 	}
+	// GroupDetail.image is a URL that serves the picture (in the sandbox, the simulator's).
+	info := s.query("GET", "info", "admin", url.Values{"identifier": {jid}}).Want(http.StatusOK)
+	firstURL := info.Str("group.image")
+	if !strings.HasSuffix(firstURL, "/"+first) {
+		t.Fatalf("group.image %q does not name picture %s: %s", firstURL, first, info.Raw)
+	}
+	if status, body := fetch(t, firstURL); status != http.StatusOK || !bytes.HasPrefix(body, []byte{0xFF, 0xD8, 0xFF}) {
+		t.Fatalf("GET %s: %d, %d bytes, want a JPEG", firstURL, status, len(body))
+	}
 	picture, err := base64.StdEncoding.DecodeString(pngBase64(t))
 	if err != nil {
 		t.Fatal(err)
@@ -92,6 +105,12 @@ func TestGroupUpdate(t *testing.T) {
 	res = s.do("PUT", "update", "admin", update(map[string]any{"image": pngBase64(t), "removeImage": true})).Want(http.StatusOK)
 	if s.sim(jid).PictureID != "" || res.Str("message") != "Group updated successfully: image" {
 		t.Fatalf("removeImage: simulator picture %q: %s", s.sim(jid).PictureID, res.Raw)
+	}
+	if image := s.query("GET", "info", "admin", url.Values{"identifier": {jid}}).Want(http.StatusOK).Get("group.image"); image != nil {
+		t.Fatalf("group.image after removeImage: %v, want null", image)
+	}
+	if status, _ := fetch(t, firstURL); status != http.StatusNotFound {
+		t.Fatalf("the replaced picture's URL answers %d, want 404", status)
 	}
 
 	s.do("PUT", "update", "admin", map[string]any{"name": "x"}).WantError(http.StatusBadRequest, "Identifier is required")
@@ -125,4 +144,19 @@ func TestGroupUpdate(t *testing.T) {
 		WantError(http.StatusBadRequest, "Invalid group JID: not a group jid")
 	s.do("PUT", "update", "admin", map[string]any{"identifier": "https://example.com/abc", "name": "x"}).
 		WantError(http.StatusBadRequest, "Invalid invite link: expected https://chat.whatsapp.com/CODE")
+}
+
+// fetch GETs a URL the API handed out (a picture) and returns the status and body.
+func fetch(t *testing.T, u string) (int, []byte) {
+	t.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatalf("GET %s: %v", u, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, body
 }

@@ -14,8 +14,8 @@ type groupDetailJSON struct {
 	// Participants shadows GroupInfo's list so that ?participants=false can leave it out
 	// entirely (nil) while an included empty list still renders as [].
 	Participants *[]participantJSON `json:"participants,omitempty"`
-	// Image is the picture URL WhatsApp signs. GroupClient has no picture read yet, so it is
-	// always null for now; the field is kept so clients written against RyzeAPI find it.
+	// Image is the URL of the group's picture as WhatsApp signs it (it expires), null when the
+	// group has none or the picture could not be read (see pictureOf).
 	Image             *string           `json:"image"`
 	CreatedAt         *string           `json:"createdAt"`
 	Metadata          groupMetadataJSON `json:"metadata"`

@@ -78,9 +78,11 @@ func (s *Server) handleGroupInfo(w http.ResponseWriter, r *http.Request, inst *s
 		return groupFailure(err, "")
 	}
 	code := s.inviteCodeIfAdmin(ctx, gc, g)
+	detail := groupDetailView(g, code, withParticipants)
+	detail.Image = s.pictureOf(ctx, gc, g)
 	writeJSON(w, http.StatusOK, groupInfoResponse{
 		envelope: ok("Group info retrieved successfully"),
-		Group:    groupDetailView(g, code, withParticipants),
+		Group:    detail,
 	})
 	return nil
 }

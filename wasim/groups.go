@@ -44,6 +44,9 @@ func (s *Server) initGroups() error {
 	if cfg.Now == nil {
 		cfg.Now = s.cfg.Now
 	}
+	if cfg.PictureURL == nil {
+		cfg.PictureURL = s.pictures.url
+	}
 	s.groups.engine = groupsim.NewEngine(s, cfg)
 	state, err := s.loadGroupState()
 	if err != nil {

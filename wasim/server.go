@@ -76,8 +76,9 @@ type Server struct {
 	closed    bool
 	wg        sync.WaitGroup
 
-	ln      net.Listener
-	httpSrv *http.Server
+	ln       net.Listener
+	httpSrv  *http.Server
+	pictures pictureBase // where picture URLs point (pictures.go)
 }
 
 // New creates a simulator and, when cfg.DB is set, loads its saved state.
@@ -140,12 +141,14 @@ func New(cfg Config) (*Server, error) {
 func (s *Server) RootPublicKey() [32]byte { return *s.root.Pub }
 
 // Handler serves the websocket at /ws/chat, the root key at
-// GET /wasim/root-key and the control API under /wasim/control/ (for
-// gateways and tests using a standalone simulator; see control.go).
+// GET /wasim/root-key, group pictures at GET /pp/{group}/{id} (pictures.go)
+// and the control API under /wasim/control/ (for gateways and tests using a
+// standalone simulator; see control.go).
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/ws/chat", s.serveWebsocket)
 	mux.HandleFunc("GET /wasim/root-key", s.serveRootKey)
+	mux.HandleFunc("GET /pp/{group}/{id}", s.servePicture)
 	s.mountControl(mux)
 	return mux
 }
@@ -166,6 +169,7 @@ func (s *Server) Listen(addr string) error {
 	}
 	s.ln, s.httpSrv = ln, srv
 	s.mu.Unlock()
+	s.pictures.set("http://" + ln.Addr().String())
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			s.log.Error("wasim: serve", "err", err)

@@ -16,14 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"go.mau.fi/whatsmeow/types"
-
-	"github.com/switchboard/switchboard/app"
 	"github.com/switchboard/switchboard/app/apptest"
-	"github.com/switchboard/switchboard/httpapi"
-	"github.com/switchboard/switchboard/httpapi/openapitest"
-	"github.com/switchboard/switchboard/store/storetest"
-	"github.com/switchboard/switchboard/wasim"
 )
 
 // TestBadInputAcrossEveryOperation sends malformed requests (SWITCHBOARD_BADINPUT_N, 2,000 by
@@ -37,25 +30,7 @@ func TestBadInputAcrossEveryOperation(t *testing.T) {
 	n := envInt(t, "SWITCHBOARD_BADINPUT_N", 2_000)
 	seed := uint64(envInt(t, "SWITCHBOARD_BADINPUT_SEED", 1))
 
-	e := apptest.Start(t, storetest.SQLiteDSN(t), func(c *app.Config) { c.LinkInterval = 0 })
-	acc := e.Account("fuzzer")
-	instToken := e.Instance(acc, "target")
-	own := types.NewJID(e.Pair(acc, "target", ""), types.DefaultUserServer)
-	community, err := e.App.Sim().CreateGroup(wasim.CreateGroupRequest{Owner: own, Name: "Bad input", IsCommunity: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	group, err := e.App.Sim().CreateGroup(wasim.CreateGroupRequest{Owner: own, Name: "Target group"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tgt := badInputTarget{account: acc, instance: "target", instanceToken: instToken,
-		communityJID: community.JID.String(), groupJID: group.JID.String()}
-
-	v, err := openapitest.Load(httpapi.OpenAPIDocument())
-	if err != nil {
-		t.Fatal(err)
-	}
+	e, tgt, v := startBadInputTarget(t)
 	reqs := generateBadRequests(v.Operations(), tgt, n, rand.New(rand.NewPCG(seed, 0x5eed)))
 
 	const workers = 4
@@ -64,7 +39,7 @@ func TestBadInputAcrossEveryOperation(t *testing.T) {
 	// whatsmeow's handlers) are in the baseline.
 	for _, op := range v.Operations() {
 		if op.Method == http.MethodGet {
-			send(client, e.URL, badRequest{method: op.Method, path: caseGen{op: op, tgt: tgt}.path("target"), token: acc})
+			send(client, e.URL, badRequest{method: op.Method, path: caseGen{op: op, tgt: tgt}.path("target"), token: tgt.account})
 		}
 	}
 	client.CloseIdleConnections()
@@ -142,7 +117,7 @@ func TestBadInputAcrossEveryOperation(t *testing.T) {
 	if after := settledGoroutines(baseline, 15*time.Second); after > baseline {
 		t.Errorf("%d goroutines after the flood, %d before:\n%s", after, baseline, goroutineDump())
 	}
-	e.WaitState(acc, "target", "connected")
+	e.WaitState(tgt.account, "target", "connected")
 }
 
 // documented5xx is the one 5xx the contract keeps: link and unlink answer an unparseable

@@ -8,14 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"go.mau.fi/whatsmeow/types"
-
-	"github.com/switchboard/switchboard/app"
-	"github.com/switchboard/switchboard/app/apptest"
-	"github.com/switchboard/switchboard/httpapi"
 	"github.com/switchboard/switchboard/httpapi/openapitest"
-	"github.com/switchboard/switchboard/store/storetest"
-	"github.com/switchboard/switchboard/wasim"
 )
 
 // FuzzRouteBodies fuzzes the request decoding of every route that needs a token: route picks
@@ -31,25 +24,7 @@ func FuzzRouteBodies(f *testing.F) {
 	// hangLimit is far beyond what any route waits for (WhatsApp calls time out sooner, and the
 	// connect route's 60 s wait for a pairing code is not reached by a connected instance).
 	const hangLimit = 45 * time.Second
-	e := apptest.Start(f, storetest.SQLiteDSN(f), func(c *app.Config) { c.LinkInterval = 0 })
-	acc := e.Account("fuzzer")
-	instToken := e.Instance(acc, "target")
-	own := types.NewJID(e.Pair(acc, "target", ""), types.DefaultUserServer)
-	community, err := e.App.Sim().CreateGroup(wasim.CreateGroupRequest{Owner: own, Name: "Fuzz", IsCommunity: true})
-	if err != nil {
-		f.Fatal(err)
-	}
-	group, err := e.App.Sim().CreateGroup(wasim.CreateGroupRequest{Owner: own, Name: "Fuzz group"})
-	if err != nil {
-		f.Fatal(err)
-	}
-	tgt := badInputTarget{account: acc, instance: "target", instanceToken: instToken,
-		communityJID: community.JID.String(), groupJID: group.JID.String()}
-
-	v, err := openapitest.Load(httpapi.OpenAPIDocument())
-	if err != nil {
-		f.Fatal(err)
-	}
+	e, tgt, v := startBadInputTarget(f)
 	var ops []openapitest.Operation
 	for _, op := range v.Operations() {
 		if op.Scope != "public" && !(caseGen{op: op}).destructive() {
@@ -80,7 +55,7 @@ func FuzzRouteBodies(f *testing.F) {
 		req := httptest.NewRequest(op.Method, path, bytes.NewReader(body))
 		req.URL.RawQuery = query
 		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("token", acc)
+		req.Header.Set("token", tgt.account)
 		rec := httptest.NewRecorder()
 		done := make(chan struct{})
 		go func() {

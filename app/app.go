@@ -44,7 +44,11 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 			a.Close()
 		}
 	}()
-	if a.store, err = store.Open(ctx, cfg.DSN, log); err != nil {
+	var storeOpts []store.Option
+	if cfg.TokenCacheTTL != 0 {
+		storeOpts = append(storeOpts, store.WithTokenCacheTTL(cfg.TokenCacheTTL))
+	}
+	if a.store, err = store.Open(ctx, cfg.DSN, log, storeOpts...); err != nil {
 		return nil, err
 	}
 	if n, err := a.store.InterruptRunningJobs(ctx); err != nil {

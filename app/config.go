@@ -38,6 +38,11 @@ type Config struct {
 	// Open reverses Sealer for the session manager; nil with Sealer.
 	OpenSealed func([]byte) ([]byte, error)
 
+	// TokenCacheTTL is how long a token lookup may be answered from memory (store.WithTokenCacheTTL):
+	// 0 means store.DefaultTokenCacheTTL, so a Config left empty keeps the cache; negative turns
+	// it off.
+	TokenCacheTTL time.Duration
+
 	BootConcurrency int
 	BootJitter      time.Duration
 	ConnectTimeout  time.Duration

@@ -43,9 +43,12 @@ func (s *Store) CreateAccount(ctx context.Context, name string, maxInstances int
 	}
 }
 
-// AccountByTokenHash finds the account whose token hashes to tokenHash.
+// AccountByTokenHash finds the account whose token hashes to tokenHash. A found account may be
+// served from the token cache for up to its TTL (tokencache.go); "not found" never is.
 func (s *Store) AccountByTokenHash(ctx context.Context, tokenHash string) (*switchboard.Account, error) {
-	return s.account(ctx, s.stmts.accountByTokenHash, tokenHash)
+	return s.accountCache.lookup(tokenHash, func() (*switchboard.Account, error) {
+		return s.account(ctx, s.stmts.accountByTokenHash, tokenHash)
+	})
 }
 
 // AccountByID finds an account by id (for the CLI and the admin side, not for request auth).

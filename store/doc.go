@@ -8,5 +8,8 @@
 // and the store refuses anything else. Secrets that must be read back are sealed by Sealer
 // before they reach the store.
 //
+// The two token lookups are served from a short-lived in-memory cache (tokencache.go): writes
+// through the same Store are seen at once, writes by another process after at most its TTL.
+//
 // Tests of other packages get a migrated store from package storetest.
 package store

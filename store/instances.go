@@ -91,9 +91,12 @@ func (s *Store) CreateInstance(ctx context.Context, inst *switchboard.Instance, 
 }
 
 // InstanceByTokenHash finds the instance whose token hashes to tokenHash, in any account: the
-// token itself is the proof of access.
+// token itself is the proof of access. A found instance may be served from the token cache for
+// up to its TTL (tokencache.go); "not found" never is.
 func (s *Store) InstanceByTokenHash(ctx context.Context, tokenHash string) (*switchboard.Instance, error) {
-	return s.instance(ctx, s.stmts.instanceByTokenHash, tokenHash)
+	return s.instanceCache.lookup(tokenHash, func() (*switchboard.Instance, error) {
+		return s.instance(ctx, s.stmts.instanceByTokenHash, tokenHash)
+	})
 }
 
 // InstanceByName finds an instance by name within one account; another account's instance of
@@ -122,19 +125,14 @@ func (s *Store) AutoConnectInstances(ctx context.Context) ([]*switchboard.Instan
 // DeleteInstance deletes an instance and, by cascade, its jobs. whatsmeow's device rows are not
 // ours: the session layer logs the device out (which deletes them) before calling this.
 func (s *Store) DeleteInstance(ctx context.Context, id int64) error {
-	res, err := s.db.ExecContext(ctx, `DELETE FROM instances WHERE id = $1`, id)
-	if err := rowsChanged(res, err, switchboard.ErrNotFound); err != nil {
-		return wrapUnlessNotFound("delete instance", err)
-	}
-	return nil
+	return s.writeInstance(ctx, "delete instance", id, `DELETE FROM instances WHERE id = $1`)
 }
 
 // SetSession records the paired device and whether the instance reconnects at boot.
 func (s *Store) SetSession(ctx context.Context, id int64, deviceJID string, autoConnect, loggedOut bool) error {
-	res, err := s.db.ExecContext(ctx,
+	return s.writeInstance(ctx, "set session", id,
 		`UPDATE instances SET device_jid = $2, auto_connect = $3, logged_out = $4 WHERE id = $1`,
-		id, deviceJID, autoConnect, loggedOut)
-	return wrapUnlessNotFound("set session", rowsChanged(res, err, switchboard.ErrNotFound))
+		deviceJID, autoConnect, loggedOut)
 }
 
 // SetSettings replaces the instance's settings.
@@ -143,18 +141,16 @@ func (s *Store) SetSettings(ctx context.Context, id int64, settings switchboard.
 	if err != nil {
 		return fmt.Errorf("store: encode settings: %w", err)
 	}
-	res, err := s.db.ExecContext(ctx, `UPDATE instances SET settings = $2 WHERE id = $1`, id, string(encoded))
-	return wrapUnlessNotFound("set settings", rowsChanged(res, err, switchboard.ErrNotFound))
+	return s.writeInstance(ctx, "set settings", id, `UPDATE instances SET settings = $2 WHERE id = $1`, string(encoded))
 }
 
 // SetProxy replaces the instance's proxy. The password arrives sealed and is stored as is.
 func (s *Store) SetProxy(ctx context.Context, id int64, p switchboard.Proxy) error {
-	res, err := s.db.ExecContext(ctx,
+	return s.writeInstance(ctx, "set proxy", id,
 		`UPDATE instances SET proxy_enabled = $2, proxy_protocol = $3, proxy_host = $4, proxy_port = $5,
 		     proxy_username = $6, proxy_password = $7
 		 WHERE id = $1`,
-		id, p.Enabled, p.Protocol, p.Host, p.Port, p.Username, nullBytes(p.PasswordSealed))
-	return wrapUnlessNotFound("set proxy", rowsChanged(res, err, switchboard.ErrNotFound))
+		p.Enabled, p.Protocol, p.Host, p.Port, p.Username, nullBytes(p.PasswordSealed))
 }
 
 // instance reads one instance with a prepared selectInstance.

@@ -11,6 +11,8 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers database/sql driver "pgx"
 	_ "modernc.org/sqlite"             // registers database/sql driver "sqlite" (pure Go)
+
+	"github.com/switchboard/switchboard"
 )
 
 // Pool sizes.
@@ -44,12 +46,21 @@ type Store struct {
 	dialect string
 	log     *slog.Logger
 	stmts   statements // the prepared reads of the request path (prepared.go)
+
+	// The token lookups' read-through caches (tokencache.go): rows by token hash, for at most
+	// WithTokenCacheTTL. Writes to an instance row go through writeInstance, which drops it.
+	accountCache  *tokenCache[switchboard.Account]
+	instanceCache *tokenCache[switchboard.Instance]
 }
 
 // Open connects to dsn (see parseDSN for the accepted forms), checks the connection's settings
 // and brings Switchboard's tables to the latest schema version. whatsmeow's tables are created
-// separately by (*Store).Whatsmeow. A nil log discards.
-func Open(ctx context.Context, dsn string, log *slog.Logger) (*Store, error) {
+// separately by (*Store).Whatsmeow. A nil log discards; opts change the defaults (options.go).
+func Open(ctx context.Context, dsn string, log *slog.Logger, opts ...Option) (*Store, error) {
+	o := defaultOptions()
+	for _, opt := range opts {
+		opt(&o)
+	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -62,7 +73,11 @@ func Open(ctx context.Context, dsn string, log *slog.Logger) (*Store, error) {
 		return nil, fmt.Errorf("store: open %s: %w", t.display, err)
 	}
 	configurePool(db, t)
-	s := &Store{db: db, dialect: t.dialect, log: log.With("component", "store", "dialect", t.dialect)}
+	s := &Store{
+		db: db, dialect: t.dialect, log: log.With("component", "store", "dialect", t.dialect),
+		accountCache:  newTokenCache(o.tokenCacheTTL, maxTokenCacheEntries, cloneAccount, accountID),
+		instanceCache: newTokenCache(o.tokenCacheTTL, maxTokenCacheEntries, cloneInstance, instanceID),
+	}
 	if err := s.prepare(ctx, t); err != nil {
 		_ = db.Close()
 		return nil, err
@@ -141,7 +156,8 @@ func (s *Store) checkSQLitePragmas(ctx context.Context, memory bool) error {
 }
 
 // DB returns the shared connection pool. whatsmeow's container uses the same pool; closing it is
-// (*Store).Close's job.
+// (*Store).Close's job. A write to accounts or instances through it bypasses the token cache
+// (tokencache.go): this Store would see it only after the cache's TTL, like another process's.
 func (s *Store) DB() *sql.DB { return s.db }
 
 // Dialect returns DialectSQLite or DialectPostgres.

@@ -13,10 +13,12 @@ import (
 // `switchboard account create` are: after the server's prepared token lookups have run on every
 // pooled connection, a token created by the other store is found at once, and an instance
 // deleted by it is gone at once. A prepared statement left holding a read transaction would
-// fail this with a stale snapshot.
+// fail this with a stale snapshot. The server's token cache is off: a delete by another process
+// is meant to reach a caching store only after the TTL (TestTokenCacheSeesOtherStoreAfterTTL),
+// and this test is about the statements underneath.
 func TestPreparedReadsSeeOtherProcesses(t *testing.T) {
 	storetest.EachDSN(t, func(t *testing.T, dsn string) {
-		server := storetest.OpenDSN(t, dsn)
+		server := storetest.OpenDSN(t, dsn, store.WithTokenCacheTTL(0))
 		other := storetest.OpenDSN(t, dsn)
 		acc, _ := newAccount(t, server, "acme", 0)
 		inst, instToken := newInstance(t, server, acc.ID, "bot")

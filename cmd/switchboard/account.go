@@ -14,8 +14,8 @@ import (
 
 // runAccountCreate creates an account and prints its token, the only time it is ever shown.
 // It writes straight to the database, so it works beside a running server on the same SQLite
-// file (WAL and a busy timeout), and the server accepts the token at once: it looks tokens up
-// in the database on every request rather than caching them.
+// file (WAL and a busy timeout), and the server accepts the token at once: its token cache keeps
+// only tokens it has found, so a token unknown a moment ago is looked up in the database again.
 func runAccountCreate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("account create", flag.ContinueOnError)
 	fs.SetOutput(stderr)

@@ -31,3 +31,19 @@ func TestConfigFromEnv(t *testing.T) {
 		})
 	}
 }
+
+// TestTokenCacheTTLFromEnv: 2 s by default, a duration as given, and "0" off, which app.Config
+// spells as a negative TTL because its zero value means the default.
+func TestTokenCacheTTLFromEnv(t *testing.T) {
+	for value, want := range map[string]time.Duration{"": 2 * time.Second, "500ms": 500 * time.Millisecond, "0": -1} {
+		t.Setenv("SWITCHBOARD_TOKEN_CACHE_TTL", value)
+		cfg, err := configFromEnv()
+		if err != nil || cfg.TokenCacheTTL != want {
+			t.Fatalf("SWITCHBOARD_TOKEN_CACHE_TTL=%q: TTL %v, %v; want %v", value, cfg.TokenCacheTTL, err, want)
+		}
+	}
+	t.Setenv("SWITCHBOARD_TOKEN_CACHE_TTL", "soon")
+	if _, err := configFromEnv(); err == nil {
+		t.Fatal(`SWITCHBOARD_TOKEN_CACHE_TTL="soon" accepted`)
+	}
+}

@@ -84,6 +84,11 @@ func configFromEnv() (app.Config, error) {
 	errs = append(errs, err)
 	cfg.BootJitter, err = envDuration("SWITCHBOARD_BOOT_JITTER", 0)
 	errs = append(errs, err)
+	cfg.TokenCacheTTL, err = envDuration("SWITCHBOARD_TOKEN_CACHE_TTL", store.DefaultTokenCacheTTL)
+	errs = append(errs, err)
+	if cfg.TokenCacheTTL == 0 {
+		cfg.TokenCacheTTL = -1 // "0" in the environment means off; in app.Config 0 means the default
+	}
 	if err := errors.Join(errs...); err != nil {
 		return cfg, err
 	}

@@ -57,12 +57,13 @@ func EachDSN(t *testing.T, fn func(t *testing.T, dsn string)) {
 	t.Run("postgres", func(t *testing.T) { fn(t, PostgresDSN(t)) })
 }
 
-// OpenDSN opens dsn with store.Open and closes the store when the test ends.
-func OpenDSN(t testing.TB, dsn string) *store.Store {
+// OpenDSN opens dsn with store.Open (and opts, e.g. store.WithTokenCacheTTL) and closes the store
+// when the test ends.
+func OpenDSN(t testing.TB, dsn string, opts ...store.Option) *store.Store {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	s, err := store.Open(ctx, dsn, nil)
+	s, err := store.Open(ctx, dsn, nil, opts...)
 	if err != nil {
 		t.Fatalf("storetest: open: %v", err)
 	}

@@ -18,14 +18,7 @@ func crashPlan(t *testing.T) (rounds int, rng *rand.Rand) {
 	if testing.Short() {
 		t.Skip("crash safety runs `switchboard serve` as a child process and kills it repeatedly; skipped under -short")
 	}
-	rounds = 3 // keeps the default run, build included, well under a minute
-	if v := os.Getenv("SWITCHBOARD_CRASH_N"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			t.Fatalf("SWITCHBOARD_CRASH_N=%q: want a positive integer", v)
-		}
-		rounds = n
-	}
+	rounds = envInt(t, "SWITCHBOARD_CRASH_N", 3) // 3 keeps the default run, build included, well under a minute
 	seed := uint64(time.Now().UnixNano())
 	if v := os.Getenv("SWITCHBOARD_CRASH_SEED"); v != "" {
 		s, err := strconv.ParseUint(v, 10, 64)

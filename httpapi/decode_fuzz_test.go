@@ -1,12 +1,9 @@
 package httpapi
 
 import (
-	"errors"
 	"net/http"
 	"strings"
 	"testing"
-
-	"github.com/switchboard/switchboard"
 )
 
 // FuzzDecodeBodies feeds arbitrary bytes to the decoder and the validators of the create and
@@ -20,18 +17,7 @@ func FuzzDecodeBodies(f *testing.F) {
 		f.Add(seed)
 	}
 	f.Fuzz(func(t *testing.T, body string) {
-		check := func(err error) {
-			if err == nil {
-				return
-			}
-			var domainErr *switchboard.Error
-			if !errors.As(err, &domainErr) {
-				t.Fatalf("%q: non-domain error %v", body, err)
-			}
-			if status := statusOf(domainErr.Code); status < 400 || status >= 500 {
-				t.Fatalf("%q: status %d for %v", body, status, err)
-			}
-		}
+		check := func(err error) { requireClientError(t, body, err, 0) }
 		newReq := func() *http.Request {
 			r, _ := http.NewRequest("POST", "/", strings.NewReader(body))
 			return r

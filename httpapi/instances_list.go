@@ -19,11 +19,7 @@ type listInstancesResponse struct {
 func (s *Server) handleInstanceList(w http.ResponseWriter, r *http.Request) error {
 	caller := principalFrom(r.Context())
 	var instances []*switchboard.Instance
-	var names []string
-	if caller.instance == nil {
-		names = splitNames(r.URL.Query().Get("instanceName")) // an instance token ignores it: skip the parse
-	}
-	switch {
+	switch names := splitNames(r.URL.Query().Get("instanceName")); {
 	case caller.instance != nil:
 		instances = []*switchboard.Instance{caller.instance}
 	case len(names) == 1:

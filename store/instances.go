@@ -199,7 +199,10 @@ func scanInstance(row scanner) (*switchboard.Instance, error) {
 	if err != nil {
 		return nil, err
 	}
-	if inst.Settings, err = decodeSettings(settings); err != nil {
+	// Decoding over the defaults means a setting added after the row was written reads as its
+	// documented default, not as the zero value.
+	inst.Settings = switchboard.DefaultSettings()
+	if err := json.Unmarshal([]byte(settings), &inst.Settings); err != nil {
 		return nil, fmt.Errorf("instance %d: decode settings: %w", inst.ID, err)
 	}
 	inst.CreatedAt = fromMillis(created)

@@ -39,12 +39,8 @@ func (s *Server) handleGroupRequests(w http.ResponseWriter, r *http.Request, ins
 	if err != nil {
 		return err
 	}
-	gc, err := s.groupClient(inst)
-	if err != nil {
-		return err
-	}
 	ctx := r.Context()
-	jid, err := resolveGroup(ctx, gc, ref)
+	gc, jid, err := s.openGroup(ctx, inst, ref)
 	if err != nil {
 		return err
 	}
@@ -78,12 +74,8 @@ func (s *Server) handleGroupLeave(w http.ResponseWriter, r *http.Request, inst *
 	if err != nil {
 		return err
 	}
-	gc, err := s.groupClient(inst)
-	if err != nil {
-		return err
-	}
 	ctx := r.Context()
-	jid, err := resolveGroup(ctx, gc, ref)
+	gc, jid, err := s.openGroup(ctx, inst, ref)
 	if err != nil {
 		return err
 	}

@@ -94,11 +94,22 @@ func (s *Server) authed(opts routeOptions, h handlerFunc) http.Handler {
 // authedInstance adapts a handler of an {instance} route: the instance is resolved within the
 // caller's tenancy before the handler runs, and tagged on the request's log lines.
 func (s *Server) authedInstance(opts routeOptions, h instanceHandlerFunc) http.Handler {
-	// Idempotency-Key and async apply once the instance is known (idempotency.go, jobs.go), so
-	// authed must not apply the key a second time.
+	return s.instanceRoute(opts, nil, h)
+}
+
+// instanceRoute is the one prologue of every /{instance} route: authenticate, run precheck (nil
+// for none) before the instance is looked up, find the instance within the caller's tenancy,
+// then apply Idempotency-Key and async (idempotency.go, jobs.go) once the instance is known, so
+// authed must not apply the key a second time.
+func (s *Server) instanceRoute(opts routeOptions, precheck func(*http.Request) error, h instanceHandlerFunc) http.Handler {
 	h = s.idempotentInstanceRoute(opts, s.asyncRoute(opts, h))
 	opts.idempotent = false
 	return s.authed(opts, func(w http.ResponseWriter, r *http.Request) error {
+		if precheck != nil {
+			if err := precheck(r); err != nil {
+				return err
+			}
+		}
 		inst, err := s.instanceFor(r)
 		if err != nil {
 			return err

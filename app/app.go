@@ -36,7 +36,10 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	if cfg.DSN == "" {
-		cfg.DSN = "sqlite:switchboard.db"
+		cfg.DSN = DefaultDSN
+	}
+	if err := useSecretKey(&cfg); err != nil {
+		return nil, err
 	}
 	a := &App{log: log, started: make(chan struct{})}
 	defer func() {
@@ -44,11 +47,7 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 			a.Close()
 		}
 	}()
-	var storeOpts []store.Option
-	if cfg.TokenCacheTTL != 0 {
-		storeOpts = append(storeOpts, store.WithTokenCacheTTL(cfg.TokenCacheTTL))
-	}
-	if a.store, err = store.Open(ctx, cfg.DSN, log, storeOpts...); err != nil {
+	if a.store, err = store.Open(ctx, cfg.DSN, log, store.WithTokenCacheTTL(cfg.TokenCacheTTL)); err != nil {
 		return nil, err
 	}
 	if n, err := a.store.InterruptRunningJobs(ctx); err != nil {

@@ -7,12 +7,19 @@ import (
 	"go.mau.fi/whatsmeow/util/keys"
 
 	"github.com/switchboard/switchboard/httpapi"
+	"github.com/switchboard/switchboard/store"
 )
 
-// Config is everything `switchboard serve` can be told.
+// Config is everything `switchboard serve` can be told. The fields an operator sets are declared
+// in settings.go with their flag, variable and default; Defaults() is the starting point, and a
+// zero value means zero (off), never "the default". The other fields are wiring for tests.
 type Config struct {
+	// Addr is the listen address of `serve` (the App itself does not listen).
+	Addr string
 	// DSN selects the database: "sqlite:PATH" (the default switchboard.db) or "postgres://...".
 	DSN string
+	// LogLevel is debug, info, warn or error.
+	LogLevel string
 	// Sandbox runs an embedded simulated WhatsApp (wasim) persisted in the same database, and
 	// every instance dials it instead of WhatsApp.
 	Sandbox bool
@@ -33,14 +40,15 @@ type Config struct {
 	// AllowPrivateImageURLs lets group and community images be fetched from private and
 	// loopback addresses (off by default, against SSRF; tests serve images locally).
 	AllowPrivateImageURLs bool
-	// Sealer encrypts proxy passwords; nil when SWITCHBOARD_SECRET_KEY is unset.
+	// SecretKey seals proxy passwords at rest (SWITCHBOARD_SECRET_KEY); New builds Sealer and
+	// OpenSealed from it unless they are set. Empty: proxy passwords are refused.
+	SecretKey string
+	// Sealer encrypts proxy passwords; nil when there is no key.
 	Sealer httpapi.Sealer
 	// Open reverses Sealer for the session manager; nil with Sealer.
 	OpenSealed func([]byte) ([]byte, error)
 
-	// TokenCacheTTL is how long a token lookup may be answered from memory (store.WithTokenCacheTTL):
-	// 0 means store.DefaultTokenCacheTTL, so a Config left empty keeps the cache; negative turns
-	// it off.
+	// TokenCacheTTL is how long a token lookup may be answered from memory; 0 turns the cache off.
 	TokenCacheTTL time.Duration
 
 	BootConcurrency int
@@ -48,4 +56,17 @@ type Config struct {
 	ConnectTimeout  time.Duration
 	Logger          *slog.Logger
 	Version         string
+}
+
+// useSecretKey builds the sealer of proxy passwords from SecretKey, unless the caller gave one.
+func useSecretKey(cfg *Config) error {
+	if cfg.Sealer != nil || cfg.SecretKey == "" {
+		return nil
+	}
+	sealer, err := store.SealerFromKey(cfg.SecretKey)
+	if err != nil {
+		return err
+	}
+	cfg.Sealer, cfg.OpenSealed = sealer, sealer.Open
+	return nil
 }

@@ -43,15 +43,11 @@ type Env struct {
 func Start(t testing.TB, dsn string, configure ...func(*app.Config)) *Env {
 	t.Helper()
 	e := &Env{T: t, DSN: dsn, Logs: &LockedBuffer{}}
-	e.cfg = app.Config{
-		DSN:             dsn,
-		Sandbox:         true,
-		SandboxRoot:     wasimtest.SharedRoot(),
-		RateLimit:       1_000_000,
-		CreateRateLimit: 1_000_000,
-		Logger:          slog.New(slog.NewJSONHandler(e.Logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Version:         "test",
-	}
+	e.cfg = app.Defaults()
+	e.cfg.DSN, e.cfg.Sandbox, e.cfg.SandboxRoot = dsn, true, wasimtest.SharedRoot()
+	e.cfg.RateLimit, e.cfg.CreateRateLimit, e.cfg.LinkInterval = 1_000_000, 1_000_000, 0
+	e.cfg.Logger = slog.New(slog.NewJSONHandler(e.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	e.cfg.Version = "test"
 	for _, f := range configure {
 		f(&e.cfg)
 	}

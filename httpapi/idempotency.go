@@ -116,7 +116,8 @@ func (s *Server) withIdempotencyKey(w http.ResponseWriter, r *http.Request, rout
 
 	// From here the key is ours: it must end finished or abandoned, or it would answer 409 for a
 	// day. The store calls outlive the client (a client that hung up still deserves its replay).
-	bg := context.WithoutCancel(r.Context())
+	bg, cancel := detached(r.Context())
+	defer cancel()
 	capture := newCapture(w)
 	settled := false
 	defer func() {

@@ -9,4 +9,3 @@ func envString(name, def string) string {
 	}
 	return def
 }
-

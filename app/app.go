@@ -82,6 +82,7 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		HTTPClient:      httpClient,
 		BootConcurrency: cfg.BootConcurrency,
 		BootJitter:      cfg.BootJitter,
+		WriteInterval:   cfg.LinkInterval,
 		OpenProxy:       openProxy,
 		DeviceName:      "Switchboard",
 	})
@@ -98,7 +99,6 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		CreateRateLimit:       cfg.CreateRateLimit,
 		ConnectTimeout:        cfg.ConnectTimeout,
 		Version:               cfg.Version,
-		LinkInterval:          cfg.LinkInterval,
 		MaxSubGroups:          cfg.MaxSubGroups,
 		AllowPrivateImageURLs: cfg.AllowPrivateImageURLs,
 		Jobs:                  a.store,

@@ -140,6 +140,12 @@ func (f *fakeSessions) Remove(_ context.Context, inst *switchboard.Instance) err
 	return f.failWith
 }
 
+// Pacer paces nothing: the handler tests here are about answers, not timing; pacing is tested
+// with the session manager in package whatsapp and end to end.
+func (f *fakeSessions) Pacer(*switchboard.Instance) *switchboard.Pacer {
+	return switchboard.NewPacer(0)
+}
+
 func (f *fakeSessions) Groups(*switchboard.Instance) (switchboard.GroupClient, error) {
 	return nil, switchboard.Errorf(switchboard.CodeNotConnected, "Instance is not connected to WhatsApp")
 }

@@ -48,9 +48,6 @@ func (s *Server) handleInstanceDelete(w http.ResponseWriter, r *http.Request, in
 		}
 		return deleteFailure(failed("internal error", err))
 	}
-	// Its link schedule goes with it, so a server that creates and deletes instances all day
-	// does not keep a pacer for every one it ever had.
-	s.pacers.Forget(inst.ID)
 	s.requestLogger(r).Info("instance deleted", "instance_id", inst.ID)
 	writeJSON(w, http.StatusOK, instanceStatusResponse{
 		envelope: ok("Instance deleted"),

@@ -404,20 +404,3 @@ func TestHealth(t *testing.T) {
 	}
 	e.do("HEAD", "/health", "", nil).wantStatus(503)
 }
-
-// TestDeleteForgetsThePacer: the deleted instance's link schedule is dropped with it (a later
-// For builds a fresh pacer), so pacers do not pile up for instances that no longer exist.
-func TestDeleteForgetsThePacer(t *testing.T) {
-	e := newEnv(t)
-	a := e.account("a", 0)
-	e.instance(a, "d")
-	inst := e.instanceRow(a, "d")
-	before := e.api.pacers.For(inst.ID)
-	if again := e.api.pacers.For(inst.ID); again != before {
-		t.Fatal("For does not keep an instance's pacer")
-	}
-	e.do("DELETE", "/api/instance/delete/d", a, nil).wantStatus(200)
-	if after := e.api.pacers.For(inst.ID); after == before {
-		t.Fatal("the deleted instance's pacer is still registered")
-	}
-}

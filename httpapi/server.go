@@ -55,9 +55,6 @@ type Config struct {
 	// Now is the clock of the rate limiter; tests inject one (default time.Now).
 	Now     func() time.Time
 	Version string
-	// LinkInterval is the least time between two community link/unlink writes of one instance,
-	// shared by concurrent requests (SWITCHBOARD_LINK_INTERVAL; 0 disables pacing).
-	LinkInterval time.Duration
 	// MaxSubGroups is the community size the pre-checks enforce, not counting the announcement
 	// group (default 50, WhatsApp's documented limit).
 	MaxSubGroups int
@@ -84,9 +81,6 @@ type Server struct {
 	background   backgroundJobs   // async jobs, cancelled by Shutdown
 	idemPurge    idempotencyPurge // when old Idempotency-Keys were last deleted
 
-	// pacers spaces each instance's community link and unlink writes; one registry for every
-	// route that writes them (link, unlink, community create), so they share the schedule.
-	pacers *switchboard.Pacers
 }
 
 // New builds the API. It panics when a required dependency is missing: that is a wiring bug in
@@ -120,7 +114,6 @@ func New(cfg Config) *Server {
 		global:       newLimiter(cfg.Now),
 		create:       newLimiter(cfg.Now),
 		authFailures: newLimiter(cfg.Now),
-		pacers:       switchboard.NewPacers(cfg.LinkInterval),
 	}
 	s.routes()
 	s.handler = s.observe(s.recoverPanics(s.limitBody(http.HandlerFunc(s.dispatch))))

@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"github.com/switchboard/switchboard"
+	"github.com/switchboard/switchboard/console"
 	"github.com/switchboard/switchboard/httpapi"
 	"github.com/switchboard/switchboard/store"
 	"github.com/switchboard/switchboard/wasim"
@@ -21,6 +22,7 @@ type App struct {
 	sim      *wasim.Server // embedded simulator, sandbox mode only
 	sessions *whatsapp.Manager
 	api      *httpapi.Server
+	console  http.Handler
 
 	startCtx    context.Context
 	cancelStart context.CancelFunc
@@ -104,6 +106,7 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		Jobs:                  a.store,
 		Idempotency:           a.store,
 	})
+	a.console = console.Handler(console.Options{Sandbox: sandbox != nil, Version: cfg.Version})
 	a.startCtx, a.cancelStart = context.WithCancel(context.Background())
 	go func() {
 		defer close(a.started)
@@ -114,8 +117,16 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 	return a, nil
 }
 
-// Handler is the HTTP API.
-func (a *App) Handler() http.Handler { return a.api }
+// Handler serves the web console at / and /console/, and the HTTP API everywhere else.
+func (a *App) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if console.Owns(r.URL.Path) {
+			a.console.ServeHTTP(w, r)
+			return
+		}
+		a.api.ServeHTTP(w, r)
+	})
+}
 
 // Store is the database, for the account command and tests.
 func (a *App) Store() *store.Store { return a.store }

@@ -20,8 +20,8 @@ type remoteSandbox struct{ sim *wasim.ControlClient }
 
 var _ httpapi.Sandbox = (*remoteSandbox)(nil)
 
-func newRemoteSandbox(baseURL string) *remoteSandbox {
-	return &remoteSandbox{sim: wasim.NewControlClient(baseURL)}
+func newRemoteSandbox(baseURL, token string) *remoteSandbox {
+	return &remoteSandbox{sim: wasim.NewControlClient(baseURL, token)}
 }
 
 func (s *remoteSandbox) Scan(ctx context.Context, qrCode, phone string) (httpapi.SandboxPhone, error) {

@@ -20,7 +20,10 @@ import (
 // remoteSandbox configures a gateway for `serve --sandbox-url`: no embedded simulator, every
 // instance on the standalone one, the /sandbox routes served through its control API.
 func remoteSandbox(sim *wasim.Server) func(*app.Config) {
-	return func(c *app.Config) { c.Sandbox = false; c.SandboxURL, c.SandboxToken = sim.URL(), wasimtest.ControlToken }
+	return func(c *app.Config) {
+		c.Sandbox = false
+		c.SandboxURL, c.SandboxToken = sim.URL(), wasimtest.ControlToken
+	}
 }
 
 // TestGatewaysShareAStandaloneSimulator runs two gateways, each on its own database, against one

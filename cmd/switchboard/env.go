@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"os"
 	"strconv"
@@ -51,4 +52,16 @@ func envDuration(name string, def time.Duration) (time.Duration, error) {
 		return 0, fmt.Errorf("%s=%q: want a Go duration such as 1s or 500ms", name, v)
 	}
 	return d, nil
+}
+
+// secretFromEnv fills a flag that may carry a secret from its environment variable when the flag
+// was not given. The variable is not the flag's default, which -h would print.
+func secretFromEnv(fs *flag.FlagSet, name, env string, value *string) {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	if !given {
+		if v := os.Getenv(env); v != "" {
+			*value = v
+		}
+	}
 }

@@ -27,11 +27,18 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", envString("SWITCHBOARD_ADDR", ":8080"), "listen address (env SWITCHBOARD_ADDR)")
-	dsn := fs.String("db", envString("SWITCHBOARD_DB", "sqlite:switchboard.db"), "database: sqlite:PATH or postgres://... (env SWITCHBOARD_DB)")
+	dsn := fs.String("db", "sqlite:switchboard.db", "database: sqlite:PATH or postgres://... (env SWITCHBOARD_DB)")
 	sandbox := fs.Bool("sandbox", envBool("SWITCHBOARD_SANDBOX"), "run an embedded simulated WhatsApp; no phone, no real number (env SWITCHBOARD_SANDBOX=1)")
 	sandboxURL := fs.String("sandbox-url", envString("SWITCHBOARD_SANDBOX_URL", ""), "connect instances to a standalone simulator (switchboard wasim) at this URL")
+	sandboxToken := fs.String("sandbox-token", "", "the standalone simulator's control secret, its --control-token (env "+wasimTokenEnv+")")
+	allowModeChange := fs.Bool("allow-mode-change", envBool(store.AllowModeChangeEnv), "start a database recorded in the other mode (live or sandbox) and record this one (env "+store.AllowModeChangeEnv+"=1)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	secretFromEnv(fs, "db", "SWITCHBOARD_DB", dsn)
+	secretFromEnv(fs, "sandbox-token", wasimTokenEnv, sandboxToken)
+	if *sandboxURL != "" && *sandboxToken == "" {
+		return fmt.Errorf("--sandbox-url needs the simulator's control secret: --sandbox-token or %s", wasimTokenEnv)
 	}
 	log := newLogger(stderr)
 	cfg, err := configFromEnv()
@@ -39,6 +46,7 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	cfg.DSN, cfg.Sandbox, cfg.SandboxURL, cfg.Logger, cfg.Version = *dsn, *sandbox, *sandboxURL, log, version
+	cfg.SandboxToken, cfg.AllowModeChange = *sandboxToken, *allowModeChange
 
 	a, err := app.New(ctx, cfg)
 	if err != nil {

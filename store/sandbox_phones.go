@@ -22,17 +22,25 @@ func (s *Store) SandboxPhoneOwner(ctx context.Context, phone string) (accountID 
 }
 
 // ClaimSandboxPhone makes accountID the owner of phone unless it already has one, and returns
-// the owner either way: the caller compares it with accountID to learn whether it won.
+// the owner either way: the caller compares it with accountID to learn whether it won. An owner
+// known only from a paired instance is written down too, so it outlives the pairing (a logout
+// clears the instance's device).
 func (s *Store) ClaimSandboxPhone(ctx context.Context, phone string, accountID int64) (owner int64, err error) {
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		var found bool
-		if owner, found, err = sandboxPhoneOwner(ctx, tx, phone); err != nil || found {
+		err := tx.QueryRowContext(ctx, `SELECT account_id FROM sandbox_phones WHERE phone = $1`, phone).Scan(&owner)
+		if !errors.Is(err, sql.ErrNoRows) {
 			return err
+		}
+		claimant := accountID
+		if paired, found, err := pairedPhoneOwner(ctx, tx, phone); err != nil {
+			return err
+		} else if found {
+			claimant = paired
 		}
 		// ON CONFLICT: on PostgreSQL a concurrent claim may commit between the read and the
 		// insert; the row read back below names whoever got there first.
 		if _, err := tx.ExecContext(ctx, `INSERT INTO sandbox_phones (phone, account_id, created_at)
-			VALUES ($1, $2, $3) ON CONFLICT (phone) DO NOTHING`, phone, accountID, millis(now())); err != nil {
+			VALUES ($1, $2, $3) ON CONFLICT (phone) DO NOTHING`, phone, claimant, millis(now())); err != nil {
 			return err
 		}
 		return tx.QueryRowContext(ctx, `SELECT account_id FROM sandbox_phones WHERE phone = $1`, phone).Scan(&owner)
@@ -80,9 +88,16 @@ func sandboxPhoneOwner(ctx context.Context, q queryRower, phone string) (int64, 
 	if !errors.Is(err, sql.ErrNoRows) {
 		return 0, false, fmt.Errorf("store: sandbox phone owner: %w", err)
 	}
+	return pairedPhoneOwner(ctx, q, phone)
+}
+
+// pairedPhoneOwner is the account of an instance paired with phone: the owner of a phone paired
+// before owners were recorded.
+func pairedPhoneOwner(ctx context.Context, q queryRower, phone string) (int64, bool, error) {
+	var owner int64
 	// A paired instance's device JID is PHONE:DEVICE@s.whatsapp.net (or PHONE@s.whatsapp.net);
 	// phones are digits only, so the LIKE pattern needs no escaping.
-	err = q.QueryRowContext(ctx, `SELECT account_id FROM instances
+	err := q.QueryRowContext(ctx, `SELECT account_id FROM instances
 		WHERE device_jid = $1 OR device_jid LIKE $2 ORDER BY id LIMIT 1`,
 		phone+"@"+switchboard.ServerUser, phone+":%@"+switchboard.ServerUser).Scan(&owner)
 	switch {

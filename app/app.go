@@ -62,6 +62,9 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 	} else if n > 0 {
 		log.Warn("requests with an Idempotency-Key cut short by the previous shutdown", "count", n)
 	}
+	if err := a.checkMode(ctx, cfg); err != nil {
+		return nil, err
+	}
 	httpClient, err := a.openSandbox(ctx, cfg)
 	if err != nil {
 		return nil, err
@@ -95,6 +98,7 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		Sessions:              a.sessions,
 		Sealer:                cfg.Sealer,
 		Sandbox:               sandbox,
+		SandboxPhones:         a.store,
 		Ping:                  a.store.Ping,
 		Logger:                log.With("component", "http"),
 		RateLimit:             cfg.RateLimit,

@@ -26,6 +26,12 @@ type Config struct {
 	// SandboxURL points every instance at a standalone simulator (`switchboard wasim`) instead
 	// of an embedded one; the /sandbox routes then go through the simulator's control API.
 	SandboxURL string
+	// SandboxToken is the standalone simulator's control secret (`switchboard wasim
+	// --control-token`), sent as "Authorization: Bearer <secret>" on every control request.
+	SandboxToken string
+	// AllowModeChange lets a database recorded as a sandbox database start live, or the other
+	// way round (store.CheckMode); off, such a start is refused.
+	AllowModeChange bool
 	// SandboxRoot is the simulator's root key when the caller has already installed it as
 	// whatsmeow's trust root (tests that run several gateways in one process). When nil, the
 	// root stored in the database (or a new one) is used and installed.

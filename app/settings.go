@@ -6,10 +6,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/switchboard/switchboard/store"
 )
 
 // setting is one knob of `switchboard serve`, declared once: its flag, its environment variable,
@@ -34,11 +35,15 @@ var settings = []setting{
 	{flag: "addr", env: "SWITCHBOARD_ADDR", def: ":8080", usage: "listen address",
 		field: func(c *Config) any { return &c.Addr }},
 	{flag: "db", env: "SWITCHBOARD_DB", def: DefaultDSN, usage: "database: sqlite:PATH or postgres://...",
-		show: redactDSN, field: func(c *Config) any { return &c.DSN }},
+		show: store.RedactDSN, field: func(c *Config) any { return &c.DSN }},
 	{flag: "sandbox", env: "SWITCHBOARD_SANDBOX", def: "false", usage: "run an embedded simulated WhatsApp; no phone, no real number",
 		field: func(c *Config) any { return &c.Sandbox }},
 	{flag: "sandbox-url", env: "SWITCHBOARD_SANDBOX_URL", usage: "connect instances to a standalone simulator (switchboard wasim) at this URL",
 		field: func(c *Config) any { return &c.SandboxURL }},
+	{flag: "sandbox-token", env: "SWITCHBOARD_WASIM_TOKEN", usage: "the standalone simulator's control secret (its --control-token), required with --sandbox-url",
+		show: maskSecret, field: func(c *Config) any { return &c.SandboxToken }},
+	{flag: "allow-mode-change", env: store.AllowModeChangeEnv, def: "false", usage: "start a database recorded in the other mode (live or sandbox) and record this one",
+		field: func(c *Config) any { return &c.AllowModeChange }},
 	{flag: "log-level", env: "SWITCHBOARD_LOG_LEVEL", def: "info", usage: "log level: debug, info, warn or error",
 		field: func(c *Config) any { return &c.LogLevel }},
 	{flag: "rate-limit", env: "SWITCHBOARD_RATE_LIMIT", def: "100", usage: "requests per minute per token (RyzeAPI's Global bucket; at least 1)",
@@ -117,6 +122,9 @@ func (c Config) validate() error {
 	}
 	if _, err := c.slogLevel(); err != nil {
 		errs = append(errs, err)
+	}
+	if c.SandboxURL != "" && c.SandboxToken == "" {
+		errs = append(errs, errors.New("--sandbox-url needs the simulator's control secret: --sandbox-token or SWITCHBOARD_WASIM_TOKEN"))
 	}
 	return errors.Join(errs...)
 }
@@ -236,28 +244,6 @@ func maskSecret(v string) string {
 		return ""
 	}
 	return "***"
-}
-
-// redactDSN hides a password in a postgres:// DSN, in the user info or in the query string.
-func redactDSN(dsn string) string {
-	u, err := url.Parse(dsn)
-	if err != nil || u.Scheme == "sqlite" || u.Opaque != "" {
-		if strings.HasPrefix(dsn, "sqlite:") {
-			return dsn
-		}
-		return "***"
-	}
-	if _, has := u.User.Password(); has {
-		u.User = url.UserPassword(u.User.Username(), "***")
-	}
-	q := u.Query()
-	for key := range q {
-		if strings.EqualFold(key, "password") {
-			q.Set(key, "***")
-		}
-	}
-	u.RawQuery = q.Encode()
-	return u.String()
 }
 
 // settingFlag adapts a setting to package flag, so that every setting is also a flag and

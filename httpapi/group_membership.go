@@ -9,7 +9,7 @@ import (
 
 type joinRequestJSON struct {
 	JID         string  `json:"jid"`         // LID form when WhatsApp hides the number
-	PhoneNumber *string `json:"phoneNumber"` // null when unknown (reference)
+	PhoneNumber *string `json:"phoneNumber"` // digits, like every phone field; null when unknown (reference)
 	RequestedAt *string `json:"requestedAt"` // RFC 3339, Switchboard addition
 }
 
@@ -56,7 +56,7 @@ func (s *Server) handleGroupRequests(w http.ResponseWriter, r *http.Request, ins
 	for _, p := range pending {
 		entry := joinRequestJSON{JID: p.JID.ToNonAD().String(), RequestedAt: timeString(p.RequestedAt)}
 		if !p.PhoneNumber.IsZero() {
-			pn := p.PhoneNumber.ToNonAD().String()
+			pn := p.PhoneNumber.User
 			entry.PhoneNumber = &pn
 		}
 		resp.Requests = append(resp.Requests, entry)

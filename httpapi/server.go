@@ -36,6 +36,8 @@ type Config struct {
 	// Sandbox, when set, adds the /sandbox routes and marks every response of the process with
 	// X-Switchboard-Sandbox: true. Nil outside --sandbox, and then those routes are 404.
 	Sandbox Sandbox
+	// SandboxPhones records who owns each simulated phone; required with Sandbox.
+	SandboxPhones SandboxPhones
 	// Ping checks the database for /health; nil leaves the check out.
 	Ping   func(ctx context.Context) error
 	Logger *slog.Logger
@@ -88,6 +90,9 @@ type Server struct {
 func New(cfg Config) *Server {
 	if cfg.Accounts == nil || cfg.Instances == nil || cfg.Sessions == nil {
 		panic("httpapi: Config needs Accounts, Instances and Sessions")
+	}
+	if cfg.Sandbox != nil && cfg.SandboxPhones == nil {
+		panic("httpapi: Config.Sandbox needs SandboxPhones (who owns each simulated phone)")
 	}
 	if cfg.RateLimit <= 0 {
 		cfg.RateLimit = DefaultRateLimit

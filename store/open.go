@@ -56,7 +56,11 @@ type Store struct {
 // Open connects to dsn (see parseDSN for the accepted forms), checks the connection's settings
 // and brings Switchboard's tables to the latest schema version. whatsmeow's tables are created
 // separately by (*Store).Whatsmeow. A nil log discards; opts change the defaults (options.go).
-func Open(ctx context.Context, dsn string, log *slog.Logger, opts ...Option) (*Store, error) {
+//
+// No error or log line of Open carries the DSN's password (see RedactDSN), and a SQLite file it
+// creates, with its -wal and -shm, is readable by its owner only (sqlitefile.go): it holds
+// whatsmeow's identity and noise keys and the simulator's root key.
+func Open(ctx context.Context, dsn string, log *slog.Logger, opts ...Option) (_ *Store, err error) {
 	o := defaultOptions()
 	for _, opt := range opts {
 		opt(&o)
@@ -67,6 +71,12 @@ func Open(ctx context.Context, dsn string, log *slog.Logger, opts ...Option) (*S
 	t, err := parseDSN(dsn)
 	if err != nil {
 		return nil, err
+	}
+	defer func() { err = redactErr(err, t.secrets) }()
+	if t.path != "" {
+		if err := privateSQLiteFiles(t.path, log); err != nil {
+			return nil, err
+		}
 	}
 	db, err := sql.Open(t.driverName, t.driverDSN)
 	if err != nil {

@@ -1,8 +1,8 @@
 // Command switchboard runs the Switchboard WhatsApp HTTP API gateway.
 //
-//	switchboard serve [--addr HOST:PORT] [--db DSN] [--sandbox] [--sandbox-url URL]
+//	switchboard serve [--addr HOST:PORT] [--db DSN] [--sandbox] [--sandbox-url URL --sandbox-token SECRET] [--allow-mode-change]
 //	switchboard account create --name NAME [--max-instances N] [--db DSN]
-//	switchboard wasim --addr HOST:PORT [--db DSN]
+//	switchboard wasim --addr HOST:PORT --control-token SECRET [--db DSN]
 //
 // main only wires: flags and environment into a config, then store, sessions and HTTP.
 package main
@@ -19,9 +19,9 @@ import (
 )
 
 const usage = `usage:
-  switchboard serve [--addr HOST:PORT] [--db DSN] [--sandbox] [--sandbox-url URL]
+  switchboard serve [--addr HOST:PORT] [--db DSN] [--sandbox] [--sandbox-url URL --sandbox-token SECRET] [--allow-mode-change]
   switchboard account create --name NAME [--max-instances N] [--db DSN]
-  switchboard wasim --addr HOST:PORT [--db DSN]
+  switchboard wasim --addr HOST:PORT --control-token SECRET [--db DSN]
 `
 
 func main() {

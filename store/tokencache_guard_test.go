@@ -34,7 +34,9 @@ var storeMethods = map[string]string{
 	"CreateAccount": "insert", "CreateInstance": "insert",
 	// Writes of instance rows: each needs a case in instanceWrites.
 	"DeleteInstance": "instance write", "SetSession": "instance write", "SetSettings": "instance write",
-	"SetProxy": "instance write",
+	"SetProxy": "instance write", "RotateInstanceToken": "instance write",
+	// Writes of account rows, each with its own cache test.
+	"RotateAccountToken": "account write, see TestRotateAccountToken",
 	// Writes of other tables (jobs, idempotency_keys; their cascades never touch the cached rows).
 	"CreateJob": "other table", "UpdateJobProgress": "other table", "FinishJob": "other table",
 	"InterruptRunningJobs": "other table", "BeginIdempotent": "other table", "FinishIdempotent": "other table",

@@ -128,6 +128,15 @@ var instanceWrites = map[string]struct {
 			}
 		},
 	},
+	"RotateInstanceToken": {
+		write: func(t *testing.T, s *store.Store, id int64) {
+			newHash := switchboard.HashToken(switchboard.NewToken(switchboard.InstanceTokenPrefix))
+			must(t, "RotateInstanceToken", s.RotateInstanceToken(ctx(t), id, newHash))
+		},
+		check: func(t *testing.T, _ *switchboard.Instance, err error) {
+			wantIs(t, "the rotated instance's old token", err, switchboard.ErrNotFound)
+		},
+	},
 	"SetProxy": {
 		write: func(t *testing.T, s *store.Store, id int64) {
 			must(t, "SetProxy", s.SetProxy(ctx(t), id, switchboard.Proxy{
@@ -345,9 +354,34 @@ func name[T switchboard.Instance | switchboard.Account](t *testing.T, lookup fun
 	panic("unreachable")
 }
 
-// exec changes rows behind the caching store's back.
+// exec changes rows behind the caching store's back. On PostgreSQL the notification triggers are
+// disabled for that one transaction (ALTER TABLE is transactional there), or the change would be
+// reported to every store like any other write (tokencache_notify.go).
 func exec(t *testing.T, s *store.Store, query string, args ...any) {
 	t.Helper()
-	_, err := s.DB().ExecContext(ctx(t), query, args...)
+	if s.Dialect() != store.DialectPostgres {
+		_, err := s.DB().ExecContext(ctx(t), query, args...)
+		must(t, query, err)
+		return
+	}
+	tx, err := s.DB().BeginTx(ctx(t), nil)
+	must(t, "begin", err)
+	defer func() { _ = tx.Rollback() }()
+	for _, stmt := range []string{
+		`ALTER TABLE accounts DISABLE TRIGGER accounts_token_cache_notify`,
+		`ALTER TABLE instances DISABLE TRIGGER instances_token_cache_notify`,
+	} {
+		_, err := tx.ExecContext(ctx(t), stmt)
+		must(t, stmt, err)
+	}
+	_, err = tx.ExecContext(ctx(t), query, args...)
 	must(t, query, err)
+	for _, stmt := range []string{
+		`ALTER TABLE accounts ENABLE TRIGGER accounts_token_cache_notify`,
+		`ALTER TABLE instances ENABLE TRIGGER instances_token_cache_notify`,
+	} {
+		_, err := tx.ExecContext(ctx(t), stmt)
+		must(t, stmt, err)
+	}
+	must(t, "commit", tx.Commit())
 }

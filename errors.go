@@ -84,5 +84,5 @@ var (
 	ErrDuplicateTok  = &Error{Code: CodeConflict, Message: "Instance token already in use"}
 	// ErrDuplicateAccountName: account names are unique, as the CLI addresses accounts by name.
 	ErrDuplicateAccountName = &Error{Code: CodeConflict, Message: "Account name already exists"}
-	ErrQuotaExceeded = &Error{Code: CodeForbidden, Message: "Account instance quota exceeded"}
+	ErrQuotaExceeded        = &Error{Code: CodeForbidden, Message: "Account instance quota exceeded"}
 )

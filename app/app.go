@@ -92,6 +92,7 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		Instances:             a.store,
 		Sessions:              a.sessions,
 		Sealer:                cfg.Sealer,
+		Unseal:                cfg.OpenSealed,
 		Sandbox:               sandbox,
 		Ping:                  a.store.Ping,
 		Logger:                log.With("component", "http"),

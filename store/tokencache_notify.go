@@ -29,8 +29,8 @@ import (
 //
 // SQLite has no such channel: there the TTL remains the bound for other processes (README).
 // A PostgreSQL reached through a transaction-pooling proxy (PgBouncer in transaction mode) does not
-// deliver notifications either; run such deployments with the cache off (--token-cache-ttl 0 /
-// WithTokenCacheTTL(0)) or point the gateway at the server directly.
+// deliver notifications either; run such deployments with the cache off
+// (SWITCHBOARD_TOKEN_CACHE_TTL=0, i.e. WithTokenCacheTTL(0)) or point the gateway at the server.
 const (
 	tokenCacheChannel = "switchboard_token_cache"
 	// listenerAppName tags the listening connection in pg_stat_activity (with its schema).

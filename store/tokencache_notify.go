@@ -2,9 +2,12 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/binary"
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -43,6 +46,10 @@ const (
 type invalidationListener struct {
 	cancel context.CancelFunc
 	done   chan struct{}
+
+	// Barriers of awaitInvalidations: a marker notification each, closed when it arrives.
+	mu       sync.Mutex
+	barriers map[string]chan struct{}
 }
 
 // listenForInvalidations connects the listener and starts its goroutine. dsn is the pgx URL.
@@ -56,7 +63,7 @@ func (s *Store) listenForInvalidations(ctx context.Context, dsn string) error {
 		return fmt.Errorf("store: token cache listener: %w", err)
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
-	s.listener = &invalidationListener{cancel: cancel, done: make(chan struct{})}
+	s.listener = &invalidationListener{cancel: cancel, done: make(chan struct{}), barriers: map[string]chan struct{}{}}
 	go s.runListener(runCtx, cfg, conn, schema)
 	return nil
 }
@@ -134,6 +141,8 @@ func (s *Store) applyInvalidation(schema, payload string) {
 		s.suspendTokenCaches()
 		s.resumeTokenCaches()
 	case tableSchema != schema:
+	case table == barrierTable:
+		s.listener.passBarrier(idText)
 	case table == "instances":
 		s.instanceCache.invalidate(id)
 	case table == "accounts":
@@ -152,6 +161,51 @@ func (s *Store) suspendTokenCaches() {
 func (s *Store) resumeTokenCaches() {
 	s.accountCache.resume()
 	s.instanceCache.resume()
+}
+
+// barrierTable names the marker notifications of awaitInvalidations, which no trigger sends.
+const barrierTable = "barrier"
+
+// awaitInvalidations returns once every notification committed before the call has been applied:
+// PostgreSQL delivers notifications in commit order, so when a marker sent now arrives, all
+// earlier ones have. Without a listener it returns at once. Tests use it to tell "the cache
+// answered" from "a notification had not arrived yet".
+func (s *Store) awaitInvalidations(ctx context.Context) error {
+	if s.listener == nil {
+		return nil
+	}
+	var raw [8]byte
+	_, _ = rand.Read(raw[:])
+	id := strconv.FormatUint(binary.BigEndian.Uint64(raw[:])>>1, 10)
+	arrived := make(chan struct{})
+	s.listener.mu.Lock()
+	s.listener.barriers[id] = arrived
+	s.listener.mu.Unlock()
+	defer func() {
+		s.listener.mu.Lock()
+		delete(s.listener.barriers, id)
+		s.listener.mu.Unlock()
+	}()
+	if _, err := s.db.ExecContext(ctx,
+		`SELECT pg_notify($1, current_schema() || '.' || $2 || ':' || $3)`, tokenCacheChannel, barrierTable, id); err != nil {
+		return fmt.Errorf("store: token cache barrier: %w", err)
+	}
+	select {
+	case <-arrived:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// passBarrier releases the awaitInvalidations waiting for marker id (another Store's are ignored).
+func (l *invalidationListener) passBarrier(id string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if arrived, ok := l.barriers[id]; ok {
+		close(arrived)
+		delete(l.barriers, id)
+	}
 }
 
 // stopListener ends the listener and waits for it (Close).

@@ -19,7 +19,9 @@ const notifyWithin = 15 * time.Second
 
 // TestOtherProcessWritesReachTokenCache runs two stores on one PostgreSQL database, as two gateway
 // processes (or a gateway and the CLI) do. A token deleted or rotated through one is refused by
-// the other long before the other's one-minute cache entry would have expired.
+// the other as soon as the notifications committed so far have been applied (AwaitInvalidations,
+// a marker sent through the same channel), not when its one-minute cache entry expires. No sleep
+// or poll decides the outcome.
 func TestOtherProcessWritesReachTokenCache(t *testing.T) {
 	dsn := storetest.PostgresDSN(t)
 	server := storetest.OpenDSN(t, dsn, store.WithTokenCacheTTL(crossProcessTTL))
@@ -31,7 +33,7 @@ func TestOtherProcessWritesReachTokenCache(t *testing.T) {
 		hash := switchboard.HashToken(token)
 		warm(t, func() error { _, err := server.InstanceByTokenHash(ctx(t), hash); return err })
 		must(t, "DeleteInstance", other.DeleteInstance(ctx(t), inst.ID))
-		refusedSoon(t, func() error { _, err := server.InstanceByTokenHash(ctx(t), hash); return err })
+		refusedNow(t, server, func() error { _, err := server.InstanceByTokenHash(ctx(t), hash); return err })
 	})
 	t.Run("instance token rotated", func(t *testing.T) {
 		inst, token := newInstance(t, other, acc.ID, "rotated")
@@ -39,7 +41,7 @@ func TestOtherProcessWritesReachTokenCache(t *testing.T) {
 		warm(t, func() error { _, err := server.InstanceByTokenHash(ctx(t), hash); return err })
 		newToken := switchboard.NewToken(switchboard.InstanceTokenPrefix)
 		must(t, "RotateInstanceToken", other.RotateInstanceToken(ctx(t), inst.ID, switchboard.HashToken(newToken)))
-		refusedSoon(t, func() error { _, err := server.InstanceByTokenHash(ctx(t), hash); return err })
+		refusedNow(t, server, func() error { _, err := server.InstanceByTokenHash(ctx(t), hash); return err })
 		_, err := server.InstanceByTokenHash(ctx(t), switchboard.HashToken(newToken))
 		must(t, "the new token", err)
 	})
@@ -48,7 +50,7 @@ func TestOtherProcessWritesReachTokenCache(t *testing.T) {
 		warm(t, func() error { _, err := server.AccountByTokenHash(ctx(t), hash); return err })
 		_, err := other.RotateAccountToken(ctx(t), "acme", switchboard.HashToken(switchboard.NewToken(switchboard.AccountTokenPrefix)))
 		must(t, "RotateAccountToken", err)
-		refusedSoon(t, func() error { _, err := server.AccountByTokenHash(ctx(t), hash); return err })
+		refusedNow(t, server, func() error { _, err := server.AccountByTokenHash(ctx(t), hash); return err })
 	})
 }
 
@@ -83,6 +85,14 @@ func TestTokenCacheClearedWhenListenerReconnects(t *testing.T) {
 func warm(t *testing.T, lookup func() error) {
 	t.Helper()
 	must(t, "lookup before the change", lookup())
+}
+
+// refusedNow waits until s has applied the notifications committed so far, then expects lookup
+// to answer ErrNotFound at once.
+func refusedNow(t *testing.T, s *store.Store, lookup func() error) {
+	t.Helper()
+	must(t, "AwaitInvalidations", s.AwaitInvalidations(ctx(t)))
+	wantIs(t, "lookup of the changed token", lookup(), switchboard.ErrNotFound)
 }
 
 // refusedSoon polls lookup until it answers ErrNotFound, failing after notifyWithin.

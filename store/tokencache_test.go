@@ -30,6 +30,9 @@ func TestTokenCacheServesRepeatedLookups(t *testing.T) {
 		must(t, "SetProxy", server.SetProxy(ctx(t), inst.ID, switchboard.Proxy{
 			Enabled: true, Protocol: "socks5", Host: "p.example", Port: "1080", Username: "u", PasswordSealed: []byte{1, 2, 3},
 		}))
+		// On PostgreSQL that write comes back as a notification; let it land before the cache is
+		// filled, or it could drop the entry in the middle of the staleness check.
+		must(t, "AwaitInvalidations", server.AwaitInvalidations(ctx(t)))
 
 		t.Run("instance", func(t *testing.T) {
 			hash := switchboard.HashToken(instToken)

@@ -81,7 +81,7 @@ func runAccountCreate(ctx context.Context, args []string, stdout, stderr io.Writ
 	if strings.TrimSpace(*name) == "" {
 		return errors.New("account create: --name is required")
 	}
-	st, err := store.Open(ctx, *dsn, newLogger(stderr))
+	st, err := openForCommand(ctx, *dsn, stderr)
 	if err != nil {
 		return err
 	}
@@ -111,7 +111,7 @@ func runAccountRotateToken(ctx context.Context, args []string, stdout, stderr io
 	if strings.TrimSpace(*name) == "" {
 		return errors.New("account rotate-token: --name is required")
 	}
-	st, err := store.Open(ctx, *dsn, newLogger(stderr))
+	st, err := openForCommand(ctx, *dsn, stderr)
 	if err != nil {
 		return err
 	}
@@ -125,6 +125,12 @@ func runAccountRotateToken(ctx context.Context, args []string, stdout, stderr io
 		return err
 	}
 	return printAccountToken(stdout, acc.Name, token)
+}
+
+// openForCommand opens the database for one command. The token cache is off: a command makes one
+// lookup at most, and on PostgreSQL that spares it the cache's listening connection.
+func openForCommand(ctx context.Context, dsn string, stderr io.Writer) (*store.Store, error) {
+	return store.Open(ctx, dsn, newLogger(stderr), store.WithTokenCacheTTL(0))
 }
 
 func helpIsSuccess(err error) error {

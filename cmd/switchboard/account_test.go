@@ -77,4 +77,3 @@ func runJSON(t *testing.T, args ...string) map[string]string {
 	}
 	return got
 }
-

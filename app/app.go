@@ -97,6 +97,7 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		Instances:             a.store,
 		Sessions:              a.sessions,
 		Sealer:                cfg.Sealer,
+		Unseal:                cfg.OpenSealed,
 		Sandbox:               sandbox,
 		SandboxPhones:         a.store,
 		Ping:                  a.store.Ping,

@@ -71,6 +71,7 @@ func TestCreateInstanceErrors(t *testing.T) {
 	e.instance(a, "one")
 	e.instance(b, "one") // names are unique per account, not globally
 
+	invalidToken := "Invalid token: " + switchboard.CustomTokenRule
 	cases := []struct {
 		body    any
 		status  int
@@ -83,8 +84,9 @@ func TestCreateInstanceErrors(t *testing.T) {
 		{map[string]any{"name": ".hidden"}, 400, instanceNameRule},
 		{map[string]any{"name": strings.Repeat("n", 65)}, 400, instanceNameRule},
 		{map[string]any{"name": 5}, 400, "Invalid request body"},
-		{map[string]any{"name": "x", "token": "short"}, 400, "Invalid token: a custom token must be 16 to 256 printable ASCII characters without spaces, ',' or ';'"},
-		{map[string]any{"name": "x", "token": b}, 409, "Instance token already in use"},
+		{map[string]any{"name": "x", "token": "short"}, 400, invalidToken},
+		{map[string]any{"name": "x", "token": "my-instance-token-01"}, 400, invalidToken}, // under 128 bits
+		{map[string]any{"name": "x", "token": b}, 400, invalidToken},                      // taken: answered alike
 		{map[string]any{"name": "x", "proxyHost": "p.example"}, 400, "proxyEnabled is required"},
 		{map[string]any{"name": "x", "proxyEnabled": true, "proxyHost": "p.example", "proxyPort": "99999", "proxyProtocol": "http"}, 400, "proxyPort must be between 1 and 65535"},
 		{map[string]any{"name": "x", "proxyEnabled": true, "proxyHost": "p.example", "proxyPort": 8080, "proxyProtocol": "ftp"}, 400, "proxyProtocol must be http, https or socks5"},
@@ -100,11 +102,11 @@ func TestCreateInstanceErrors(t *testing.T) {
 	e.do("POST", "/api/instance/new", a, map[string]any{"name": "three"}).
 		wantError(403, "Account instance quota exceeded", "forbidden")
 
-	// Two instances cannot share a custom token.
-	custom := "shared-custom-token-123456"
+	// Two instances cannot share a custom token, and the refusal does not say that it is taken.
+	custom := "3f9c2a7be41d08c6f5a9e3b7d2c4018e"
 	e.do("POST", "/api/instance/new", b, map[string]any{"name": "c1", "token": custom}).wantStatus(201)
 	e.do("POST", "/api/instance/new", b, map[string]any{"name": "c2", "token": custom}).
-		wantError(409, "Instance token already in use", "conflict")
+		wantError(400, invalidToken, "invalid")
 
 	// A store failure is a 500 with the route's message; the cause stays in the log.
 	e.store.failOnce("CreateInstance", errors.New("disk on fire"))

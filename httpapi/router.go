@@ -22,6 +22,9 @@ type routeOptions struct {
 	// idempotent honours the Idempotency-Key header: a repeat of the same key and body replays
 	// the stored answer without running the handler again.
 	idempotent bool
+	// sealedReplay marks an idempotent route whose answer holds a secret (a new token): the
+	// stored answer is sealed at rest, and the header needs the server's key (idempotency_sealed.go).
+	sealedReplay bool
 	// async lets the caller pass ?async=true: the handler then runs as a persisted job and the
 	// caller gets 202 with the job id at once (GET /api/job/get/{instance}?id=).
 	async bool
@@ -35,12 +38,13 @@ func (s *Server) routes() {
 	s.handle("GET /health", s.public(s.handleHealth))
 	s.handle("GET /openapi.json", s.public(s.handleOpenAPI))
 
-	s.handle("POST /api/instance/new", s.authed(routeOptions{scope: scopeAccountOnly, creates: true}, s.handleInstanceCreate))
+	s.handle("POST /api/instance/new", s.authed(routeOptions{scope: scopeAccountOnly, creates: true, idempotent: true, sealedReplay: true}, s.handleInstanceCreate))
 	s.handle("GET /api/instance/list", s.authed(either, s.handleInstanceList))
 	s.handle("GET /api/instance/connect/{instance}", s.authedInstance(either, s.handleInstanceConnect))
 	s.handle("POST /api/instance/reconnect/{instance}", s.authedInstance(either, s.handleInstanceReconnect))
 	s.handle("DELETE /api/instance/logout/{instance}", s.authedInstance(either, s.handleInstanceLogout))
 	s.handle("DELETE /api/instance/delete/{instance}", s.authedInstance(accountOnly, s.handleInstanceDelete))
+	s.handle("POST /api/instance/rotateToken/{instance}", s.authedInstance(either, s.handleInstanceRotateToken))
 	s.handle("GET /api/instance/getSettings/{instance}", s.authedInstance(either, s.handleSettingsGet))
 	s.handle("POST /api/instance/settings/{instance}", s.authedInstance(either, s.handleSettingsUpdate))
 	s.handle("GET /api/instance/getProxy/{instance}", s.authedInstance(either, s.handleProxyGet))

@@ -33,6 +33,10 @@ type Config struct {
 	// Sealer encrypts proxy passwords. When nil, a request that carries a proxy password is
 	// refused with 400 (the server has no key to protect it), and everything else works.
 	Sealer Sealer
+	// Unseal reverses Sealer. With both set, POST /api/instance/new honours Idempotency-Key,
+	// whose stored answer (the new token included) is sealed; without them that header is
+	// refused with 400 naming SWITCHBOARD_SECRET_KEY.
+	Unseal func(sealed []byte) ([]byte, error)
 	// Sandbox, when set, adds the /sandbox routes and marks every response of the process with
 	// X-Switchboard-Sandbox: true. Nil outside --sandbox, and then those routes are 404.
 	Sandbox Sandbox

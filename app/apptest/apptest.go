@@ -114,6 +114,12 @@ type Response struct {
 // Do sends a request with the token header; body is sent as JSON unless it is a string.
 func (e *Env) Do(method, path, token string, body any) *Response {
 	e.T.Helper()
+	return e.DoWithHeaders(method, path, token, body, nil)
+}
+
+// DoWithHeaders is Do with extra request headers (Idempotency-Key, ...).
+func (e *Env) DoWithHeaders(method, path, token string, body any, headers map[string]string) *Response {
+	e.T.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -135,6 +141,9 @@ func (e *Env) Do(method, path, token string, body any) *Response {
 	}
 	if token != "" {
 		req.Header.Set("token", token)
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

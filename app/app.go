@@ -22,6 +22,8 @@ type App struct {
 	sessions *whatsapp.Manager
 	api      *httpapi.Server
 
+	stopPurge func() // ends the background purge of old jobs and Idempotency-Keys
+
 	startCtx    context.Context
 	cancelStart context.CancelFunc
 	started     chan struct{}
@@ -97,6 +99,9 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		Logger:                log.With("component", "http"),
 		RateLimit:             cfg.RateLimit,
 		CreateRateLimit:       cfg.CreateRateLimit,
+		PublicRateLimit:       cfg.PublicRateLimit,
+		AuthFailureLimit:      cfg.AuthFailureLimit,
+		TrustedProxies:        cfg.TrustedProxies,
 		ConnectTimeout:        cfg.ConnectTimeout,
 		Version:               cfg.Version,
 		LinkInterval:          cfg.LinkInterval,
@@ -104,7 +109,9 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		AllowPrivateImageURLs: cfg.AllowPrivateImageURLs,
 		Jobs:                  a.store,
 		Idempotency:           a.store,
+		Origins:               a.store,
 	})
+	a.startPurge(cfg)
 	a.startCtx, a.cancelStart = context.WithCancel(context.Background())
 	go func() {
 		defer close(a.started)
@@ -133,6 +140,9 @@ func (a *App) Close() {
 	if a.cancelStart != nil {
 		a.cancelStart()
 		<-a.started
+	}
+	if a.stopPurge != nil {
+		a.stopPurge()
 	}
 	if a.api != nil {
 		a.api.Close() // async jobs stop and record themselves while sessions and database are up

@@ -2,6 +2,7 @@ package app
 
 import (
 	"log/slog"
+	"net/netip"
 	"time"
 
 	"go.mau.fi/whatsmeow/util/keys"
@@ -42,6 +43,19 @@ type Config struct {
 	// 0 means store.DefaultTokenCacheTTL, so a Config left empty keeps the cache; negative turns
 	// it off.
 	TokenCacheTTL time.Duration
+
+	// PublicRateLimit is the unauthenticated budget per client address (httpapi.Config).
+	PublicRateLimit int
+	// AuthFailureLimit is the failed authentications a client address may make per minute.
+	AuthFailureLimit int
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the client
+	// (SWITCHBOARD_TRUSTED_PROXIES).
+	TrustedProxies []netip.Prefix
+	// JobRetention is how long finished jobs are kept before the background purge deletes them
+	// (0 means DefaultJobRetention).
+	JobRetention time.Duration
+	// PurgeInterval is how often that purge runs (0 means hourly; tests shorten it).
+	PurgeInterval time.Duration
 
 	BootConcurrency int
 	BootJitter      time.Duration

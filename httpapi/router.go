@@ -32,8 +32,8 @@ func (s *Server) routes() {
 	either := routeOptions{scope: scopeAny}
 	accountOnly := routeOptions{scope: scopeAccountOnly}
 
-	s.handle("GET /health", s.public(s.handleHealth))
-	s.handle("GET /openapi.json", s.public(s.handleOpenAPI))
+	s.handle("GET /health", s.unauthenticated(s.handleHealth))
+	s.handle("GET /openapi.json", s.unauthenticated(s.handleOpenAPI))
 
 	s.handle("POST /api/instance/new", s.authed(routeOptions{scope: scopeAccountOnly, creates: true}, s.handleInstanceCreate))
 	s.handle("GET /api/instance/list", s.authed(either, s.handleInstanceList))
@@ -60,7 +60,8 @@ func (s *Server) routes() {
 	}
 }
 
-// public adapts a handler that needs no token and is not rate limited.
+// public adapts a handler to http.Handler, rendering its error; it neither authenticates nor
+// limits (see unauthenticated and authed).
 func (s *Server) public(h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := h(w, r); err != nil {
@@ -75,6 +76,11 @@ func (s *Server) authed(opts routeOptions, h handlerFunc) http.Handler {
 	h = s.idempotentRoute(opts, h)
 	return s.public(func(w http.ResponseWriter, r *http.Request) error {
 		p, err := s.authenticate(r, opts.scope)
+		if p != nil {
+			s.setCORS(w, r, p.accountID)
+		} else {
+			s.setCORS(w, r, 0)
+		}
 		if err != nil {
 			if throttled, ok := err.(*authThrottled); ok {
 				w.Header().Set("Retry-After", strconv.Itoa(retryAfter(throttled.decision, s.now())))
@@ -113,6 +119,10 @@ func (s *Server) authedInstance(opts routeOptions, h instanceHandlerFunc) http.H
 // dispatch routes the request. ServeMux answers unknown paths and wrong methods in plain text;
 // those two cases are detected first (an empty pattern) and answered with JSON envelopes.
 func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
+	if isPreflight(r) {
+		s.preflight(w, r)
+		return
+	}
 	if _, pattern := s.mux.Handler(r); pattern == "" {
 		s.unmatched(w, r)
 		return
@@ -123,6 +133,9 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 // unmatched asks the mux what it would have said (to learn the Allow header of a 405) and says
 // it as JSON instead.
 func (s *Server) unmatched(w http.ResponseWriter, r *http.Request) {
+	if s.overPublicBudget(w, r) {
+		return
+	}
 	h, _ := s.mux.Handler(r)
 	probe := &headerProbe{header: http.Header{}}
 	h.ServeHTTP(probe, r)

@@ -2,6 +2,7 @@
 //
 //	switchboard serve [--addr HOST:PORT] [--db DSN] [--sandbox] [--sandbox-url URL]
 //	switchboard account create --name NAME [--max-instances N] [--db DSN]
+//	switchboard account update --name NAME [--allowed-origin ORIGIN]... [--db DSN]
 //	switchboard wasim --addr HOST:PORT [--db DSN]
 //
 // main only wires: flags and environment into a config, then store, sessions and HTTP.
@@ -21,6 +22,7 @@ import (
 const usage = `usage:
   switchboard serve [--addr HOST:PORT] [--db DSN] [--sandbox] [--sandbox-url URL]
   switchboard account create --name NAME [--max-instances N] [--db DSN]
+  switchboard account update --name NAME [--allowed-origin ORIGIN]... [--clear-allowed-origins] [--db DSN]
   switchboard wasim --addr HOST:PORT [--db DSN]
 `
 
@@ -44,6 +46,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "serve":
 		return runServe(ctx, args[1:], stderr)
 	case "account":
+		if len(args) >= 2 && args[1] == "update" {
+			return runAccountUpdate(ctx, args[2:], stdout, stderr)
+		}
 		if len(args) < 2 || args[1] != "create" {
 			fmt.Fprint(stderr, usage)
 			return errors.New("unknown account command")

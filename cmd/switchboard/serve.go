@@ -84,6 +84,12 @@ func configFromEnv() (app.Config, error) {
 	errs = append(errs, err)
 	cfg.BootJitter, err = envDuration("SWITCHBOARD_BOOT_JITTER", 0)
 	errs = append(errs, err)
+	cfg.PublicRateLimit, err = envInt("SWITCHBOARD_RATE_LIMIT_PUBLIC", httpapi.DefaultPublicRateLimit)
+	errs = append(errs, err)
+	cfg.TrustedProxies, err = envPrefixes("SWITCHBOARD_TRUSTED_PROXIES")
+	errs = append(errs, err)
+	cfg.JobRetention, err = envDuration("SWITCHBOARD_JOB_RETENTION", app.DefaultJobRetention)
+	errs = append(errs, err)
 	cfg.TokenCacheTTL, err = envDuration("SWITCHBOARD_TOKEN_CACHE_TTL", store.DefaultTokenCacheTTL)
 	errs = append(errs, err)
 	if cfg.TokenCacheTTL == 0 {

@@ -58,15 +58,6 @@ func newLimiter(now func() time.Time) *limiter {
 // take counts one request against key and says whether it may pass. Refused requests are not
 // counted, so a client that waits for the reset gets a full window.
 func (l *limiter) take(key string, limit int) decision {
-	return l.check(key, limit, true)
-}
-
-// peek says whether key is over its limit without counting anything.
-func (l *limiter) peek(key string, limit int) decision {
-	return l.check(key, limit, false)
-}
-
-func (l *limiter) check(key string, limit int, count bool) decision {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
@@ -79,9 +70,6 @@ func (l *limiter) check(key string, limit int, count bool) decision {
 				l.evictOne()
 			}
 		}
-		if !count {
-			return decision{allowed: true, limit: limit, remaining: limit, reset: now.Add(rateWindow)}
-		}
 		w = &counter{start: now}
 		l.windows[key] = w
 	}
@@ -89,9 +77,7 @@ func (l *limiter) check(key string, limit int, count bool) decision {
 	if w.count >= limit {
 		return d
 	}
-	if count {
-		w.count++
-	}
+	w.count++
 	d.allowed = true
 	d.remaining = limit - w.count
 	return d

@@ -58,21 +58,6 @@ func TestLimiterCreateBucket(t *testing.T) {
 	}
 }
 
-func TestLimiterPeekDoesNotCount(t *testing.T) {
-	l := newLimiter((&fakeClock{now: time.Unix(1_800_000_000, 0)}).Now)
-	for i := 0; i < 10; i++ {
-		if d := l.peek("ip", 3); !d.allowed || d.remaining != 3 {
-			t.Fatalf("peek %d: %+v", i, d)
-		}
-	}
-	for i := 0; i < 3; i++ {
-		l.take("ip", 3)
-	}
-	if l.peek("ip", 3).allowed {
-		t.Fatal("peek after 3 failures allowed")
-	}
-}
-
 func TestLimiterEvictsIdleKeys(t *testing.T) {
 	clock := &fakeClock{now: time.Unix(1_800_000_000, 0)}
 	l := newLimiter(clock.Now)

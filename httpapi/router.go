@@ -76,11 +76,11 @@ func (s *Server) authed(opts routeOptions, h handlerFunc) http.Handler {
 	h = s.idempotentRoute(opts, h)
 	return s.public(func(w http.ResponseWriter, r *http.Request) error {
 		p, err := s.authenticate(r, opts.scope)
+		var accountID int64 // 0 until the token is known: CORS then follows the preflight's rule
 		if p != nil {
-			s.setCORS(w, r, p.accountID)
-		} else {
-			s.setCORS(w, r, 0)
+			accountID = p.accountID
 		}
+		s.setCORS(w, r, accountID)
 		if err != nil {
 			if throttled, ok := err.(*authThrottled); ok {
 				w.Header().Set("Retry-After", strconv.Itoa(retryAfter(throttled.decision, s.now())))

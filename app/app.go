@@ -24,6 +24,8 @@ type App struct {
 	api      *httpapi.Server
 	console  http.Handler
 
+	stopPurge func() // ends the background purge of old jobs and Idempotency-Keys
+
 	startCtx    context.Context
 	cancelStart context.CancelFunc
 	started     chan struct{}
@@ -104,14 +106,19 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		Logger:                log.With("component", "http"),
 		RateLimit:             cfg.RateLimit,
 		CreateRateLimit:       cfg.CreateRateLimit,
+		PublicRateLimit:       cfg.PublicRateLimit,
+		AuthFailureLimit:      cfg.AuthFailureLimit,
+		TrustedProxies:        cfg.TrustedProxies,
 		ConnectTimeout:        cfg.ConnectTimeout,
 		Version:               cfg.Version,
 		MaxSubGroups:          cfg.MaxSubGroups,
 		AllowPrivateImageURLs: cfg.AllowPrivateImageURLs,
 		Jobs:                  a.store,
 		Idempotency:           a.store,
+		Origins:               a.store,
 	})
 	a.console = console.Handler(console.Options{Sandbox: sandbox != nil, Version: cfg.Version})
+	a.startPurge(cfg)
 	a.startCtx, a.cancelStart = context.WithCancel(context.Background())
 	go func() {
 		defer close(a.started)
@@ -148,6 +155,9 @@ func (a *App) Close() {
 	if a.cancelStart != nil {
 		a.cancelStart()
 		<-a.started
+	}
+	if a.stopPurge != nil {
+		a.stopPurge()
 	}
 	if a.api != nil {
 		a.api.Close() // async jobs stop and record themselves while sessions and database are up

@@ -2,6 +2,7 @@ package app
 
 import (
 	"log/slog"
+	"net/netip"
 	"time"
 
 	"go.mau.fi/whatsmeow/util/keys"
@@ -56,6 +57,19 @@ type Config struct {
 
 	// TokenCacheTTL is how long a token lookup may be answered from memory; 0 turns the cache off.
 	TokenCacheTTL time.Duration
+
+	// PublicRateLimit is the unauthenticated budget per client address (httpapi.Config).
+	PublicRateLimit int
+	// AuthFailureLimit is the failed authentications a client address may make per minute.
+	AuthFailureLimit int
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the client
+	// (SWITCHBOARD_TRUSTED_PROXIES).
+	TrustedProxies []netip.Prefix
+	// JobRetention is how long finished jobs are kept before the background purge deletes them
+	// (0 keeps them for ever).
+	JobRetention time.Duration
+	// PurgeInterval is how often that purge runs (0 means hourly; tests shorten it).
+	PurgeInterval time.Duration
 
 	BootConcurrency int
 	BootJitter      time.Duration

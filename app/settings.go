@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -58,6 +59,12 @@ var settings = []setting{
 		field: func(c *Config) any { return &c.BootJitter }},
 	{flag: "token-cache-ttl", env: "SWITCHBOARD_TOKEN_CACHE_TTL", def: "2s", usage: "how long a token lookup may be answered from memory; 0 turns the cache off",
 		field: func(c *Config) any { return &c.TokenCacheTTL }},
+	{flag: "rate-limit-public", env: "SWITCHBOARD_RATE_LIMIT_PUBLIC", def: "600", usage: "unauthenticated requests per minute per client address (/health, /openapi.json, preflights, 404s; at least 1)",
+		field: func(c *Config) any { return &c.PublicRateLimit }},
+	{flag: "trusted-proxies", env: "SWITCHBOARD_TRUSTED_PROXIES", usage: "comma-separated CIDRs (or addresses) of reverse proxies whose X-Forwarded-For names the client",
+		field: func(c *Config) any { return &c.TrustedProxies }},
+	{flag: "job-retention", env: "SWITCHBOARD_JOB_RETENTION", def: "168h", usage: "how long finished async jobs stay readable before the hourly purge deletes them; 0 keeps them",
+		field: func(c *Config) any { return &c.JobRetention }},
 	{flag: "allow-private-image-urls", env: "SWITCHBOARD_ALLOW_PRIVATE_IMAGE_URLS", def: "false", usage: "let image URLs point at loopback and private addresses (off: SSRF guard)",
 		field: func(c *Config) any { return &c.AllowPrivateImageURLs }},
 	{flag: "secret-key", env: "SWITCHBOARD_SECRET_KEY", usage: "32 random bytes, base64 or hex, sealing proxy passwords at rest (openssl rand -base64 32); prefer the environment to the flag",
@@ -115,7 +122,7 @@ func (c Config) validate() error {
 	for _, n := range []struct {
 		env string
 		v   int
-	}{{"SWITCHBOARD_RATE_LIMIT", c.RateLimit}, {"SWITCHBOARD_RATE_LIMIT_CREATE", c.CreateRateLimit}, {"SWITCHBOARD_BOOT_CONCURRENCY", c.BootConcurrency}} {
+	}{{"SWITCHBOARD_RATE_LIMIT", c.RateLimit}, {"SWITCHBOARD_RATE_LIMIT_PUBLIC", c.PublicRateLimit}, {"SWITCHBOARD_RATE_LIMIT_CREATE", c.CreateRateLimit}, {"SWITCHBOARD_BOOT_CONCURRENCY", c.BootConcurrency}} {
 		if n.v < 1 {
 			errs = append(errs, fmt.Errorf("%s must be at least 1, got %d", n.env, n.v))
 		}
@@ -193,6 +200,12 @@ func (s setting) set(c *Config, v string) error {
 		*p = d
 	case *[]string:
 		*p = splitList(v)
+	case *[]netip.Prefix:
+		prefixes, err := parsePrefixes(v)
+		if err != nil {
+			return err
+		}
+		*p = prefixes
 	default:
 		panic(fmt.Sprintf("app: setting %s has an unsupported field type %T", s.env, p))
 	}
@@ -212,6 +225,12 @@ func (s setting) get(c *Config) string {
 		return p.String()
 	case *[]string:
 		return strings.Join(*p, ",")
+	case *[]netip.Prefix:
+		parts := make([]string, len(*p))
+		for i, prefix := range *p {
+			parts[i] = prefix.String()
+		}
+		return strings.Join(parts, ",")
 	}
 	return ""
 }
@@ -236,6 +255,24 @@ func splitList(v string) []string {
 		}
 	}
 	return out
+}
+
+// parsePrefixes reads comma-separated CIDRs, a bare address meaning just that address. A typo
+// fails loudly: a mistyped trusted proxy would silently key every client by the proxy's address.
+func parsePrefixes(v string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, field := range splitList(v) {
+		prefix, err := netip.ParsePrefix(field)
+		if err != nil {
+			addr, addrErr := netip.ParseAddr(field)
+			if addrErr != nil {
+				return nil, fmt.Errorf("%q is not a CIDR such as 10.0.0.0/8 or an IP address", field)
+			}
+			prefix = netip.PrefixFrom(addr, addr.BitLen())
+		}
+		out = append(out, prefix.Masked())
+	}
+	return out, nil
 }
 
 // maskSecret shows whether a secret is set, never what it is.

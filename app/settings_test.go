@@ -5,7 +5,9 @@ import (
 	"errors"
 	"flag"
 	"log/slog"
+	"net/netip"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -115,6 +117,33 @@ func TestREADMEListsEverySetting(t *testing.T) {
 	for _, s := range settings {
 		if !bytes.Contains(readme, []byte("`--"+s.flag+"` / `"+s.env)) {
 			t.Errorf("README's configuration table has no row `--%s` / `%s`", s.flag, s.env)
+		}
+	}
+}
+
+// TestEdgeSettings: SWITCHBOARD_TRUSTED_PROXIES takes CIDRs and bare addresses and refuses a
+// typo; the public budget and the job retention have their documented defaults.
+func TestEdgeSettings(t *testing.T) {
+	cfg := Defaults()
+	if len(cfg.TrustedProxies) != 0 || cfg.PublicRateLimit != 600 || cfg.JobRetention != DefaultJobRetention || DefaultJobRetention != 7*24*time.Hour {
+		t.Fatalf("defaults: proxies %v, public %d, retention %v", cfg.TrustedProxies, cfg.PublicRateLimit, cfg.JobRetention)
+	}
+	cfg, err := Parse("serve", nil, envOf(map[string]string{
+		"SWITCHBOARD_TRUSTED_PROXIES":   " 10.0.0.0/8, 192.168.1.7 ,fd00::/8,::1",
+		"SWITCHBOARD_RATE_LIMIT_PUBLIC": "50",
+		"SWITCHBOARD_JOB_RETENTION":     "24h",
+	}), &bytes.Buffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("192.168.1.7/32"),
+		netip.MustParsePrefix("fd00::/8"), netip.MustParsePrefix("::1/128")}
+	if !slices.Equal(cfg.TrustedProxies, want) || cfg.PublicRateLimit != 50 || cfg.JobRetention != 24*time.Hour {
+		t.Fatalf("overrides: proxies %v, public %d, retention %v", cfg.TrustedProxies, cfg.PublicRateLimit, cfg.JobRetention)
+	}
+	for _, bad := range []string{"10.0.0.0/33", "proxy.internal", "10.0.0.0/8;10.1.0.0/16"} {
+		if _, err := Parse("serve", nil, envOf(map[string]string{"SWITCHBOARD_TRUSTED_PROXIES": bad}), &bytes.Buffer{}); err == nil {
+			t.Fatalf("SWITCHBOARD_TRUSTED_PROXIES=%q accepted", bad)
 		}
 	}
 }

@@ -395,14 +395,23 @@ func TestHealth(t *testing.T) {
 			return pingErr
 		}
 	})
+	e.clock.Advance(3*time.Hour + 25*time.Minute + 7*time.Second + 300*time.Millisecond)
 	res := e.do("GET", "/health", "", nil).wantStatus(200)
-	if res.str("status") != "ok" || res.str("service") != "Switchboard" || res.str("version") != "test" || res.str("checks.db") != "ok" {
+	// RyzeAPI's shape (status, service, uptime, timestamp, checks.db) plus version.
+	if res.str("status") != "ok" || res.str("service") != "Switchboard" || res.str("version") != "test" ||
+		res.str("checks.db") != "ok" || res.str("uptime") != "3h25m7s" || res.str("timestamp") != "2026-05-01T15:25:07Z" {
 		t.Fatalf("health: %s", res.raw)
 	}
-	pingErr = errors.New("database is locked")
+	pingErr = errors.New("database is locked at db.internal:5432")
 	res = e.do("GET", "/health", "", nil).wantStatus(503)
-	if res.str("status") != "error" || res.str("checks.db") != "error" || strings.Contains(string(res.raw), "locked") {
+	if res.str("status") != "degraded" || res.str("checks.db") != "fail: database unreachable" ||
+		strings.Contains(string(res.raw), "locked") || res.str("uptime") == "" || res.str("timestamp") == "" {
 		t.Fatalf("unhealthy: %s", res.raw)
+	}
+	pingErr = context.DeadlineExceeded
+	res = e.do("GET", "/health", "", nil).wantStatus(503)
+	if res.str("checks.db") != "fail: timeout after 2s" {
+		t.Fatalf("timed-out ping: %s", res.raw)
 	}
 	e.do("HEAD", "/health", "", nil).wantStatus(503)
 }

@@ -35,8 +35,8 @@ func (s *Server) routes() {
 	either := routeOptions{scope: scopeAny}
 	accountOnly := routeOptions{scope: scopeAccountOnly}
 
-	s.handle("GET /health", s.public(s.handleHealth))
-	s.handle("GET /openapi.json", s.public(s.handleOpenAPI))
+	s.handle("GET /health", s.unauthenticated(s.handleHealth))
+	s.handle("GET /openapi.json", s.unauthenticated(s.handleOpenAPI))
 
 	s.handle("POST /api/instance/new", s.authed(routeOptions{scope: scopeAccountOnly, creates: true, idempotent: true, sealedReplay: true}, s.handleInstanceCreate))
 	s.handle("GET /api/instance/list", s.authed(either, s.handleInstanceList))
@@ -64,7 +64,8 @@ func (s *Server) routes() {
 	}
 }
 
-// public adapts a handler that needs no token and is not rate limited.
+// public adapts a handler to http.Handler, rendering its error; it neither authenticates nor
+// limits (see unauthenticated and authed).
 func (s *Server) public(h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := h(w, r); err != nil {
@@ -79,6 +80,11 @@ func (s *Server) authed(opts routeOptions, h handlerFunc) http.Handler {
 	h = s.idempotentRoute(opts, h)
 	return s.public(func(w http.ResponseWriter, r *http.Request) error {
 		p, err := s.authenticate(r, opts.scope)
+		var accountID int64 // 0 until the token is known: CORS then follows the preflight's rule
+		if p != nil {
+			accountID = p.accountID
+		}
+		s.setCORS(w, r, accountID)
 		if err != nil {
 			if throttled, ok := err.(*authThrottled); ok {
 				w.Header().Set("Retry-After", strconv.Itoa(retryAfter(throttled.decision, s.now())))
@@ -128,6 +134,10 @@ func (s *Server) instanceRoute(opts routeOptions, precheck func(*http.Request) e
 // dispatch routes the request. ServeMux answers unknown paths and wrong methods in plain text;
 // those two cases are detected first (an empty pattern) and answered with JSON envelopes.
 func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
+	if isPreflight(r) {
+		s.preflight(w, r)
+		return
+	}
 	if _, pattern := s.mux.Handler(r); pattern == "" {
 		s.unmatched(w, r)
 		return
@@ -138,6 +148,9 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 // unmatched asks the mux what it would have said (to learn the Allow header of a 405) and says
 // it as JSON instead.
 func (s *Server) unmatched(w http.ResponseWriter, r *http.Request) {
+	if s.overPublicBudget(w, r) {
+		return
+	}
 	h, _ := s.mux.Handler(r)
 	probe := &headerProbe{header: http.Header{}}
 	h.ServeHTTP(probe, r)

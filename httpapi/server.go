@@ -53,6 +53,9 @@ type Config struct {
 	// before it is refused without a lookup, valid token or not, until its window ends
 	// (default 300).
 	AuthFailureLimit int
+	// PublicRateLimit is how many unauthenticated requests a client address may make per minute
+	// (default DefaultPublicRateLimit).
+	PublicRateLimit int
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the client. Without
 	// them, every client behind a proxy shares the proxy's auth-failure budget.
 	TrustedProxies []netip.Prefix
@@ -68,6 +71,8 @@ type Config struct {
 	// and link-local addresses. Off by default: otherwise any caller could make the gateway
 	// probe its own network (SSRF).
 	AllowPrivateImageURLs bool
+	// Origins holds each account's allowed browser origins (CORS); nil answers no origin.
+	Origins Origins
 	// Jobs and Idempotency persist async jobs and Idempotency-Key replays; nil disables both
 	// features (the routes then answer synchronously and ignore the header).
 	Jobs        switchboard.JobStore
@@ -84,6 +89,9 @@ type Server struct {
 	global       *limiter
 	create       *limiter
 	authFailures *limiter
+	started      time.Time // for /health's uptime
+	publicBudget *limiter  // the unauthenticated budget per client address
+	sampler      *accessSampler
 	background   backgroundJobs   // async jobs, cancelled by Shutdown
 	idemPurge    idempotencyPurge // when old Idempotency-Keys were last deleted
 
@@ -107,6 +115,9 @@ func New(cfg Config) *Server {
 	if cfg.AuthFailureLimit <= 0 {
 		cfg.AuthFailureLimit = DefaultAuthFailureLimit
 	}
+	if cfg.PublicRateLimit <= 0 {
+		cfg.PublicRateLimit = DefaultPublicRateLimit
+	}
 	if cfg.ConnectTimeout <= 0 {
 		cfg.ConnectTimeout = DefaultConnectTimeout
 	}
@@ -123,6 +134,9 @@ func New(cfg Config) *Server {
 		global:       newLimiter(cfg.Now),
 		create:       newLimiter(cfg.Now),
 		authFailures: newLimiter(cfg.Now),
+		started:      cfg.Now(),
+		publicBudget: newLimiter(cfg.Now),
+		sampler:      newAccessSampler(cfg.Now),
 	}
 	s.routes()
 	s.handler = s.observe(s.recoverPanics(s.limitBody(http.HandlerFunc(s.dispatch))))

@@ -19,6 +19,8 @@ const accountUsage = `usage:
       Create an account and print {"name","token"}; the token is shown only this once.
   switchboard account rotate-token --name NAME [--db DSN]
       Give the account a new token and print {"name","token"}; the old token stops working.
+  switchboard account update --name NAME [--allowed-origin ORIGIN]... [--clear-allowed-origins] [--db DSN]
+      Replace the browser origins allowed to call the API for the account (CORS).
   switchboard account COMMAND --help
       Describe COMMAND's flags.
 `
@@ -35,6 +37,8 @@ func runAccount(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return runAccountCreate(ctx, args[1:], stdout, stderr)
 	case "rotate-token":
 		return runAccountRotateToken(ctx, args[1:], stdout, stderr)
+	case "update":
+		return runAccountUpdate(ctx, args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, accountUsage)
 		return nil

@@ -3,6 +3,7 @@
 //	switchboard serve [--addr HOST:PORT] [--db DSN] [--sandbox] [--sandbox-url URL --sandbox-token SECRET] [--allow-mode-change]
 //	switchboard account create --name NAME [--max-instances N] [--db DSN]
 //	switchboard account rotate-token --name NAME [--db DSN]
+//	switchboard account update --name NAME [--allowed-origin ORIGIN]... [--db DSN]
 //	switchboard wasim --addr HOST:PORT --control-token SECRET [--db DSN]
 //
 // main only wires: flags and environment into a config, then store, sessions and HTTP.
@@ -23,6 +24,7 @@ const usage = `usage:
   switchboard serve [--addr HOST:PORT] [--db DSN] [--sandbox] [--sandbox-url URL --sandbox-token SECRET] [--allow-mode-change]
   switchboard account create --name NAME [--max-instances N] [--db DSN]
   switchboard account rotate-token --name NAME [--db DSN]
+  switchboard account update --name NAME [--allowed-origin ORIGIN]... [--clear-allowed-origins] [--db DSN]
   switchboard wasim --addr HOST:PORT --control-token SECRET [--db DSN]
 `
 

@@ -1,2 +1,0 @@
--- Placeholder for the migration another branch adds as version 0002; replaced by it at merge.
-SELECT 1;

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/switchboard/switchboard"
+	"github.com/switchboard/switchboard/media"
 )
 
 // Defaults for the zero values of Config.
@@ -87,6 +88,8 @@ type Server struct {
 	// pacers spaces each instance's community link and unlink writes; one registry for every
 	// route that writes them (link, unlink, community create), so they share the schedule.
 	pacers *switchboard.Pacers
+	// media loads group and community pictures; it holds the download pool and decode slots.
+	media *media.Loader
 }
 
 // New builds the API. It panics when a required dependency is missing: that is a wiring bug in
@@ -121,6 +124,7 @@ func New(cfg Config) *Server {
 		create:       newLimiter(cfg.Now),
 		authFailures: newLimiter(cfg.Now),
 		pacers:       switchboard.NewPacers(cfg.LinkInterval),
+		media:        media.NewLoader(cfg.AllowPrivateImageURLs),
 	}
 	s.routes()
 	s.handler = s.observe(s.recoverPanics(s.limitBody(http.HandlerFunc(s.dispatch))))

@@ -6,7 +6,7 @@ import (
 
 	"go.mau.fi/whatsmeow/util/keys"
 
-	"github.com/switchboard/switchboard/httpapi"
+	"github.com/switchboard/switchboard/store"
 )
 
 // Config is everything `switchboard serve` can be told.
@@ -33,10 +33,12 @@ type Config struct {
 	// AllowPrivateImageURLs lets group and community images be fetched from private and
 	// loopback addresses (off by default, against SSRF; tests serve images locally).
 	AllowPrivateImageURLs bool
-	// Sealer encrypts proxy passwords; nil when SWITCHBOARD_SECRET_KEY is unset.
-	Sealer httpapi.Sealer
-	// Open reverses Sealer for the session manager; nil with Sealer.
-	OpenSealed func([]byte) ([]byte, error)
+	// AllowPrivateProxies lets instance proxies be on loopback, private and link-local addresses
+	// (off by default: a proxy setting would otherwise reach the gateway's own network).
+	AllowPrivateProxies bool
+	// Sealer encrypts proxy passwords; nil when SWITCHBOARD_SECRET_KEY is unset. In sandbox mode
+	// a nil Sealer is replaced by one under the sandbox's own key, kept in its database.
+	Sealer *store.Sealer
 
 	// TokenCacheTTL is how long a token lookup may be answered from memory (store.WithTokenCacheTTL):
 	// 0 means store.DefaultTokenCacheTTL, so a Config left empty keeps the cache; negative turns

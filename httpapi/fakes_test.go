@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"strconv"
 	"sync"
 	"time"
 
@@ -162,7 +163,10 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.now = c.now.Add(d)
 }
 
-// fakeSealer "encrypts" by prefixing, so tests can see that sealing happened.
+// fakeSealer "encrypts" by prefixing with the instance id, so tests can see that sealing
+// happened and for which row.
 type fakeSealer struct{}
 
-func (fakeSealer) Seal(p []byte) ([]byte, error) { return append([]byte("sealed:"), p...), nil }
+func (fakeSealer) Seal(p []byte, instanceID int64) ([]byte, error) {
+	return append([]byte("sealed:"+strconv.FormatInt(instanceID, 10)+":"), p...), nil
+}

@@ -22,7 +22,8 @@ const (
 // Sealer encrypts secrets that must be read back later (proxy passwords), so the database never
 // holds them in clear.
 type Sealer interface {
-	Seal(plaintext []byte) ([]byte, error)
+	// Seal encrypts plaintext for the instance instanceID: the result opens only for that id.
+	Seal(plaintext []byte, instanceID int64) ([]byte, error)
 }
 
 // Config wires the API to the rest of the program. Accounts, Instances and Sessions are

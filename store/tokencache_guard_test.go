@@ -39,6 +39,7 @@ var storeMethods = map[string]string{
 	"CreateJob": "other table", "UpdateJobProgress": "other table", "FinishJob": "other table",
 	"InterruptRunningJobs": "other table", "BeginIdempotent": "other table", "FinishIdempotent": "other table",
 	"AbandonIdempotent": "other table", "AbandonRunningIdempotent": "other table", "PurgeIdempotent": "other table",
+	"SandboxSealingKey": "other table",
 	// Plumbing. DB is the raw pool: writes through it bypass the cache (tests use it to do so).
 	"DB": "plumbing", "Dialect": "plumbing", "Ping": "plumbing", "Close": "plumbing", "Whatsmeow": "plumbing",
 }

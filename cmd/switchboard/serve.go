@@ -95,14 +95,18 @@ func configFromEnv() (app.Config, error) {
 	// Off by default: image URLs on loopback or private networks would let any caller make the
 	// gateway probe its own network. Self-hosters serving images internally turn it on.
 	cfg.AllowPrivateImageURLs = envBool("SWITCHBOARD_ALLOW_PRIVATE_IMAGE_URLS")
+	// Off by default for the same reason: a proxy on the gateway's own network would be dialled
+	// on a caller's behalf.
+	cfg.AllowPrivateProxies = envBool("SWITCHBOARD_ALLOW_PRIVATE_PROXIES")
 	sealer, err := store.SealerFromEnv()
 	switch {
 	case errors.Is(err, store.ErrNoSecretKey):
-		// Without a key, proxy passwords are refused; everything else works.
+		// Without a key, proxy passwords are refused (the sandbox makes its own); everything
+		// else works.
 	case err != nil:
 		return cfg, fmt.Errorf("%s: %w", store.SecretKeyEnv, err)
 	default:
-		cfg.Sealer, cfg.OpenSealed = sealer, sealer.Open
+		cfg.Sealer = sealer
 	}
 	return cfg, nil
 }

@@ -1,0 +1,3 @@
+-- Placeholder for the migration another branch adds as version 0003; dropped at merge (the lead
+-- merges that branch's file in its place).
+SELECT 1;

@@ -24,9 +24,11 @@ func TestPNGBombIsAValidImage(t *testing.T) {
 	if err != nil || cfg.Width != 5000 || cfg.Height != 5000 || cfg.ColorModel != color.NRGBA64Model {
 		t.Fatalf("bomb header: %+v %v", cfg, err)
 	}
-	small := mediatest.PNGBomb(3, 2)
-	if img, err := png.Decode(bytes.NewReader(small)); err != nil || img.Bounds().Dx() != 3 {
-		t.Fatalf("a small bomb does not decode: %v", err)
+	for _, size := range [][2]int{{3, 2}, {400, 1000}} { // the slow and the fast way of making one
+		img, err := png.Decode(bytes.NewReader(mediatest.PNGBomb(size[0], size[1])))
+		if err != nil || img.Bounds().Dx() != size[0] || img.Bounds().Dy() != size[1] {
+			t.Fatalf("a %v bomb does not decode: %v", size, err)
+		}
 	}
 }
 
@@ -39,10 +41,13 @@ func TestDecompressionBombsAreRefusedFromTheHeader(t *testing.T) {
 	// 9 MP passes the pixel cap, but at 8 bytes a pixel it would take 68 MiB.
 	_, err = l.GroupPicture(ctx, base64.StdEncoding.EncodeToString(mediatest.PNGBomb(3000, 3000)))
 	wantImageError(t, err, "would take 68 MiB to decode")
-	// The same canvas in 8-bit colour (4 bytes a pixel) is an ordinary picture.
-	raw := encodePNG(t, image.NewNRGBA(image.Rect(0, 0, 3000, 3000)))
-	if _, err := l.GroupPicture(ctx, base64.StdEncoding.EncodeToString(raw)); err != nil {
-		t.Fatalf("a 9 MP 8-bit PNG was refused: %v", err)
+	// The same canvas in 8-bit colour (4 bytes a pixel, 34 MiB) is within the budget.
+	if need := decodedBytes(image.Config{ColorModel: color.NRGBAModel, Width: 3000, Height: 3000}, "png", nil); need > maxDecodedBytes {
+		t.Fatalf("a 9 MP 8-bit PNG needs %d bytes, over the budget", need)
+	}
+	// A small bomb within both caps is decoded (and shrunk) like any picture.
+	if _, err := l.GroupPicture(ctx, base64.StdEncoding.EncodeToString(mediatest.PNGBomb(300, 200))); err != nil {
+		t.Fatalf("a small 16-bit PNG was refused: %v", err)
 	}
 }
 

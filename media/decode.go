@@ -19,7 +19,7 @@ func (l *Loader) decode(ctx context.Context, raw []byte) (image.Image, error) {
 		return nil, invalid("image format not supported: use PNG, JPEG or GIF")
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 || int64(cfg.Width)*int64(cfg.Height) > maxImagePixels {
-		return nil, invalid(fmt.Sprintf("image dimensions are too large (at most %d megapixels, e.g. 4096×4096)", maxImagePixels/1_000_000))
+		return nil, invalid(fmt.Sprintf("image dimensions are too large (at most %d megapixels, such as 4096×4096)", maxImagePixels/1_000_000))
 	}
 	if need := decodedBytes(cfg, format, raw); need > maxDecodedBytes {
 		return nil, invalid(fmt.Sprintf("image would take %d MiB to decode (at most %d MiB): use fewer pixels or 8-bit colour",

@@ -442,3 +442,20 @@ func TestDeleteForgetsThePacer(t *testing.T) {
 		t.Fatal("the deleted instance's pacer is still registered")
 	}
 }
+
+// failingSealer cannot seal, as when the system's random source fails.
+type failingSealer struct{}
+
+func (failingSealer) Seal([]byte, int64) ([]byte, error) { return nil, errors.New("entropy exhausted") }
+
+func TestCreateInstanceUndoneWhenThePasswordCannotBeSealed(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.Sealer = failingSealer{} })
+	a := e.account("a", 0)
+	e.do("POST", "/api/instance/new", a, map[string]any{
+		"name": "px", "proxyEnabled": true, "proxyHost": "proxy.example", "proxyPort": "1080",
+		"proxyProtocol": "http", "proxyPassword": "pw",
+	}).wantError(500, "Failed to create instance", "internal")
+	e.do("GET", "/api/instance/list?instanceName=px", a, nil).wantError(404, "Instance not found", "not_found")
+	// The name is free again for a retry.
+	e.do("POST", "/api/instance/new", a, map[string]any{"name": "px"}).wantStatus(201)
+}

@@ -71,12 +71,6 @@ func New(opts Options) *Client {
 	}}
 }
 
-// Timeout is the limit of one download, for messages that name it.
-func (c *Client) Timeout() time.Duration { return c.opts.Timeout }
-
-// MaxBytes is the body cap, for messages that name it.
-func (c *Client) MaxBytes() int64 { return c.opts.MaxBytes }
-
 // Get downloads rawURL with the given request headers and returns the body. Failures are
 // ErrInvalidURL, *RefusedError (the guard), *RedirectError, *StatusError, ErrTooLarge,
 // context.DeadlineExceeded (the limit or the caller's deadline), or a network error whose text

@@ -26,7 +26,8 @@ import (
 // clone http.DefaultTransport and, for SOCKS, keep its ProxyFromEnvironment, and they overwrite
 // (and are overwritten by) the Set*HTTPClient calls; building the client here leaves no such
 // ordering trap. A proxy that fails makes the connection fail (whatsmeow retries through the same
-// proxy); nothing ever falls back to a direct connection.
+// proxy); nothing ever falls back to a direct connection. The proxy's address passes the egress
+// guard at dial time (Options.AllowPrivateProxies lifts it).
 //
 // Neither: whatsmeow's default transport (which honours HTTPS_PROXY like any Go program).
 func (m *Manager) configureTransport(cli *whatsmeow.Client, inst *switchboard.Instance, log *slog.Logger) error {

@@ -65,6 +65,9 @@ func TestDecodedBytesByColourModel(t *testing.T) {
 			t.Errorf("%T: %d bytes, want %d", c.model, got, c.want)
 		}
 	}
+	if got := decodedBytes(image.Config{Width: 10, Height: 10}, "gif", nil); got != 100 {
+		t.Errorf("GIF without a global colour table: %d bytes, want 100", got)
+	}
 }
 
 func TestProgressiveJPEGCountsItsCoefficients(t *testing.T) {

@@ -44,6 +44,11 @@ func (l *Loader) decode(ctx context.Context, raw []byte) (image.Image, error) {
 func decodedBytes(cfg image.Config, format string, raw []byte) int64 {
 	pixels := int64(cfg.Width) * int64(cfg.Height)
 	need := pixels * bytesPerPixel(cfg.ColorModel)
+	if format == "gif" {
+		// Always decoded as *image.Paletted; the header has no colour model when the GIF has no
+		// global colour table.
+		need = pixels
+	}
 	switch {
 	case format == "jpeg" && progressiveJPEG(raw):
 		// A progressive JPEG keeps every DCT coefficient (an int32 each) of every component

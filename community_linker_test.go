@@ -234,7 +234,7 @@ func TestSucceededNamesTheStatusesThatSucceed(t *testing.T) {
 // counted: with 49 linked, one more fits and the next does not.
 func TestLinkDefaultSubgroupLimit(t *testing.T) {
 	s := newScript(2)
-	for i := 0; i < DefaultMaxSubGroups-1; i++ {
+	for i := 0; i < 49; i++ {
 		s.subs = append(s.subs, SubGroup{JID: groupN(1000 + i)})
 	}
 
@@ -243,7 +243,4 @@ func TestLinkDefaultSubgroupLimit(t *testing.T) {
 	wantResults(t, got,
 		result(groupN(1), LinkStatusLinked, ""),
 		result(groupN(2), LinkStatusFailed, ReasonCommunityFull))
-	if DefaultMaxSubGroups != 50 {
-		t.Errorf("DefaultMaxSubGroups = %d, WhatsApp's documented cap is 50", DefaultMaxSubGroups)
-	}
 }

@@ -219,7 +219,7 @@ func siblingViolations(module, rel string, p listedPackage) []string {
 			continue
 		}
 		to := top(dep)
-		if slices.Contains(testSupport, to) && !slices.Contains(testSupport, from) {
+		if slices.Contains(testSupport, to) && !slices.Contains(testSupport, from) && !isTestHelper(rel) {
 			out = append(out, fmt.Sprintf("%s links test support %q into production code", rel, dep))
 			continue
 		}
@@ -269,6 +269,12 @@ func matches(pattern, rel string) bool {
 		return rel == dir || strings.HasPrefix(rel, dir+"/")
 	}
 	return rel == pattern
+}
+
+// isTestHelper: a package named like apptest or storetest is a test helper of its folder, linked
+// only into tests, so it may build on the shared test support in internal/.
+func isTestHelper(rel string) bool {
+	return strings.HasSuffix(rel[strings.LastIndex(rel, "/")+1:], "test")
 }
 
 func isAdapter(folder string) bool {

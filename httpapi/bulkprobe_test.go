@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/switchboard/switchboard"
+	"github.com/switchboard/switchboard/internal/testkit"
 	"github.com/switchboard/switchboard/store"
 	"github.com/switchboard/switchboard/store/storetest"
 )
@@ -126,6 +126,7 @@ func (p *probe) advance(t *testing.T, want int) {
 }
 
 // raw sends a request without the OpenAPI check of do: the probe route is not part of the API.
+// Headers may repeat (Add), to test a doubled Idempotency-Key.
 func (e *testEnv) raw(method, path, token, body string, headers ...string) *result {
 	e.t.Helper()
 	req, err := http.NewRequest(method, e.srv.URL+path, strings.NewReader(body))
@@ -133,26 +134,10 @@ func (e *testEnv) raw(method, path, token, body string, headers ...string) *resu
 		e.t.Fatal(err)
 	}
 	req.Header.Set("token", token)
-	req.Header.Set("Content-Type", "application/json")
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Add(headers[i], headers[i+1])
 	}
-	resp, err := e.srv.Client().Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	res := &result{t: e.t, status: resp.StatusCode, header: resp.Header, raw: raw}
-	if len(raw) > 0 {
-		if err := json.Unmarshal(raw, &res.body); err != nil {
-			e.t.Fatalf("%s %s: body is not a JSON object: %v\n%s", method, path, err, raw)
-		}
-	}
-	return res
+	return testkit.Send(e.t, e.srv.Client(), req, nil)
 }
 
 // job reads a job through the API.
@@ -166,12 +151,12 @@ func (e *testEnv) waitJob(token, instance, id string) *result {
 	e.t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		res := e.job(token, instance, id).wantStatus(http.StatusOK)
-		if res.str("job.status") != "running" {
+		res := e.job(token, instance, id).Want(http.StatusOK)
+		if res.Str("job.status") != "running" {
 			return res
 		}
 		if time.Now().After(deadline) {
-			e.t.Fatalf("job %s still running: %s", id, res.raw)
+			e.t.Fatalf("job %s still running: %s", id, res.Raw)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}

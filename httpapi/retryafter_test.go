@@ -12,12 +12,12 @@ import (
 func TestRetryAfterRoundsUp(t *testing.T) {
 	e := newEnv(t, func(c *Config) { c.RateLimit = 1 })
 	token := e.account("a", 0)
-	e.do("GET", "/api/instance/list", token, nil).wantStatus(http.StatusOK)
+	e.do("GET", "/api/instance/list", token, nil).Want(http.StatusOK)
 
 	e.clock.Advance(15*time.Second + 400*time.Millisecond) // 44.6 s of the window left
 	res := e.do("GET", "/api/instance/list", token, nil)
-	res.wantError(http.StatusTooManyRequests, "Rate limit exceeded. Try again later.", "rate_limited")
-	if got := res.header.Get("Retry-After"); got != "45" {
+	res.WantErrorCode(http.StatusTooManyRequests, "Rate limit exceeded. Try again later.", "rate_limited")
+	if got := res.Header.Get("Retry-After"); got != "45" {
 		t.Fatalf("Retry-After = %q with 44.6 s left, want 45", got)
 	}
 }

@@ -15,6 +15,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/switchboard/switchboard"
 )
 
 // Validator checks an answer against the API description (openapitest.Validator).
@@ -109,10 +111,10 @@ func (r *Response) WantError(status int, message string) *Response {
 }
 
 // WantErrorCode is WantError with the exact error code.
-func (r *Response) WantErrorCode(status int, message, code string) *Response {
+func (r *Response) WantErrorCode(status int, message string, code switchboard.ErrorCode) *Response {
 	r.T.Helper()
 	r.WantError(status, message)
-	if got := r.Str("error.code"); got != code {
+	if got := r.Str("error.code"); got != string(code) {
 		r.T.Fatalf("error.code %q, want %q: %s", got, code, r.Raw)
 	}
 	return r

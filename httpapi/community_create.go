@@ -18,7 +18,8 @@ const (
 	approvalRequestRequired      = "request_required"
 )
 
-// Messages of community create, where the reference's error table was not captured.
+// Messages of community create that the RyzeAPI contract does not fix: Switchboard's own, in
+// the reference's style, and recorded in openapi.json.
 var (
 	errCommunityNameRequired = invalid("name is required")
 	errCommunityNameTooLong  = invalid(fmt.Sprintf("name must be at most %d characters", maxCommunityNameRunes))

@@ -39,6 +39,11 @@ var storeMethods = map[string]string{
 	"CreateJob": "other table", "UpdateJobProgress": "other table", "FinishJob": "other table",
 	"InterruptRunningJobs": "other table", "BeginIdempotent": "other table", "FinishIdempotent": "other table",
 	"AbandonIdempotent": "other table", "AbandonRunningIdempotent": "other table", "PurgeIdempotent": "other table",
+	// The events outbox and webhooks (events, event_sequences, webhooks, webhook_deliveries).
+	"AppendEvent": "other table", "RecordAttempt": "other table", "DisableWebhook": "other table",
+	"UpsertWebhook": "other table", "Redeliver": "other table", "PurgeEvents": "other table",
+	"NextDelivery": "read", "EnabledWebhooks": "read", "WebhookByLabel": "read", "WebhookByID": "read",
+	"ListWebhooks": "read", "ListDeliveries": "read",
 	// Plumbing. DB is the raw pool: writes through it bypass the cache (tests use it to do so).
 	"DB": "plumbing", "Dialect": "plumbing", "Ping": "plumbing", "Close": "plumbing", "Whatsmeow": "plumbing",
 }

@@ -2,6 +2,8 @@ package switchboard
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"time"
 )
 
@@ -71,6 +73,35 @@ type Delivery struct {
 	LastLatencyMS int64
 	LastAttemptAt time.Time
 	CreatedAt     time.Time
+}
+
+// PendingDelivery is a delivery a dispatcher should attempt now: the event, what the envelope
+// needs (the instance's name) and the delivery's progress so far.
+type PendingDelivery struct {
+	Event
+	InstanceName string
+	Status       DeliveryStatus
+	Attempts     int
+}
+
+// DeliveryAttempt is the outcome of one attempt, as the dispatcher decided it.
+type DeliveryAttempt struct {
+	Status     DeliveryStatus // the delivery's new status
+	NextAt     time.Time      // when to try again (pending or retrying)
+	HTTPStatus int
+	Error      string
+	Latency    time.Duration
+	At         time.Time
+}
+
+// NewWebhookSecret returns a fresh signing secret: "whsec_" and 24 random bytes in standard
+// base64, the Standard Webhooks format.
+func NewWebhookSecret() string {
+	var key [24]byte
+	if _, err := rand.Read(key[:]); err != nil {
+		panic("switchboard: crypto/rand failed: " + err.Error())
+	}
+	return "whsec_" + base64.StdEncoding.EncodeToString(key[:])
 }
 
 // DeliveryFilter selects deliveries of an instance for the deliveries route. Status "failed"

@@ -11,20 +11,11 @@ import (
 	"github.com/switchboard/switchboard"
 )
 
-// OutboundEvent is a delivery the dispatcher should attempt now: the event with what the
-// envelope needs (the instance's name) and the delivery's progress so far.
-type OutboundEvent struct {
-	switchboard.Event
-	InstanceName string
-	Status       switchboard.DeliveryStatus
-	Attempts     int
-}
-
 // NextDelivery returns the delivery webhookID should attempt at now: a due event of the retry
 // lane first (the earliest due), else the head of the ordered lane (the lowest seq) when it is
 // due. When nothing is due it returns nil and the earliest instant something will be (zero when
 // the webhook has nothing undelivered).
-func (s *Store) NextDelivery(ctx context.Context, webhookID int64, at time.Time) (*OutboundEvent, time.Time, error) {
+func (s *Store) NextDelivery(ctx context.Context, webhookID int64, at time.Time) (*switchboard.PendingDelivery, time.Time, error) {
 	var eventID string
 	err := s.db.QueryRowContext(ctx,
 		`SELECT event_id FROM webhook_deliveries
@@ -68,8 +59,8 @@ func (s *Store) NextDelivery(ctx context.Context, webhookID int64, at time.Time)
 	return nil, fromMillis(wake), nil
 }
 
-func (s *Store) outboundEvent(ctx context.Context, webhookID int64, eventID string) (*OutboundEvent, error) {
-	var out OutboundEvent
+func (s *Store) outboundEvent(ctx context.Context, webhookID int64, eventID string) (*switchboard.PendingDelivery, error) {
+	var out switchboard.PendingDelivery
 	var status string
 	var data []byte
 	var occurred int64
@@ -88,19 +79,9 @@ func (s *Store) outboundEvent(ctx context.Context, webhookID int64, eventID stri
 	return &out, nil
 }
 
-// DeliveryAttempt is the outcome of one attempt, as the dispatcher decided it.
-type DeliveryAttempt struct {
-	Status     switchboard.DeliveryStatus // the delivery's new status
-	NextAt     time.Time                  // when to try again (pending or retrying)
-	HTTPStatus int
-	Error      string
-	Latency    time.Duration
-	At         time.Time
-}
-
 // RecordAttempt stores an attempt's outcome. It changes only a delivery still waiting (pending or
 // retrying): one marked dead meanwhile, by a disable, stays dead.
-func (s *Store) RecordAttempt(ctx context.Context, webhookID int64, eventID string, a DeliveryAttempt) error {
+func (s *Store) RecordAttempt(ctx context.Context, webhookID int64, eventID string, a switchboard.DeliveryAttempt) error {
 	_, err := s.db.ExecContext(ctx,
 		`UPDATE webhook_deliveries SET status = $3, attempts = attempts + 1, next_at = $4, last_status = $5,
 		     last_error = $6, last_latency_ms = $7, last_attempt_at = $8

@@ -140,7 +140,7 @@ func TestDeliveryLanes(t *testing.T) {
 		e3 := appendEvent(t, s, inst.ID, switchboard.EventInstanceState, "3")
 		now := time.Now()
 
-		next := func(w *switchboard.Webhook, at time.Time) *store.OutboundEvent {
+		next := func(w *switchboard.Webhook, at time.Time) *switchboard.PendingDelivery {
 			t.Helper()
 			out, _, err := s.NextDelivery(ctx(t), w.ID, at)
 			must(t, "NextDelivery", err)
@@ -152,20 +152,20 @@ func TestDeliveryLanes(t *testing.T) {
 		if got := next(onlyState, now); got == nil || got.ID != e1.ID || got.InstanceName != "a" {
 			t.Fatalf("filtered head = %+v, want %s", got, e1.ID)
 		}
-		must(t, "deliver e1 to state", s.RecordAttempt(ctx(t), onlyState.ID, e1.ID, store.DeliveryAttempt{Status: switchboard.DeliveryDelivered, At: now, HTTPStatus: 200}))
+		must(t, "deliver e1 to state", s.RecordAttempt(ctx(t), onlyState.ID, e1.ID, switchboard.DeliveryAttempt{Status: switchboard.DeliveryDelivered, At: now, HTTPStatus: 200}))
 		if got := next(onlyState, now); got == nil || got.ID != e3.ID {
 			t.Fatalf("filter let message.exchange through or lost e3: %+v", got)
 		}
 
 		// e1 fails on "all" and is retried later, still at the head of the ordered lane.
-		must(t, "fail e1", s.RecordAttempt(ctx(t), all.ID, e1.ID, store.DeliveryAttempt{Status: switchboard.DeliveryPending, NextAt: now.Add(time.Minute), At: now, HTTPStatus: 500}))
+		must(t, "fail e1", s.RecordAttempt(ctx(t), all.ID, e1.ID, switchboard.DeliveryAttempt{Status: switchboard.DeliveryPending, NextAt: now.Add(time.Minute), At: now, HTTPStatus: 500}))
 		out, wake, err := s.NextDelivery(ctx(t), all.ID, now)
 		must(t, "NextDelivery", err)
 		if out != nil || !wake.Equal(now.Add(time.Minute).Truncate(time.Millisecond)) {
 			t.Fatalf("head not due yet: got %+v, wake %v", out, wake)
 		}
 		// Moved to the retry lane: e2 is the head now.
-		must(t, "move e1", s.RecordAttempt(ctx(t), all.ID, e1.ID, store.DeliveryAttempt{Status: switchboard.DeliveryRetrying, NextAt: now.Add(time.Hour), At: now, HTTPStatus: 500, Error: "boom"}))
+		must(t, "move e1", s.RecordAttempt(ctx(t), all.ID, e1.ID, switchboard.DeliveryAttempt{Status: switchboard.DeliveryRetrying, NextAt: now.Add(time.Hour), At: now, HTTPStatus: 500, Error: "boom"}))
 		if got := next(all, now); got == nil || got.ID != e2.ID || got.Attempts != 0 {
 			t.Fatalf("after moving e1 aside, head = %+v, want %s", got, e2.ID)
 		}
@@ -234,7 +234,7 @@ func TestPurgeEvents(t *testing.T) {
 		w := newWebhook(t, s, inst.ID, "w", true)
 		done := appendEvent(t, s, inst.ID, "x", "done")
 		waiting := appendEvent(t, s, inst.ID, "x", "waiting")
-		must(t, "deliver", s.RecordAttempt(ctx(t), w.ID, done.ID, store.DeliveryAttempt{Status: switchboard.DeliveryDelivered, At: time.Now()}))
+		must(t, "deliver", s.RecordAttempt(ctx(t), w.ID, done.ID, switchboard.DeliveryAttempt{Status: switchboard.DeliveryDelivered, At: time.Now()}))
 		n, err := s.PurgeEvents(ctx(t), time.Now().Add(time.Minute))
 		must(t, "PurgeEvents", err)
 		if n != 1 {

@@ -6,9 +6,9 @@ import (
 	"github.com/switchboard/switchboard"
 )
 
-// createInstanceRequest is the body of POST /api/instance/new. The webhook, websocket, chatwoot
-// and s3 blocks are read only to report that they are not supported yet; their other fields are
-// ignored like any unknown field.
+// createInstanceRequest is the body of POST /api/instance/new. The webhook block configures the
+// `default` webhook; the websocket, chatwoot and s3 blocks are read only to report that they are
+// not supported yet, their other fields ignored like any unknown field.
 type createInstanceRequest struct {
 	Name  string `json:"name"`
 	Token string `json:"token"`
@@ -22,7 +22,13 @@ type createInstanceRequest struct {
 	ProxyUsername string    `json:"proxyUsername"`
 	ProxyPassword *string   `json:"proxyPassword"`
 
-	WebhookEnabled   bool `json:"webhookEnabled"`
+	WebhookEnabled       bool     `json:"webhookEnabled"`
+	WebhookURL           string   `json:"webhookURL"`
+	WebhookAuthorization *string  `json:"webhookAuthorization"`
+	WebhookByEvents      bool     `json:"webhookByEvents"`
+	WebhookEvents        []string `json:"webhookEvents"`
+	WebhookMediaBase64   bool     `json:"webhookMediaBase64"`
+
 	WebsocketEnabled bool `json:"websocketEnabled"`
 	ChatwootEnabled  bool `json:"chatwootEnabled"`
 	S3Enabled        bool `json:"s3Enabled"`
@@ -39,6 +45,15 @@ type createInstanceResponse struct {
 type createdInstanceView struct {
 	instanceView
 	Token string `json:"token"`
+	// Webhook shadows instanceView's: it reports the inline webhook block, with its signing
+	// secret, shown this once.
+	Webhook createdWebhookView `json:"webhook"`
+}
+
+type createdWebhookView struct {
+	integrationView
+	Label  string `json:"label,omitempty"`
+	Secret string `json:"secret,omitempty"`
 }
 
 type createdInstanceData struct {
@@ -100,6 +115,7 @@ func (s *Server) handleInstanceCreate(w http.ResponseWriter, r *http.Request) er
 	s.requestLogger(r).Info("instance created", "instance_id", inst.ID)
 
 	view := createdInstanceView{instanceView: newInstanceView(inst, s.cfg.Sessions.Status(inst)), Token: token}
+	view.Webhook = s.createWebhook(r, inst, req)
 	s.reportUnsupported(r, req, &view.instanceView)
 	writeJSON(w, http.StatusCreated, createInstanceResponse{
 		envelope: ok("Instance created successfully"),
@@ -150,10 +166,6 @@ func (s *Server) refuseAccountToken(r *http.Request, hash string) error {
 // run yet, and logs them, so the client sees why they are off instead of guessing.
 func (s *Server) reportUnsupported(r *http.Request, req createInstanceRequest, view *instanceView) {
 	var skipped []string
-	if req.WebhookEnabled {
-		view.Webhook.Error = notSupportedYet
-		skipped = append(skipped, "webhook")
-	}
 	if req.WebsocketEnabled {
 		view.Websocket.Error = notSupportedYet
 		skipped = append(skipped, "websocket")
@@ -169,4 +181,26 @@ func (s *Server) reportUnsupported(r *http.Request, req createInstanceRequest, v
 	if len(skipped) > 0 {
 		s.requestLogger(r).Info("instance created without unsupported integrations", "skipped", skipped)
 	}
+}
+
+// createWebhook configures the inline webhook block as the `default` webhook. Following RyzeAPI's
+// log-and-continue rule, a failure does not undo the instance: the block comes back disabled with
+// the reason.
+func (s *Server) createWebhook(r *http.Request, inst *switchboard.Instance, req createInstanceRequest) createdWebhookView {
+	if !req.WebhookEnabled {
+		return createdWebhookView{}
+	}
+	if s.cfg.Webhooks == nil || s.cfg.Events == nil {
+		return createdWebhookView{integrationView: integrationView{Error: errEventsOff.Message}}
+	}
+	enabled := true
+	hook, secret, err := s.saveWebhook(r, inst, webhookInput{
+		Enabled: &enabled, URL: req.WebhookURL, Authorization: req.WebhookAuthorization, ByEvents: req.WebhookByEvents,
+		Events: req.WebhookEvents, MediaBase64: req.WebhookMediaBase64,
+	})
+	if err != nil {
+		s.requestLogger(r).Info("instance created without its webhook", "err", err)
+		return createdWebhookView{integrationView: integrationView{Error: switchboard.ErrorMessageOf(err)}}
+	}
+	return createdWebhookView{integrationView: integrationView{Enabled: true}, Label: hook.Label, Secret: secret}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/switchboard/switchboard"
 	"github.com/switchboard/switchboard/httpapi"
+	"github.com/switchboard/switchboard/outbox"
 	"github.com/switchboard/switchboard/store"
 	"github.com/switchboard/switchboard/wasim"
 	"github.com/switchboard/switchboard/whatsapp"
@@ -21,6 +22,7 @@ type App struct {
 	sim      *wasim.Server // embedded simulator, sandbox mode only
 	sessions *whatsapp.Manager
 	api      *httpapi.Server
+	outbox   *outbox.Outbox
 
 	startCtx    context.Context
 	cancelStart context.CancelFunc
@@ -61,6 +63,9 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 	} else if n > 0 {
 		log.Warn("requests with an Idempotency-Key cut short by the previous shutdown", "count", n)
 	}
+	if err := a.openOutbox(ctx, cfg); err != nil {
+		return nil, err
+	}
 	httpClient, err := a.openSandbox(ctx, cfg)
 	if err != nil {
 		return nil, err
@@ -85,25 +90,29 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		BootJitter:      cfg.BootJitter,
 		OpenProxy:       openProxy,
 		DeviceName:      "Switchboard",
+		Events:          a.outbox,
 	})
 	sandbox := a.sandbox(cfg)
 	a.api = httpapi.New(httpapi.Config{
-		Accounts:              a.store,
-		Instances:             a.store,
-		Sessions:              a.sessions,
-		Sealer:                cfg.Sealer,
-		Sandbox:               sandbox,
-		Ping:                  a.store.Ping,
-		Logger:                log.With("component", "http"),
-		RateLimit:             cfg.RateLimit,
-		CreateRateLimit:       cfg.CreateRateLimit,
-		ConnectTimeout:        cfg.ConnectTimeout,
-		Version:               cfg.Version,
-		LinkInterval:          cfg.LinkInterval,
-		MaxSubGroups:          cfg.MaxSubGroups,
-		AllowPrivateImageURLs: cfg.AllowPrivateImageURLs,
-		Jobs:                  a.store,
-		Idempotency:           a.store,
+		Accounts:                a.store,
+		Instances:               a.store,
+		Sessions:                a.sessions,
+		Sealer:                  cfg.Sealer,
+		Sandbox:                 sandbox,
+		Ping:                    a.store.Ping,
+		Logger:                  log.With("component", "http"),
+		RateLimit:               cfg.RateLimit,
+		CreateRateLimit:         cfg.CreateRateLimit,
+		ConnectTimeout:          cfg.ConnectTimeout,
+		Version:                 cfg.Version,
+		LinkInterval:            cfg.LinkInterval,
+		MaxSubGroups:            cfg.MaxSubGroups,
+		AllowPrivateImageURLs:   cfg.AllowPrivateImageURLs,
+		Jobs:                    a.store,
+		Idempotency:             a.store,
+		Webhooks:                a.store,
+		Events:                  a.outbox,
+		AllowPrivateWebhookURLs: cfg.AllowPrivateWebhookURLs,
 	})
 	a.startCtx, a.cancelStart = context.WithCancel(context.Background())
 	go func() {
@@ -124,6 +133,9 @@ func (a *App) Store() *store.Store { return a.store }
 // Sim is the embedded simulator, nil outside sandbox mode.
 func (a *App) Sim() *wasim.Server { return a.sim }
 
+// Outbox is the event outbox (webhook dispatchers).
+func (a *App) Outbox() *outbox.Outbox { return a.outbox }
+
 // Sessions is the WhatsApp session manager.
 func (a *App) Sessions() *whatsapp.Manager { return a.sessions }
 
@@ -138,7 +150,10 @@ func (a *App) Close() {
 		a.api.Close() // async jobs stop and record themselves while sessions and database are up
 	}
 	if a.sessions != nil {
-		a.sessions.Close()
+		a.sessions.Close() // its last instance.state events go to the outbox, still open
+	}
+	if a.outbox != nil {
+		a.outbox.Close()
 	}
 	if a.sim != nil {
 		if err := a.sim.Close(); err != nil {

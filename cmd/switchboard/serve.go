@@ -14,6 +14,7 @@ import (
 
 	"github.com/switchboard/switchboard/app"
 	"github.com/switchboard/switchboard/httpapi"
+	"github.com/switchboard/switchboard/outbox"
 	"github.com/switchboard/switchboard/store"
 )
 
@@ -89,9 +90,19 @@ func configFromEnv() (app.Config, error) {
 	if cfg.TokenCacheTTL == 0 {
 		cfg.TokenCacheTTL = -1 // "0" in the environment means off; in app.Config 0 means the default
 	}
+	cfg.EventRetention, err = envDuration("SWITCHBOARD_EVENT_RETENTION", outbox.DefaultRetention)
+	errs = append(errs, err)
+	if raw := os.Getenv("SWITCHBOARD_WEBHOOK_RETRY_SCHEDULE"); raw != "" {
+		cfg.WebhookRetrySchedule, err = outbox.ParseSchedule(raw)
+		errs = append(errs, err)
+	}
+	cfg.BaseURL = envString("SWITCHBOARD_BASE_URL", "")
 	if err := errors.Join(errs...); err != nil {
 		return cfg, err
 	}
+	// Off by default, like image URLs: webhook URLs on loopback or private networks would let any
+	// caller make the gateway probe its own network.
+	cfg.AllowPrivateWebhookURLs = envBool("SWITCHBOARD_ALLOW_PRIVATE_WEBHOOK_URLS")
 	// Off by default: image URLs on loopback or private networks would let any caller make the
 	// gateway probe its own network. Self-hosters serving images internally turn it on.
 	cfg.AllowPrivateImageURLs = envBool("SWITCHBOARD_ALLOW_PRIVATE_IMAGE_URLS")

@@ -110,13 +110,13 @@ func NewManager(o Options) *Manager {
 	}
 	return &Manager{
 		stateEvents: emitter,
-		container: o.Container,
-		instances: o.Instances,
-		log:       o.Logger,
-		opts:      o,
-		ctx:       ctx,
-		cancel:    cancel,
-		sessions:  make(map[int64]*session),
+		container:   o.Container,
+		instances:   o.Instances,
+		log:         o.Logger,
+		opts:        o,
+		ctx:         ctx,
+		cancel:      cancel,
+		sessions:    make(map[int64]*session),
 
 		qrFirstCodeLifetime: qrFirstCodeLifetime,
 		qrCodeLifetime:      qrCodeLifetime,

@@ -86,3 +86,11 @@ type InstanceStateData struct {
 	NumberJID   string     `json:"numberJid,omitempty"`
 	Expire      *time.Time `json:"expire,omitempty"` // temp_banned: when the ban ends
 }
+
+// EventFrame is an event encoded for the wire (the envelope webhooks and WebSocket clients get),
+// with what a subscriber filters on.
+type EventFrame struct {
+	Seq  int64
+	Type string
+	Body []byte
+}

@@ -129,3 +129,19 @@ type WebhookStore interface {
 	// in status. It returns how many were queued.
 	Redeliver(ctx context.Context, instanceID int64, eventIDs []string, label string, status DeliveryStatus) (int, error)
 }
+
+// WebsocketConfig authorises WebSocket connections to /ws/{instance} and filters their frames.
+type WebsocketConfig struct {
+	InstanceID  int64
+	Enabled     bool
+	Events      []string // empty: every type
+	MediaBase64 bool
+	UpdatedAt   time.Time
+}
+
+// WebsocketStore persists WebSocket configurations.
+type WebsocketStore interface {
+	SetWebsocketConfig(ctx context.Context, c *WebsocketConfig) error
+	// WebsocketConfigOf is ErrNotFound when the instance never configured one.
+	WebsocketConfigOf(ctx context.Context, instanceID int64) (*WebsocketConfig, error)
+}

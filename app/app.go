@@ -112,6 +112,8 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		Idempotency:             a.store,
 		Webhooks:                a.store,
 		Events:                  a.outbox,
+		Websockets:              a.store,
+		Stream:                  a.outbox,
 		AllowPrivateWebhookURLs: cfg.AllowPrivateWebhookURLs,
 	})
 	a.startCtx, a.cancelStart = context.WithCancel(context.Background())

@@ -7,8 +7,9 @@ import (
 )
 
 // createInstanceRequest is the body of POST /api/instance/new. The webhook block configures the
-// `default` webhook; the websocket, chatwoot and s3 blocks are read only to report that they are
-// not supported yet, their other fields ignored like any unknown field.
+// `default` webhook and the websocket block the WebSocket; the chatwoot and s3 blocks are read
+// only to report that they are not supported yet, their other fields ignored like any unknown
+// field.
 type createInstanceRequest struct {
 	Name  string `json:"name"`
 	Token string `json:"token"`
@@ -29,9 +30,12 @@ type createInstanceRequest struct {
 	WebhookEvents        []string `json:"webhookEvents"`
 	WebhookMediaBase64   bool     `json:"webhookMediaBase64"`
 
-	WebsocketEnabled bool `json:"websocketEnabled"`
-	ChatwootEnabled  bool `json:"chatwootEnabled"`
-	S3Enabled        bool `json:"s3Enabled"`
+	WebsocketEnabled     bool     `json:"websocketEnabled"`
+	WebsocketEvents      []string `json:"websocketEvents"`
+	WebsocketMediaBase64 bool     `json:"websocketMediaBase64"`
+
+	ChatwootEnabled bool `json:"chatwootEnabled"`
+	S3Enabled       bool `json:"s3Enabled"`
 }
 
 // createInstanceResponse carries the new token twice: the create page documents it at
@@ -116,6 +120,7 @@ func (s *Server) handleInstanceCreate(w http.ResponseWriter, r *http.Request) er
 
 	view := createdInstanceView{instanceView: newInstanceView(inst, s.cfg.Sessions.Status(inst)), Token: token}
 	view.Webhook = s.createWebhook(r, inst, req)
+	view.Websocket = s.createWebsocket(r, inst, req)
 	s.reportUnsupported(r, req, &view.instanceView)
 	writeJSON(w, http.StatusCreated, createInstanceResponse{
 		envelope: ok("Instance created successfully"),
@@ -166,10 +171,6 @@ func (s *Server) refuseAccountToken(r *http.Request, hash string) error {
 // run yet, and logs them, so the client sees why they are off instead of guessing.
 func (s *Server) reportUnsupported(r *http.Request, req createInstanceRequest, view *instanceView) {
 	var skipped []string
-	if req.WebsocketEnabled {
-		view.Websocket.Error = notSupportedYet
-		skipped = append(skipped, "websocket")
-	}
 	if req.ChatwootEnabled {
 		view.Chatwoot.Status, view.Chatwoot.Error = "error", notSupportedYet
 		skipped = append(skipped, "chatwoot")
@@ -203,4 +204,25 @@ func (s *Server) createWebhook(r *http.Request, inst *switchboard.Instance, req 
 		return createdWebhookView{integrationView: integrationView{Error: switchboard.ErrorMessageOf(err)}}
 	}
 	return createdWebhookView{integrationView: integrationView{Enabled: true}, Label: hook.Label, Secret: secret}
+}
+
+// createWebsocket configures the inline WebSocket block, log-and-continue like the webhook.
+func (s *Server) createWebsocket(r *http.Request, inst *switchboard.Instance, req createInstanceRequest) websocketView {
+	if !req.WebsocketEnabled {
+		return websocketView{Events: []string{}}
+	}
+	if s.cfg.Websockets == nil {
+		return websocketView{Events: []string{}, Error: errEventsOff.Message}
+	}
+	enabled := true
+	c, err := toWebsocketConfig(inst, websocketRequest{Enabled: &enabled, Events: req.WebsocketEvents, MediaBase64: req.WebsocketMediaBase64})
+	if err == nil {
+		err = s.cfg.Websockets.SetWebsocketConfig(r.Context(), c)
+	}
+	if err != nil {
+		s.requestLogger(r).Info("instance created without its websocket", "err", err)
+		return websocketView{Events: []string{}, Error: switchboard.ErrorMessageOf(err)}
+	}
+	v := newWebsocketConfigView(c)
+	return websocketView{Enabled: v.Enabled, Events: v.Events, MediaBase64: v.MediaBase64}
 }

@@ -70,8 +70,10 @@ type Config struct {
 	Jobs        switchboard.JobStore
 	Idempotency switchboard.IdempotencyStore
 	// Webhooks and Events run the /api/events routes; nil answers them 501.
-	Webhooks switchboard.WebhookStore
-	Events   EventOutbox
+	Webhooks   switchboard.WebhookStore
+	Events     EventOutbox
+	Websockets switchboard.WebsocketStore
+	Stream     EventStream
 	// AllowPrivateWebhookURLs accepts webhook URLs on loopback and private addresses
 	// (SWITCHBOARD_ALLOW_PRIVATE_WEBHOOK_URLS, for development).
 	AllowPrivateWebhookURLs bool

@@ -25,13 +25,16 @@ func (s *Server) eventRoutes(opts routeOptions) {
 	s.handle("GET /api/events/deliveries/{instance}", s.authedInstance(opts, s.eventsOn(s.handleDeliveries)))
 	s.handle("POST /api/events/redeliver/{instance}", s.authedInstance(opts, s.eventsOn(s.handleRedeliver)))
 	s.handle("POST /api/events/test/{instance}", s.authedInstance(opts, s.eventsOn(s.handleWebhookTest)))
+	s.handle("POST /api/events/websocket/{instance}", s.authedInstance(opts, s.eventsOn(s.handleWebsocketSet)))
+	s.handle("GET /api/events/getWebsocket/{instance}", s.authedInstance(opts, s.eventsOn(s.handleWebsocketGet)))
+	s.handle("GET /ws/{instance}", tokenFromQuery(s.authedInstance(opts, s.eventsOn(s.handleWebSocket))))
 }
 
 // eventsOn answers 501 when the server runs without an outbox (a wiring choice of embedders;
 // `switchboard serve` always has one).
 func (s *Server) eventsOn(h instanceHandlerFunc) instanceHandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request, inst *switchboard.Instance) error {
-		if s.cfg.Webhooks == nil || s.cfg.Events == nil {
+		if s.cfg.Webhooks == nil || s.cfg.Events == nil || s.cfg.Websockets == nil || s.cfg.Stream == nil {
 			return errEventsOff
 		}
 		return h(w, r, inst)

@@ -71,6 +71,8 @@ type Outbox struct {
 	mu      sync.Mutex
 	workers map[int64]*worker // by webhook id
 	closed  bool
+
+	hub hub // live WebSocket subscribers (stream.go)
 }
 
 var _ switchboard.EventSink = (*Outbox)(nil)
@@ -106,7 +108,25 @@ func (ob *Outbox) Start(ctx context.Context) error {
 		return err
 	}
 	ob.goTracked(ob.purgeLoop)
+	ob.goTracked(ob.syncLoop)
 	return nil
+}
+
+// syncLoop re-reads the enabled webhooks every poll interval, so dispatchers follow changes this
+// process was not told about (an instance deleted with its webhooks, another process's writes).
+func (ob *Outbox) syncLoop() {
+	t := time.NewTicker(pollInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ob.ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := ob.WebhooksChanged(ob.ctx); err != nil && ob.ctx.Err() == nil {
+			ob.log.Warn("re-reading webhooks", "err", err)
+		}
+	}
 }
 
 // Emit stores e (see store.AppendEvent) and wakes the dispatchers that may now have work. A
@@ -118,6 +138,7 @@ func (ob *Outbox) Emit(ctx context.Context, e switchboard.Event) (switchboard.Ev
 	}
 	if created {
 		ob.wake(stored.InstanceID)
+		ob.publish(ctx, stored)
 	}
 	return stored, nil
 }

@@ -290,3 +290,43 @@ func TestPendingEventsSurviveRestart(t *testing.T) {
 		wantInOrder(t, f.rcv.Accepted(), events)
 	})
 }
+
+// TestStreamDropsSlowSubscriber: a subscriber that does not read is dropped (its overflow channel
+// closes) once it is StreamBuffer frames behind; a reading one gets every frame in order, and
+// Replay returns what was stored.
+func TestStreamDropsSlowSubscriber(t *testing.T) {
+	f := newFixture(t, storetest.Open(t))
+	f.start()
+	_, slowOverflow, cancelSlow := f.ob.Subscribe(f.inst.ID)
+	defer cancelSlow()
+	frames, overflow, cancel := f.ob.Subscribe(f.inst.ID)
+	defer cancel()
+	got := make(chan int64, outbox.StreamBuffer+10)
+	go func() {
+		for fr := range frames {
+			got <- fr.Seq
+		}
+	}()
+	events := f.emit(outbox.StreamBuffer + 5)
+	select {
+	case <-slowOverflow:
+	default:
+		t.Fatal("a subscriber that never reads was not dropped")
+	}
+	for i := range events {
+		select {
+		case seq := <-got:
+			if seq != events[i].Seq {
+				t.Fatalf("frame %d has seq %d, want %d", i, seq, events[i].Seq)
+			}
+		case <-overflow:
+			t.Fatal("a reading subscriber was dropped")
+		case <-time.After(wait):
+			t.Fatalf("frame %d never came", i)
+		}
+	}
+	replay, err := f.ob.Replay(ctx(t), f.inst.ID, 10, 5)
+	if err != nil || len(replay) != 5 || replay[0].Seq != 11 || !strings.Contains(string(replay[0].Body), `"instance":"shop"`) {
+		t.Fatalf("replay %d frames, first %+v, %v", len(replay), replay, err)
+	}
+}

@@ -43,7 +43,8 @@ var storeMethods = map[string]string{
 	"AppendEvent": "other table", "RecordAttempt": "other table", "DisableWebhook": "other table",
 	"UpsertWebhook": "other table", "Redeliver": "other table", "PurgeEvents": "other table",
 	"NextDelivery": "read", "EnabledWebhooks": "read", "WebhookByLabel": "read", "WebhookByID": "read",
-	"ListWebhooks": "read", "ListDeliveries": "read",
+	"ListWebhooks": "read", "ListDeliveries": "read", "EventsSince": "read", "WebsocketConfigOf": "read",
+	"SetWebsocketConfig": "other table",
 	// Plumbing. DB is the raw pool: writes through it bypass the cache (tests use it to do so).
 	"DB": "plumbing", "Dialect": "plumbing", "Ping": "plumbing", "Close": "plumbing", "Whatsmeow": "plumbing",
 }

@@ -2,6 +2,7 @@ package whatsapp
 
 import (
 	"context"
+	"errors"
 	"encoding/json"
 	"log/slog"
 	"sync"
@@ -144,6 +145,9 @@ func (e *stateEmitter) run() {
 		ev.DedupeKey = ev.ID
 		_, err := e.sink.Emit(ctx, ev)
 		cancel()
+		if errors.Is(err, switchboard.ErrNotFound) {
+			err = nil // the instance was deleted: its events have nowhere to go
+		}
 		if err != nil {
 			e.log.Warn("storing an instance.state event; retrying", "instance_id", ev.InstanceID, "err", err)
 			select {

@@ -59,3 +59,13 @@ CREATE TABLE webhook_deliveries (
 CREATE INDEX webhook_deliveries_pending_idx ON webhook_deliveries (webhook_id, seq) WHERE status = 'pending';
 CREATE INDEX webhook_deliveries_retrying_idx ON webhook_deliveries (webhook_id, next_at) WHERE status = 'retrying';
 CREATE INDEX webhook_deliveries_event_idx ON webhook_deliveries (event_id);
+
+-- One WebSocket configuration per instance (RyzeAPI 2.5.3): it only authorises upgrades of
+-- /ws/{instance}; frames come live from the outbox.
+CREATE TABLE websocket_configs (
+    instance_id  INTEGER PRIMARY KEY REFERENCES instances (id) ON DELETE CASCADE,
+    enabled      INTEGER NOT NULL CHECK (enabled IN (0, 1)),
+    events       TEXT    NOT NULL DEFAULT '[]',
+    media_base64 INTEGER NOT NULL DEFAULT 0 CHECK (media_base64 IN (0, 1)),
+    updated_at   INTEGER NOT NULL
+) STRICT;

@@ -2,8 +2,8 @@ package whatsapp
 
 import (
 	"context"
-	"errors"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"sync"
 	"time"

@@ -116,8 +116,16 @@ func (w *worker) target() (webhook.Target, error) {
 func (w *worker) attempt(target webhook.Target, d *switchboard.PendingDelivery) bool {
 	body, err := webhook.Body(d.Event, d.InstanceName, w.ob.o.BaseURL)
 	if err != nil {
+		// Cannot happen for events AppendEvent accepted (it checks the data); if it does, the
+		// event can never be sent, so it is dead rather than retried for days.
 		w.log.Error("encoding an event", "event_id", d.ID, "err", err)
-		body = nil
+		now := time.Now()
+		if err := w.ob.o.Store.RecordAttempt(w.ctx, w.hook.ID, d.ID, switchboard.DeliveryAttempt{
+			Status: switchboard.DeliveryDead, Error: "the event cannot be encoded", At: now, NextAt: now,
+		}); err != nil {
+			w.sleep(time.Now().Add(time.Second))
+		}
+		return true
 	}
 	select {
 	case w.ob.slots <- struct{}{}:

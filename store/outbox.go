@@ -31,6 +31,10 @@ func (s *Store) AppendEvent(ctx context.Context, e switchboard.Event) (stored sw
 	if len(e.Data) == 0 {
 		e.Data = json.RawMessage(`{}`)
 	}
+	if !json.Valid(e.Data) {
+		// Refused here, where the producer can still hear it: stored, it could never be sent.
+		return e, false, fmt.Errorf("store: append event: data of a %s event is not valid JSON", e.Type)
+	}
 	created = true
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		existing, err := eventByDedupeKey(ctx, tx, e.InstanceID, e.DedupeKey)

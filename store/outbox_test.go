@@ -247,3 +247,14 @@ func TestPurgeEvents(t *testing.T) {
 		}
 	})
 }
+
+// TestAppendEventRefusesInvalidData: data that is not JSON could never be sent; it is refused
+// when written, not discovered at delivery.
+func TestAppendEventRefusesInvalidData(t *testing.T) {
+	s := storetest.Open(t)
+	acc, _ := newAccount(t, s, "acme", 0)
+	inst, _ := newInstance(t, s, acc.ID, "a")
+	if _, _, err := s.AppendEvent(ctx(t), switchboard.Event{InstanceID: inst.ID, Type: "x", Data: json.RawMessage(`{"a":`)}); err == nil {
+		t.Fatal("invalid JSON data was stored")
+	}
+}

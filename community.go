@@ -60,7 +60,9 @@ type LinkBatch struct {
 // WhatsApp, then writes one group at a time through the instance's pacer, and stops the batch at
 // WhatsApp's first rate-limit answer.
 type CommunityLinker struct {
-	Pacers *Pacers
+	// Pacer is the instance's write schedule (Sessions.Pacer), shared with every other writer of
+	// that instance. Nil writes without pacing.
+	Pacer *Pacer
 }
 
 // batchState carries a batch's results while it runs.
@@ -209,7 +211,10 @@ func checkCommunity(ctx context.Context, gc GroupClient, st *batchState, communi
 // without writing them.
 func (l *CommunityLinker) write(ctx context.Context, st *batchState, candidates []JID,
 	do func(context.Context, JID) error, reason func(error) LinkReason, okStatus LinkStatus) {
-	pacer := l.Pacers.For(st.batch.InstanceID)
+	pacer := l.Pacer
+	if pacer == nil {
+		pacer = NewPacer(0)
+	}
 	for i, g := range candidates {
 		done, err := pacer.Wait(ctx)
 		if err != nil {

@@ -82,5 +82,7 @@ var (
 	ErrNotFound      = &Error{Code: CodeNotFound, Message: "not found"}
 	ErrDuplicateName = &Error{Code: CodeConflict, Message: "Instance name already exists"}
 	ErrDuplicateTok  = &Error{Code: CodeConflict, Message: "Instance token already in use"}
-	ErrQuotaExceeded = &Error{Code: CodeForbidden, Message: "Account instance quota exceeded"}
+	// ErrDuplicateAccountName: account names are unique, as the CLI addresses accounts by name.
+	ErrDuplicateAccountName = &Error{Code: CodeConflict, Message: "Account name already exists"}
+	ErrQuotaExceeded        = &Error{Code: CodeForbidden, Message: "Account instance quota exceeded"}
 )

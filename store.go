@@ -24,6 +24,9 @@ type InstanceStore interface {
 	// AutoConnectInstances lists every instance, of every account, to reconnect at boot.
 	AutoConnectInstances(ctx context.Context) ([]*Instance, error)
 	DeleteInstance(ctx context.Context, id int64) error
+	// RotateInstanceToken replaces the instance's token hash; the old token stops working at once
+	// (ErrDuplicateTok if the new hash names another account or instance).
+	RotateInstanceToken(ctx context.Context, id int64, tokenHash string) error
 	// SetSession records the paired device and whether the instance should reconnect at boot.
 	SetSession(ctx context.Context, id int64, deviceJID string, autoConnect, loggedOut bool) error
 	SetSettings(ctx context.Context, id int64, s Settings) error

@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"encoding/base32"
 	"encoding/hex"
+	"math"
 	"strings"
 )
 
@@ -43,8 +44,17 @@ func TokenHashEqual(a, b string) bool {
 // MaxTokenLength bounds what the gateway accepts as a token, custom instance tokens included.
 const MaxTokenLength = 256
 
+// MinCustomTokenBits is the least estimated entropy of a caller-chosen instance token: as hard to
+// guess as the gateway's own tokens need to be (they carry 160 random bits).
+const MinCustomTokenBits = 128
+
+// CustomTokenRule is the rule ValidCustomToken applies, in the words the API answers with.
+const CustomTokenRule = "a custom token must be 16 to 256 printable ASCII characters without spaces, ',' or ';', " +
+	"with at least 128 bits of estimated entropy (e.g. 32 random hex digits: openssl rand -hex 16)"
+
 // ValidCustomToken reports whether a caller-chosen instance token is acceptable: 16 to 256
-// printable ASCII characters without spaces, so it survives HTTP headers unchanged.
+// printable ASCII characters without spaces, ',' or ';' (so it survives HTTP headers unchanged),
+// whose CustomTokenBits reach MinCustomTokenBits.
 func ValidCustomToken(t string) bool {
 	if len(t) < 16 || len(t) > MaxTokenLength {
 		return false
@@ -54,5 +64,59 @@ func ValidCustomToken(t string) bool {
 			return false
 		}
 	}
-	return !strings.ContainsAny(t, ",;")
+	return !strings.ContainsAny(t, ",;") && CustomTokenBits(t) >= MinCustomTokenBits
+}
+
+// CustomTokenBits estimates a token's entropy as length × log2(alphabet), the entropy of a token
+// drawn uniformly from that alphabet, where the alphabet is
+//
+//   - 16 when every character is a hex digit (0-9, a-f or A-F);
+//   - otherwise the sum of the classes the token uses: a-z 26, A-Z 26, 0-9 10, other printable
+//     ASCII 30 (the 32 symbols but ',' and ';');
+//   - and in both cases at most twice the number of distinct characters; the length, too, counts
+//     at most four times the number of distinct characters, so repetition ("aaaa…", "abcabc…")
+//     cannot pass on length alone.
+//
+// It is an upper bound: nothing can tell a random string from a chosen one, so the rule refuses
+// what is surely too weak and the documentation asks for random tokens. Random tokens pass at
+// 32 hex digits, about 25 base64url characters or 28 lower-case letters and digits.
+func CustomTokenBits(t string) float64 {
+	var lower, upper, digit, other, hex bool
+	hex = true
+	distinct := map[byte]bool{}
+	for i := 0; i < len(t); i++ {
+		c := t[i]
+		distinct[c] = true
+		switch {
+		case c >= 'a' && c <= 'z':
+			lower = true
+			hex = hex && c <= 'f'
+		case c >= 'A' && c <= 'Z':
+			upper = true
+			hex = hex && c <= 'F'
+		case c >= '0' && c <= '9':
+			digit = true
+		default:
+			other = true
+			hex = false
+		}
+	}
+	alphabet := 0
+	for _, class := range []struct {
+		used bool
+		size int
+	}{{lower, 26}, {upper, 26}, {digit, 10}, {other, 30}} {
+		if class.used {
+			alphabet += class.size
+		}
+	}
+	if hex {
+		alphabet = 16
+	}
+	alphabet = min(alphabet, 2*len(distinct))
+	if alphabet < 2 {
+		return 0
+	}
+	length := min(len(t), 4*len(distinct))
+	return float64(length) * math.Log2(float64(alphabet))
 }

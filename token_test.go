@@ -23,12 +23,27 @@ func TestNewTokenIsPrefixedRandomAndHashed(t *testing.T) {
 }
 
 func TestValidCustomToken(t *testing.T) {
-	if !ValidCustomToken("my-custom-instance-token-01") {
-		t.Fatal("a reasonable token was refused")
+	for _, good := range []string{
+		"3f9c2a7be41d08c6f5a9e3b7d2c4018e",           // openssl rand -hex 16: 32 hex digits, 128 bits
+		"Zx9_kQ2-vL7pW4rT8mN3bY6cH1",                 // 26 base64url characters
+		NewToken(InstanceTokenPrefix),                // the gateway's own format
+		"k3v9q2x8m4w7z1p6r5t0y8u2i4o7",               // 28 lower-case letters and digits
+		"Correct-Horse-Battery-Staple-2024-xyzzy-42", // long enough with varied characters
+	} {
+		if !ValidCustomToken(good) {
+			t.Errorf("%q (%.0f bits) refused", good, CustomTokenBits(good))
+		}
 	}
-	for _, bad := range []string{"short", strings.Repeat("x", 300), "has space in the token!", "tab\tinside-the-token", "comma,inside-the-token"} {
+	for _, bad := range []string{
+		"short", strings.Repeat("x", 300), "has space in the token!", "tab\tinside-the-token", "comma,inside-the-token",
+		"3f9c2a7be41d08c6f5a9e3b7d2c401",  // 30 hex digits: 120 bits
+		strings.Repeat("a", 200),          // one character repeated: 0 bits
+		strings.Repeat("abc", 40),         // three characters: 2.6 bits each, 310 by length alone
+		"my-instance-token-01",            // 20 characters of a chosen phrase
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaab", // repetition with one change
+	} {
 		if ValidCustomToken(bad) {
-			t.Fatalf("%q accepted", bad)
+			t.Errorf("%q (%.0f bits) accepted", bad, CustomTokenBits(bad))
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"github.com/switchboard/switchboard"
+	"github.com/switchboard/switchboard/console"
 	"github.com/switchboard/switchboard/httpapi"
 	"github.com/switchboard/switchboard/outbox"
 	"github.com/switchboard/switchboard/store"
@@ -23,6 +24,9 @@ type App struct {
 	sessions *whatsapp.Manager
 	api      *httpapi.Server
 	outbox   *outbox.Outbox
+	console  http.Handler
+
+	stopPurge func() // ends the background purge of old jobs and Idempotency-Keys
 
 	startCtx    context.Context
 	cancelStart context.CancelFunc
@@ -38,7 +42,10 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	if cfg.DSN == "" {
-		cfg.DSN = "sqlite:switchboard.db"
+		cfg.DSN = DefaultDSN
+	}
+	if err := useSecretKey(&cfg); err != nil {
+		return nil, err
 	}
 	a := &App{log: log, started: make(chan struct{})}
 	defer func() {
@@ -46,11 +53,7 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 			a.Close()
 		}
 	}()
-	var storeOpts []store.Option
-	if cfg.TokenCacheTTL != 0 {
-		storeOpts = append(storeOpts, store.WithTokenCacheTTL(cfg.TokenCacheTTL))
-	}
-	if a.store, err = store.Open(ctx, cfg.DSN, log, storeOpts...); err != nil {
+	if a.store, err = store.Open(ctx, cfg.DSN, log, store.WithTokenCacheTTL(cfg.TokenCacheTTL)); err != nil {
 		return nil, err
 	}
 	if n, err := a.store.InterruptRunningJobs(ctx); err != nil {
@@ -62,6 +65,9 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		return nil, fmt.Errorf("free idempotency keys: %w", err)
 	} else if n > 0 {
 		log.Warn("requests with an Idempotency-Key cut short by the previous shutdown", "count", n)
+	}
+	if err := a.checkMode(ctx, cfg); err != nil {
+		return nil, err
 	}
 	if err := a.openOutbox(ctx, cfg); err != nil {
 		return nil, err
@@ -88,6 +94,7 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		HTTPClient:      httpClient,
 		BootConcurrency: cfg.BootConcurrency,
 		BootJitter:      cfg.BootJitter,
+		WriteInterval:   cfg.LinkInterval,
 		OpenProxy:       openProxy,
 		DeviceName:      "Switchboard",
 		Events:          a.outbox,
@@ -98,24 +105,31 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		Instances:               a.store,
 		Sessions:                a.sessions,
 		Sealer:                  cfg.Sealer,
+		Unseal:                  cfg.OpenSealed,
 		Sandbox:                 sandbox,
+		SandboxPhones:           a.store,
 		Ping:                    a.store.Ping,
 		Logger:                  log.With("component", "http"),
 		RateLimit:               cfg.RateLimit,
 		CreateRateLimit:         cfg.CreateRateLimit,
+		PublicRateLimit:         cfg.PublicRateLimit,
+		AuthFailureLimit:        cfg.AuthFailureLimit,
+		TrustedProxies:          cfg.TrustedProxies,
 		ConnectTimeout:          cfg.ConnectTimeout,
 		Version:                 cfg.Version,
-		LinkInterval:            cfg.LinkInterval,
 		MaxSubGroups:            cfg.MaxSubGroups,
 		AllowPrivateImageURLs:   cfg.AllowPrivateImageURLs,
 		Jobs:                    a.store,
 		Idempotency:             a.store,
+		Origins:                 a.store,
 		Webhooks:                a.store,
 		Events:                  a.outbox,
 		Websockets:              a.store,
 		Stream:                  a.outbox,
 		AllowPrivateWebhookURLs: cfg.AllowPrivateWebhookURLs,
 	})
+	a.console = console.Handler(console.Options{Sandbox: sandbox != nil, Version: cfg.Version})
+	a.startPurge(cfg)
 	a.startCtx, a.cancelStart = context.WithCancel(context.Background())
 	go func() {
 		defer close(a.started)
@@ -126,8 +140,16 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 	return a, nil
 }
 
-// Handler is the HTTP API.
-func (a *App) Handler() http.Handler { return a.api }
+// Handler serves the web console at / and /console/, and the HTTP API everywhere else.
+func (a *App) Handler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if console.Owns(r.URL.Path) {
+			a.console.ServeHTTP(w, r)
+			return
+		}
+		a.api.ServeHTTP(w, r)
+	})
+}
 
 // Store is the database, for the account command and tests.
 func (a *App) Store() *store.Store { return a.store }
@@ -147,6 +169,9 @@ func (a *App) Close() {
 	if a.cancelStart != nil {
 		a.cancelStart()
 		<-a.started
+	}
+	if a.stopPurge != nil {
+		a.stopPurge()
 	}
 	if a.api != nil {
 		a.api.Close() // async jobs stop and record themselves while sessions and database are up

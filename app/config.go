@@ -3,23 +3,37 @@ package app
 import (
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"go.mau.fi/whatsmeow/util/keys"
 
 	"github.com/switchboard/switchboard/httpapi"
+	"github.com/switchboard/switchboard/store"
 )
 
-// Config is everything `switchboard serve` can be told.
+// Config is everything `switchboard serve` can be told. The fields an operator sets are declared
+// in settings.go with their flag, variable and default; Defaults() is the starting point, and a
+// zero value means zero (off), never "the default". The other fields are wiring for tests.
 type Config struct {
+	// Addr is the listen address of `serve` (the App itself does not listen).
+	Addr string
 	// DSN selects the database: "sqlite:PATH" (the default switchboard.db) or "postgres://...".
 	DSN string
+	// LogLevel is debug, info, warn or error.
+	LogLevel string
 	// Sandbox runs an embedded simulated WhatsApp (wasim) persisted in the same database, and
 	// every instance dials it instead of WhatsApp.
 	Sandbox bool
 	// SandboxURL points every instance at a standalone simulator (`switchboard wasim`) instead
 	// of an embedded one; the /sandbox routes then go through the simulator's control API.
 	SandboxURL string
+	// SandboxToken is the standalone simulator's control secret (`switchboard wasim
+	// --control-token`), sent as "Authorization: Bearer <secret>" on every control request.
+	SandboxToken string
+	// AllowModeChange lets a database recorded as a sandbox database start live, or the other
+	// way round (store.CheckMode); off, such a start is refused.
+	AllowModeChange bool
 	// SandboxRoot is the simulator's root key when the caller has already installed it as
 	// whatsmeow's trust root (tests that run several gateways in one process). When nil, the
 	// root stored in the database (or a new one) is used and installed.
@@ -34,15 +48,29 @@ type Config struct {
 	// AllowPrivateImageURLs lets group and community images be fetched from private and
 	// loopback addresses (off by default, against SSRF; tests serve images locally).
 	AllowPrivateImageURLs bool
-	// Sealer encrypts proxy passwords; nil when SWITCHBOARD_SECRET_KEY is unset.
+	// SecretKey seals proxy passwords at rest (SWITCHBOARD_SECRET_KEY); New builds Sealer and
+	// OpenSealed from it unless they are set. Empty: proxy passwords are refused.
+	SecretKey string
+	// Sealer encrypts proxy passwords; nil when there is no key.
 	Sealer httpapi.Sealer
 	// Open reverses Sealer for the session manager; nil with Sealer.
 	OpenSealed func([]byte) ([]byte, error)
 
-	// TokenCacheTTL is how long a token lookup may be answered from memory (store.WithTokenCacheTTL):
-	// 0 means store.DefaultTokenCacheTTL, so a Config left empty keeps the cache; negative turns
-	// it off.
+	// TokenCacheTTL is how long a token lookup may be answered from memory; 0 turns the cache off.
 	TokenCacheTTL time.Duration
+
+	// PublicRateLimit is the unauthenticated budget per client address (httpapi.Config).
+	PublicRateLimit int
+	// AuthFailureLimit is the failed authentications a client address may make per minute.
+	AuthFailureLimit int
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the client
+	// (SWITCHBOARD_TRUSTED_PROXIES).
+	TrustedProxies []netip.Prefix
+	// JobRetention is how long finished jobs are kept before the background purge deletes them
+	// (0 keeps them for ever).
+	JobRetention time.Duration
+	// PurgeInterval is how often that purge runs (0 means hourly; tests shorten it).
+	PurgeInterval time.Duration
 
 	// Events: WebhookRetrySchedule is the delay before each delivery attempt (outbox default
 	// when empty); EventRetention how long finished events are kept (7 days when 0); BaseURL is
@@ -59,4 +87,17 @@ type Config struct {
 	ConnectTimeout  time.Duration
 	Logger          *slog.Logger
 	Version         string
+}
+
+// useSecretKey builds the sealer of proxy passwords from SecretKey, unless the caller gave one.
+func useSecretKey(cfg *Config) error {
+	if cfg.Sealer != nil || cfg.SecretKey == "" {
+		return nil
+	}
+	sealer, err := store.SealerFromKey(cfg.SecretKey)
+	if err != nil {
+		return err
+	}
+	cfg.Sealer, cfg.OpenSealed = sealer, sealer.Open
+	return nil
 }

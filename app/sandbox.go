@@ -17,7 +17,7 @@ func (a *App) sandbox(cfg Config) httpapi.Sandbox {
 	case a.sim != nil:
 		return &simSandbox{sim: a.sim}
 	case cfg.SandboxURL != "":
-		return newRemoteSandbox(cfg.SandboxURL)
+		return newRemoteSandbox(cfg.SandboxURL, cfg.SandboxToken)
 	}
 	return nil
 }
@@ -56,15 +56,16 @@ func (a *App) openSandbox(ctx context.Context, cfg Config) (*http.Client, error)
 			return nil, fmt.Errorf("start the simulator: %w", err)
 		}
 		a.sim = sim
-		// The embedded simulator listens on loopback only: it is reachable by this process's
-		// whatsmeow clients, not by the network.
+		// The embedded simulator listens on loopback only, for this process's whatsmeow clients.
+		// It mounts no control API (Config.ControlToken is empty): the /sandbox routes drive it
+		// in-process, with each account's tenancy, so its port is not worth logging.
 		if err := sim.Listen("127.0.0.1:0"); err != nil {
 			return nil, fmt.Errorf("start the simulator: %w", err)
 		}
 		if cfg.SandboxRoot == nil {
 			wasim.InstallTrustRoot(sim.RootPublicKey())
 		}
-		a.log.Info("sandbox: instances connect to the embedded simulator", "addr", sim.Addr())
+		a.log.Info("sandbox: instances connect to the embedded simulator")
 		return sim.HTTPClient(), nil
 	}
 	return nil, nil

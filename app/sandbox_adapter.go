@@ -20,7 +20,7 @@ var _ httpapi.Sandbox = (*simSandbox)(nil)
 func (s *simSandbox) Scan(ctx context.Context, qrCode, phone string) (httpapi.SandboxPhone, error) {
 	dev, err := s.sim.ScanQR(ctx, qrCode, phone)
 	if err != nil {
-		return httpapi.SandboxPhone{}, sandboxError(err, "No instance is showing this QR code")
+		return httpapi.SandboxPhone{}, sandboxError(err, qrExpired)
 	}
 	return phoneOf(dev), nil
 }
@@ -82,6 +82,11 @@ func (s *simSandbox) Group(_ context.Context, jid string) (httpapi.SandboxGroup,
 	return sandboxGroupOf(view), nil
 }
 
+func (s *simSandbox) PhoneExists(_ context.Context, phone string) (bool, error) {
+	_, ok := s.sim.LookupUser(types.NewJID(phone, types.DefaultUserServer))
+	return ok, nil
+}
+
 func (s *simSandbox) AddFault(_ context.Context, f httpapi.SandboxFault) error {
 	times := f.Times
 	if times > 0 {
@@ -119,6 +124,11 @@ func (s *simSandbox) users(list []string) ([]types.JID, error) {
 func phoneOf(jid types.JID) httpapi.SandboxPhone {
 	return httpapi.SandboxPhone{Phone: jid.User, JID: types.NewJID(jid.User, types.DefaultUserServer).String()}
 }
+
+// qrExpired answers a scan of a QR code no instance shows any more. A well-formed QR code was
+// shown by some instance, so the likely story is that its login ended (every code expires after
+// about two minutes); the way forward is a new code.
+const qrExpired = "QR code expired — call GET /api/instance/connect/{instance} again"
 
 // sandboxError turns the simulator's errors into API errors a sandbox user can act on.
 func sandboxError(err error, notPending string) error {

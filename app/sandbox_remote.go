@@ -20,14 +20,14 @@ type remoteSandbox struct{ sim *wasim.ControlClient }
 
 var _ httpapi.Sandbox = (*remoteSandbox)(nil)
 
-func newRemoteSandbox(baseURL string) *remoteSandbox {
-	return &remoteSandbox{sim: wasim.NewControlClient(baseURL)}
+func newRemoteSandbox(baseURL, token string) *remoteSandbox {
+	return &remoteSandbox{sim: wasim.NewControlClient(baseURL, token)}
 }
 
 func (s *remoteSandbox) Scan(ctx context.Context, qrCode, phone string) (httpapi.SandboxPhone, error) {
 	dev, err := s.sim.ScanQR(ctx, qrCode, phone)
 	if err != nil {
-		return httpapi.SandboxPhone{}, remoteError(err, "No instance is showing this QR code")
+		return httpapi.SandboxPhone{}, remoteError(err, qrExpired)
 	}
 	return phoneOf(dev), nil
 }
@@ -90,6 +90,14 @@ func (s *remoteSandbox) Group(ctx context.Context, jid string) (httpapi.SandboxG
 		return httpapi.SandboxGroup{}, switchboard.Errorf(switchboard.CodeNotFound, "Group not found")
 	}
 	return sandboxGroupOf(view), nil
+}
+
+func (s *remoteSandbox) PhoneExists(ctx context.Context, phone string) (bool, error) {
+	_, ok, err := s.sim.LookupUser(ctx, types.NewJID(phone, types.DefaultUserServer))
+	if err != nil {
+		return false, remoteError(err, "")
+	}
+	return ok, nil
 }
 
 func (s *remoteSandbox) AddFault(ctx context.Context, f httpapi.SandboxFault) error {

@@ -54,9 +54,9 @@ func (g caseGen) hasBody() bool {
 	return g.op.Method == http.MethodPost || g.op.Method == http.MethodPut
 }
 
-// destructive operations end the instance's session: they never see the real name.
+// destructive operations end the instance's session or revoke its token: they never see the real name.
 func (g caseGen) destructive() bool {
-	return strings.Contains(g.op.Path, "/logout/") || strings.Contains(g.op.Path, "/delete/") ||
+	return strings.Contains(g.op.Path, "/logout/") || strings.Contains(g.op.Path, "/delete/") || strings.Contains(g.op.Path, "/rotateToken/") ||
 		strings.Contains(g.op.Path, "/reconnect/")
 }
 

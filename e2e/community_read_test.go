@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"testing"
@@ -59,6 +60,8 @@ func TestCommunityReads(t *testing.T) {
 	}
 
 	missing := types.NewJID("120363000000000001", types.GroupServer).String()
+	// An invite link is the newcomer's natural guess; the answer says what is needed instead.
+	const linkHint = "communityJid must be a community JID (120363...@g.us), not an invite link: GET /api/group/info/{instance}?identifier=<link> shows the JID"
 	for _, route := range []string{"listSubGroups", "participants"} {
 		for _, tc := range []struct {
 			instance, query string
@@ -68,6 +71,8 @@ func TestCommunityReads(t *testing.T) {
 			{"shop", "", 400, "communityJid query parameter is required"},
 			{"shop", "?communityJid=", 400, "communityJid query parameter is required"},
 			{"shop", "?communityJid=5511999990001@s.whatsapp.net", 400, "invalid community JID: not a group jid"},
+			{"shop", "?communityJid=" + url.QueryEscape("https://chat.whatsapp.com/AbCdEfGhIjK1234567890"), 400, linkHint},
+			{"shop", "?communityJid=chat.whatsapp.com/AbCdEfGhIjK1234567890", 400, linkHint},
 			{"nobody", "", 400, "communityJid query parameter is required"},
 			{"nobody", "?communityJid=" + mine.User, 404, "Instance not found"},
 			{"idle", "?communityJid=" + mine.User, 400, "Instance is not connected to WhatsApp"},

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/switchboard/switchboard/app/apptest"
+	"github.com/switchboard/switchboard/wasim/wasimtest"
 )
 
 // The crash tests run the gateway as users do, as a separate `switchboard serve` process, because
@@ -116,7 +117,8 @@ func (g *gateway) start() {
 	}
 	fmt.Fprintf(g.logs, "----- serve (start) at %s\n", time.Now().Format(time.RFC3339Nano))
 	cmd := exec.Command(g.bin, "serve", "--addr", g.addr, "--db", g.dsn(), "--sandbox-url", g.simURL)
-	cmd.Env = append(os.Environ(), g.env...)
+	// The simulator's control secret travels in the environment, as a deployment would pass it.
+	cmd.Env = append(append(os.Environ(), "SWITCHBOARD_WASIM_TOKEN="+wasimtest.ControlToken), g.env...)
 	cmd.Stdout, cmd.Stderr = g.logs, g.logs
 	if err := cmd.Start(); err != nil {
 		g.t.Fatalf("start switchboard serve: %v", err)

@@ -98,7 +98,7 @@ func TestGroupJoinRequests(t *testing.T) {
 		}
 		list := s.query("GET", "requests", "admin", requests).Want(http.StatusOK)
 		if list.Str("message") != "1 pending request(s)" || list.Get("meta.total") != 1.0 ||
-			list.Str("requests.0.jid") != userJID(memberPhone) || list.Str("requests.0.phoneNumber") != userJID(memberPhone) {
+			list.Str("requests.0.jid") != userJID(memberPhone) || list.Str("requests.0.phoneNumber") != memberPhone {
 			t.Fatalf("requests: %s", list.Raw)
 		}
 	}

@@ -28,9 +28,7 @@ func TestPairingCodeFlow(t *testing.T) {
 	acc := e.Account("demo")
 	e.Instance(acc, "shop")
 	const phone = "5511999990001"
-	if _, err := e.App.Sim().RegisterPhone(phone, "Shop"); err != nil {
-		t.Fatal(err)
-	}
+	e.Do("POST", "/sandbox/users", acc, map[string]any{"phone": phone, "name": "Shop"}).Want(http.StatusOK)
 	res := e.Do("GET", "/api/instance/connect/shop?number="+phone, acc, nil).Want(http.StatusOK)
 	code := res.Str("pairingCode")
 	if len(code) != 9 || code[4] != '-' {

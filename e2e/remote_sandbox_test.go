@@ -3,7 +3,6 @@ package e2e
 import (
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -20,13 +19,16 @@ import (
 // remoteSandbox configures a gateway for `serve --sandbox-url`: no embedded simulator, every
 // instance on the standalone one, the /sandbox routes served through its control API.
 func remoteSandbox(sim *wasim.Server) func(*app.Config) {
-	return func(c *app.Config) { c.Sandbox = false; c.SandboxURL = sim.URL() }
+	return func(c *app.Config) {
+		c.Sandbox = false
+		c.SandboxURL, c.SandboxToken = sim.URL(), wasimtest.ControlToken
+	}
 }
 
 // TestGatewaysShareAStandaloneSimulator runs two gateways, each on its own database, against one
-// standalone simulator: each pairs an instance through its own /sandbox/scan, and each sees the
-// group the other's phone created, in the shared simulator's ground truth and in its instance's
-// own WhatsApp group list.
+// standalone simulator: each pairs an instance through its own /sandbox/scan; neither can take,
+// group, fault or inspect the other's phone; and a group both phones are in is ground truth for
+// both and reaches both instances' WhatsApp group lists.
 func TestGatewaysShareAStandaloneSimulator(t *testing.T) {
 	storetest.EachDSN(t, func(t *testing.T, dsn string) {
 		sim := wasimtest.NewServer(t, wasim.Config{})
@@ -62,29 +64,36 @@ func testGatewaysShareASimulator(t *testing.T, sim *wasim.Server, a, b *apptest.
 		}
 	}
 
-	fromA := a.Do("POST", "/sandbox/groups", accA, map[string]any{
-		"name": "Made by alpha", "owner": phoneA, "participants": []string{phoneB}, "admins": []string{phoneB},
-	}).Want(http.StatusOK)
-	fromB := b.Do("POST", "/sandbox/groups", accB, map[string]any{
-		"name": "Made by beta", "owner": phoneB, "participants": []string{phoneA}, "isCommunity": true,
-	}).Want(http.StatusOK)
-	if fromB.Str("announcementJid") == "" {
-		t.Fatalf("community without its announcement group: %s", fromB.Raw)
-	}
+	// Tenancy holds across gateways: a phone the simulator already has and this gateway's
+	// database does not give to the caller is nobody's to take, to group or to inspect.
+	b.Do("POST", "/sandbox/users", accB, map[string]any{"phone": phoneA}).
+		WantError(http.StatusNotFound, "No simulated phone "+phoneA+" in this account")
+	b.Do("POST", "/sandbox/groups", accB, map[string]any{"name": "Grab", "owner": phoneB, "participants": []string{phoneA}}).
+		WantError(http.StatusNotFound, "No simulated phone "+phoneA+" in this account")
+	fromA := a.Do("POST", "/sandbox/groups", accA, map[string]any{"name": "Made by alpha", "owner": phoneA}).Want(http.StatusOK)
+	b.Do("GET", "/sandbox/groups/"+fromA.Str("jid"), accB, nil).WantError(http.StatusNotFound, "Group not found")
+	b.Do("POST", "/sandbox/faults", accB, map[string]any{"phone": phoneA, "match": "w:g2", "code": 500}).
+		WantError(http.StatusNotFound, "No simulated phone "+phoneA+" in this account")
 
-	seen := b.Do("GET", "/sandbox/groups/"+fromA.Str("jid"), accB, nil).Want(http.StatusOK)
-	if seen.Str("group.name") != "Made by alpha" || roleOf(seen, phoneA) != "superadmin" || roleOf(seen, phoneB) != "admin" {
-		t.Fatalf("beta's view of alpha's group: %s", seen.Raw)
+	// The world itself is shared: a group of both phones (made in the simulator, as a third
+	// party would) is ground truth for both accounts and reaches both instances' sessions.
+	both, err := sim.CreateGroup(wasim.CreateGroupRequest{
+		Owner: types.NewJID(phoneA, types.DefaultUserServer), Name: "Made by the world",
+		Participants: []types.JID{types.NewJID(phoneB, types.DefaultUserServer)}, IsCommunity: true,
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
-	seen = a.Do("GET", "/sandbox/groups/"+fromB.Str("jid"), accA, nil).Want(http.StatusOK)
-	if seen.Get("group.isCommunity") != true || !slices.Contains(seen.Strings("group.subGroups"), fromB.Str("announcementJid")) ||
-		roleOf(seen, phoneB) != "superadmin" || roleOf(seen, phoneA) != "" {
-		t.Fatalf("alpha's view of beta's community: %s", seen.Raw)
+	for _, side := range []struct {
+		e   *apptest.Env
+		acc string
+	}{{a, accA}, {b, accB}} {
+		seen := side.e.Do("GET", "/sandbox/groups/"+both.JID.String(), side.acc, nil).Want(http.StatusOK)
+		if seen.Get("group.isCommunity") != true || roleOf(seen, phoneA) != "superadmin" || roleOf(seen, phoneB) != "" {
+			t.Fatalf("the shared community as seen by a gateway: %s", seen.Raw)
+		}
+		waitGroupListed(side.e, side.acc, "shop", both.JID.String())
 	}
-
-	// Each instance's WhatsApp session was told of the group the other side made it a member of.
-	waitGroupListed(a, accA, "shop", fromB.Str("jid"))
-	waitGroupListed(b, accB, "shop", fromA.Str("jid"))
 }
 
 // TestRemoteSandboxAnswersLikeTheEmbeddedOne sends the same sandbox requests to a gateway with an

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -49,21 +50,34 @@ const (
 	scopeAccountOnly                  // create, delete and the sandbox: an instance token is refused
 )
 
-// authenticate resolves the token to a principal. Failures are counted per client IP, and an IP
-// over its budget is refused before any lookup, so guessing tokens costs the database nothing.
+// authenticate resolves the token to a principal. Only failures are counted per client IP, and
+// only failures are refused when an IP is over its budget: the token is looked up first, so a
+// valid token is never locked out by someone else's guesses from the same address (behind a
+// reverse proxy without SWITCHBOARD_TRUSTED_PROXIES, every client shares one address).
 func (s *Server) authenticate(r *http.Request, scope authScope) (*principal, error) {
-	ip := s.clientIP(r)
-	if d := s.authFailures.peek(ip, s.cfg.AuthFailureLimit); !d.allowed {
-		return nil, &authThrottled{decision: d}
-	}
 	p, err := s.lookupToken(r.Context(), tokenFrom(r))
 	if err == nil && scope == scopeAccountOnly && !p.isAccount() {
 		err = errInvalidToken
 	}
 	if switchboard.IsCode(err, switchboard.CodeUnauthorized) {
-		s.authFailures.take(ip, s.cfg.AuthFailureLimit)
+		if d := s.authFailures.take(s.clientIP(r), s.cfg.AuthFailureLimit); !d.allowed {
+			return nil, &authThrottled{decision: d}
+		}
+		if errors.Is(err, errMissingToken) && authorizationWithoutBearer(r) {
+			err = &hintError{err: err, detail: hintBearer}
+		}
 	}
 	return p, err
+}
+
+// hintBearer is error.detail for a token sent as `Authorization: <token>`: a common slip, since
+// RyzeAPI's own transport is a header that takes the bare token.
+const hintBearer = "The Authorization header needs the Bearer scheme: send `Authorization: Bearer <token>`, or the bare token in the `token` header."
+
+// authorizationWithoutBearer says whether the request carries an Authorization header that
+// tokenFrom ignored for want of the Bearer scheme.
+func authorizationWithoutBearer(r *http.Request) bool {
+	return strings.TrimSpace(r.Header.Get("Authorization")) != "" && strings.TrimSpace(r.Header.Get("token")) == ""
 }
 
 // authThrottled is the refusal of an IP that failed authentication too often.
@@ -115,18 +129,16 @@ func (s *Server) lookupToken(ctx context.Context, token string) (*principal, err
 }
 
 // instanceFor resolves the {instance} path value within the caller's tenancy. Another account's
-// instance, or any instance but its own for an instance token, is "not found": never 403, which
-// would confirm that the name exists.
+// instance is "not found", never 403, which would confirm that the name exists. An instance
+// token used on a sibling instance of its own account gets 403, as RyzeAPI answers: the caller
+// already knows the account's instances, so nothing is disclosed.
 func (s *Server) instanceFor(r *http.Request) (*switchboard.Instance, error) {
 	p := principalFrom(r.Context())
 	name := r.PathValue("instance")
 	if p == nil || !validInstanceName(name) {
 		return nil, errInstanceNotFound
 	}
-	if p.instance != nil {
-		if p.instance.Name != name {
-			return nil, errInstanceNotFound
-		}
+	if p.instance != nil && p.instance.Name == name {
 		return p.instance, nil
 	}
 	inst, err := s.cfg.Instances.InstanceByName(r.Context(), p.accountID, name)
@@ -139,6 +151,9 @@ func (s *Server) instanceFor(r *http.Request) (*switchboard.Instance, error) {
 	if inst.AccountID != p.accountID {
 		// The store scopes by account; this guards against a store bug turning into a leak.
 		return nil, errInstanceNotFound
+	}
+	if p.instance != nil {
+		return nil, errInstanceTokenMismatch
 	}
 	return inst, nil
 }

@@ -61,8 +61,9 @@ func TestBearerAndTokenHeader(t *testing.T) {
 	}
 }
 
-// TestTenancyMatrix checks every {instance} route: another account's instance and a sibling
-// instance are "not found" (never 403, never 200), the owner's tokens work.
+// TestTenancyMatrix checks every {instance} route: another account's instance is "not found"
+// (never 403, never 200), a sibling instance of an instance token's own account is 403, the
+// owner's tokens work.
 func TestTenancyMatrix(t *testing.T) {
 	t.Run("sqlite", func(t *testing.T) { tenancyMatrix(t, newEnv(t)) })
 	t.Run("postgres", func(t *testing.T) { tenancyMatrix(t, newEnvOn(t, storetest.OpenPostgres(t))) })
@@ -87,7 +88,8 @@ func tenancyMatrix(t *testing.T, e *testEnv) {
 				e.do(r.method, routePath(r.path, "a2"), a1, nil).wantError(401, "Invalid token", "unauthorized")
 				return
 			}
-			e.do(r.method, routePath(r.path, "a2"), a1, bodyOrNil(r.body)).wantError(404, "Instance not found", "not_found")
+			// A sibling of the token's own instance: RyzeAPI's 403; another account's: 404.
+			e.do(r.method, routePath(r.path, "a2"), a1, bodyOrNil(r.body)).wantError(403, "Instance token does not match this instance", "forbidden")
 			e.do(r.method, routePath(r.path, "b1"), a1, bodyOrNil(r.body)).wantError(404, "Instance not found", "not_found")
 		})
 	}

@@ -132,7 +132,7 @@ func (s *Server) handleCommunityCreate(w http.ResponseWriter, r *http.Request, i
 	if resp.IsCommunity {
 		resp.AnnouncementJID = s.announcementOf(ctx, gc, created.JID)
 		if len(req.GroupJID) > 0 {
-			linker := switchboard.CommunityLinker{Pacers: s.pacers}
+			linker := switchboard.CommunityLinker{Pacer: s.cfg.Sessions.Pacer(inst)}
 			results = linker.Link(ctx, gc, s.linkBatch(ctx, inst, created.JID, req.GroupJID))
 		}
 	} else if len(req.GroupJID) > 0 {

@@ -121,7 +121,7 @@ func (s *Server) runLinkBatch(w http.ResponseWriter, r *http.Request, inst *swit
 	}
 	ctx := r.Context()
 	batch := s.linkBatch(ctx, inst, community, req.GroupJID)
-	linker := switchboard.CommunityLinker{Pacers: s.pacers}
+	linker := switchboard.CommunityLinker{Pacer: s.cfg.Sessions.Pacer(inst)}
 	var results []switchboard.LinkResult
 	if link {
 		results = linker.Link(ctx, gc, batch)

@@ -14,6 +14,7 @@ const (
 	msgCommunityJIDQueryRequired = "communityJid query parameter is required"
 	msgFailedToGetGroups         = "failed to get groups: "
 	msgCommunityNotFoundRead     = "Community not found or you are not a member of this community"
+	msgCommunityJIDNotLink       = "communityJid must be a community JID (120363...@g.us), not an invite link: GET /api/group/info/{instance}?identifier=<link> shows the JID"
 )
 
 // communityQuery validates ?communityJid= before the instance is looked up. A bare numeric id
@@ -22,6 +23,11 @@ func communityQuery(r *http.Request) (switchboard.JID, error) {
 	raw := strings.TrimSpace(r.URL.Query().Get("communityJid"))
 	if raw == "" {
 		return switchboard.JID{}, invalid(msgCommunityJIDQueryRequired)
+	}
+	if looksLikeLink(raw) {
+		// An invite link names a group to join, not a community; the link's group info has the
+		// JID (a community's own invite link resolves to the community).
+		return switchboard.JID{}, invalid(msgCommunityJIDNotLink)
 	}
 	j, err := switchboard.NormalizeGroupJID(raw)
 	if err != nil {

@@ -24,37 +24,26 @@ func (s *Server) communityRoutes(opts routeOptions) {
 
 // bodyFirst is authedInstance for routes that validate their request before looking up the
 // instance, RyzeAPI's order for the community routes: a malformed request is 400 even for an
-// unknown instance. It composes Idempotency-Key and async exactly as authedInstance does, so a
-// request that fails validation neither consumes a key nor starts a job. parse runs twice, on
-// identical bytes: once to answer early, once to hand the handler its request.
+// unknown instance. A request that fails validation neither consumes an Idempotency-Key nor
+// starts a job. parse runs twice, on identical bytes: once to answer early, once to hand the
+// handler its request.
 func bodyFirst[T any](s *Server, opts routeOptions, parse func(*http.Request) (T, error),
 	run func(http.ResponseWriter, *http.Request, *switchboard.Instance, T) error) http.Handler {
-	h := func(w http.ResponseWriter, r *http.Request, inst *switchboard.Instance) error {
-		req, err := parse(r)
-		if err != nil {
-			return err
-		}
-		return run(w, r, inst, req)
-	}
-	h = s.idempotentInstanceRoute(opts, s.asyncRoute(opts, h))
-	opts.idempotent = false // applied above, once the instance is known
-	return s.authed(opts, func(w http.ResponseWriter, r *http.Request) error {
+	precheck := func(r *http.Request) error {
 		body, err := readBody(r)
 		if err != nil {
 			return err
 		}
 		peek := r.WithContext(r.Context())
 		peek.Body = io.NopCloser(bytes.NewReader(body))
-		if _, err := parse(peek); err != nil {
-			return err
-		}
-		inst, err := s.instanceFor(r)
+		_, err = parse(peek)
+		return err
+	}
+	return s.instanceRoute(opts, precheck, func(w http.ResponseWriter, r *http.Request, inst *switchboard.Instance) error {
+		req, err := parse(r)
 		if err != nil {
 			return err
 		}
-		if st := stateFrom(r.Context()); st != nil {
-			st.instance = inst.Name
-		}
-		return h(w, r, inst)
+		return run(w, r, inst, req)
 	})
 }

@@ -57,6 +57,10 @@ var (
 	errNotJSON          = &switchboard.Error{Code: codeUnsupportedMediaType, Message: "Content-Type must be application/json"}
 )
 
+// errInstanceTokenMismatch is RyzeAPI's 403 for an instance token used on a sibling instance
+// of its own account.
+var errInstanceTokenMismatch = &switchboard.Error{Code: switchboard.CodeForbidden, Message: "Instance token does not match this instance"}
+
 // invalid is a 400 with a client-facing message.
 func invalid(message string) error {
 	return &switchboard.Error{Code: switchboard.CodeInvalid, Message: message}
@@ -84,6 +88,16 @@ func sessionFailed(message string, err error) error {
 	return switchboard.Wrap(switchboard.CodeInternal, message, err)
 }
 
+// hintError keeps err's code and message and adds a fixed hint for error.detail, saying what to
+// do instead. The hint never echoes anything the client sent.
+type hintError struct {
+	err    error
+	detail string
+}
+
+func (e *hintError) Error() string { return e.err.Error() }
+func (e *hintError) Unwrap() error { return e.err }
+
 // errorBody is the RyzeAPI error envelope. Code and Detail are Switchboard additions, so RyzeAPI
 // clients, which read only success and error.message, are unaffected.
 type errorBody struct {
@@ -105,8 +119,12 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) 
 	status := statusOf(code)
 	body := errorBody{Error: errorDetail{Message: switchboard.ErrorMessageOf(err), Code: code}}
 	var bodyErr *bodyError
-	if errors.As(err, &bodyErr) {
+	var hint *hintError
+	switch {
+	case errors.As(err, &bodyErr):
 		body.Error.Detail = bodyErr.detail
+	case errors.As(err, &hint):
+		body.Error.Detail = hint.detail
 	}
 
 	logger := s.requestLogger(r)

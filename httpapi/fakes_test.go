@@ -1,7 +1,9 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -67,6 +69,13 @@ func (f *faultyStore) ListInstances(ctx context.Context, accountID int64) ([]*sw
 		return nil, err
 	}
 	return f.backingStore.ListInstances(ctx, accountID)
+}
+
+func (f *faultyStore) RotateInstanceToken(ctx context.Context, id int64, hash string) error {
+	if err := f.fail("RotateInstanceToken"); err != nil {
+		return err
+	}
+	return f.backingStore.RotateInstanceToken(ctx, id, hash)
 }
 
 func (f *faultyStore) SetSettings(ctx context.Context, id int64, s switchboard.Settings) error {
@@ -140,6 +149,12 @@ func (f *fakeSessions) Remove(_ context.Context, inst *switchboard.Instance) err
 	return f.failWith
 }
 
+// Pacer paces nothing: the handler tests here are about answers, not timing; pacing is tested
+// with the session manager in package whatsapp and end to end.
+func (f *fakeSessions) Pacer(*switchboard.Instance) *switchboard.Pacer {
+	return switchboard.NewPacer(0)
+}
+
 func (f *fakeSessions) Groups(*switchboard.Instance) (switchboard.GroupClient, error) {
 	return nil, switchboard.Errorf(switchboard.CodeNotConnected, "Instance is not connected to WhatsApp")
 }
@@ -166,3 +181,11 @@ func (c *fakeClock) Advance(d time.Duration) {
 type fakeSealer struct{}
 
 func (fakeSealer) Seal(p []byte) ([]byte, error) { return append([]byte("sealed:"), p...), nil }
+
+func (fakeSealer) Open(p []byte) ([]byte, error) {
+	plain, ok := bytes.CutPrefix(p, []byte("sealed:"))
+	if !ok {
+		return nil, errors.New("not sealed")
+	}
+	return plain, nil
+}

@@ -178,6 +178,20 @@ func wrapAs(e *switchboard.Error, cause error) error {
 	return switchboard.Wrap(e.Code, e.Message, cause)
 }
 
+// openGroup is the prologue of every route that acts on one existing group: the instance's live
+// group access and the JID the identifier names (an invite code is resolved over WhatsApp).
+func (s *Server) openGroup(ctx context.Context, inst *switchboard.Instance, ref groupRef) (switchboard.GroupClient, switchboard.JID, error) {
+	gc, err := s.groupClient(inst)
+	if err != nil {
+		return nil, switchboard.JID{}, err
+	}
+	jid, err := resolveGroup(ctx, gc, ref)
+	if err != nil {
+		return nil, switchboard.JID{}, err
+	}
+	return gc, jid, nil
+}
+
 // groupClient is the instance's live group access, or 400 "Instance is not connected to
 // WhatsApp".
 func (s *Server) groupClient(inst *switchboard.Instance) (switchboard.GroupClient, error) {

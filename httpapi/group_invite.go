@@ -73,12 +73,8 @@ func (s *Server) handleGroupResetLink(w http.ResponseWriter, r *http.Request, in
 	if err != nil {
 		return err
 	}
-	gc, err := s.groupClient(inst)
-	if err != nil {
-		return err
-	}
 	ctx := r.Context()
-	jid, err := resolveGroup(ctx, gc, ref)
+	gc, jid, err := s.openGroup(ctx, inst, ref)
 	if err != nil {
 		return err
 	}

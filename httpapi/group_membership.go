@@ -9,7 +9,7 @@ import (
 
 type joinRequestJSON struct {
 	JID         string  `json:"jid"`         // LID form when WhatsApp hides the number
-	PhoneNumber *string `json:"phoneNumber"` // null when unknown (reference)
+	PhoneNumber *string `json:"phoneNumber"` // digits, like every phone field; null when unknown (reference)
 	RequestedAt *string `json:"requestedAt"` // RFC 3339, Switchboard addition
 }
 
@@ -39,12 +39,8 @@ func (s *Server) handleGroupRequests(w http.ResponseWriter, r *http.Request, ins
 	if err != nil {
 		return err
 	}
-	gc, err := s.groupClient(inst)
-	if err != nil {
-		return err
-	}
 	ctx := r.Context()
-	jid, err := resolveGroup(ctx, gc, ref)
+	gc, jid, err := s.openGroup(ctx, inst, ref)
 	if err != nil {
 		return err
 	}
@@ -60,7 +56,7 @@ func (s *Server) handleGroupRequests(w http.ResponseWriter, r *http.Request, ins
 	for _, p := range pending {
 		entry := joinRequestJSON{JID: p.JID.ToNonAD().String(), RequestedAt: timeString(p.RequestedAt)}
 		if !p.PhoneNumber.IsZero() {
-			pn := p.PhoneNumber.ToNonAD().String()
+			pn := p.PhoneNumber.User
 			entry.PhoneNumber = &pn
 		}
 		resp.Requests = append(resp.Requests, entry)
@@ -78,12 +74,8 @@ func (s *Server) handleGroupLeave(w http.ResponseWriter, r *http.Request, inst *
 	if err != nil {
 		return err
 	}
-	gc, err := s.groupClient(inst)
-	if err != nil {
-		return err
-	}
 	ctx := r.Context()
-	jid, err := resolveGroup(ctx, gc, ref)
+	gc, jid, err := s.openGroup(ctx, inst, ref)
 	if err != nil {
 		return err
 	}

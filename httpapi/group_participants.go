@@ -53,12 +53,8 @@ func (s *Server) handleGroupParticipants(w http.ResponseWriter, r *http.Request,
 	if err != nil {
 		return err
 	}
-	gc, err := s.groupClient(inst)
-	if err != nil {
-		return err
-	}
 	ctx := r.Context()
-	group, err := resolveGroup(ctx, gc, ref)
+	gc, group, err := s.openGroup(ctx, inst, ref)
 	if err != nil {
 		return err
 	}

@@ -64,12 +64,8 @@ func (s *Server) handleGroupInfo(w http.ResponseWriter, r *http.Request, inst *s
 	if err != nil {
 		return err
 	}
-	gc, err := s.groupClient(inst)
-	if err != nil {
-		return err
-	}
 	ctx := r.Context()
-	jid, err := resolveGroup(ctx, gc, ref)
+	gc, jid, err := s.openGroup(ctx, inst, ref)
 	if err != nil {
 		return err
 	}

@@ -73,6 +73,9 @@ func newEnvOn(t *testing.T, backing backingStore, configure ...func(*Config)) *t
 	for _, f := range configure {
 		f(&cfg)
 	}
+	if phones, ok := backing.(SandboxPhones); ok && cfg.Sandbox != nil && cfg.SandboxPhones == nil {
+		cfg.SandboxPhones = phones // the real store's ownership table, beside its accounts
+	}
 	e.api = New(cfg)
 	e.srv = httptest.NewServer(e.api)
 	t.Cleanup(e.srv.Close)

@@ -31,6 +31,8 @@ import (
 //   - A key whose first request is still running answers 409. A request cut short by a crash
 //     leaves its key running; the next boot frees it (app.New), so its retry runs.
 //   - With ?async=true the answer kept is the 202, so a retry finds the same job.
+//   - A route whose answer holds a new token (POST /api/instance/new) keeps it sealed with the
+//     server's key and accepts the header only when the server has one (idempotency_sealed.go).
 //   - Without an IdempotencyStore the header is ignored.
 const (
 	idempotencyHeader = "Idempotency-Key"
@@ -60,7 +62,7 @@ func (s *Server) idempotentRoute(opts routeOptions, h handlerFunc) handlerFunc {
 		return h
 	}
 	return func(w http.ResponseWriter, r *http.Request) error {
-		return s.withIdempotencyKey(w, r, r.Pattern, h)
+		return s.withIdempotencyKey(w, r, r.Pattern, opts.sealedReplay, h)
 	}
 }
 
@@ -73,15 +75,16 @@ func (s *Server) idempotentInstanceRoute(opts routeOptions, h instanceHandlerFun
 	}
 	return func(w http.ResponseWriter, r *http.Request, inst *switchboard.Instance) error {
 		scope := r.Pattern + " instance=" + strconv.FormatInt(inst.ID, 10)
-		return s.withIdempotencyKey(w, r, scope, func(w http.ResponseWriter, r *http.Request) error {
+		return s.withIdempotencyKey(w, r, scope, opts.sealedReplay, func(w http.ResponseWriter, r *http.Request) error {
 			return h(w, r, inst)
 		})
 	}
 }
 
 // withIdempotencyKey runs h at most once per key: it replays, refuses, or runs h and stores its
-// answer. Without the header, or without a store, it just runs h.
-func (s *Server) withIdempotencyKey(w http.ResponseWriter, r *http.Request, route string, h handlerFunc) error {
+// answer. Without the header, or without a store, it just runs h. sealed keeps the answer sealed
+// at rest, for routes whose answer carries a secret.
+func (s *Server) withIdempotencyKey(w http.ResponseWriter, r *http.Request, route string, sealed bool, h handlerFunc) error {
 	values := r.Header.Values(idempotencyHeader)
 	p := principalFrom(r.Context())
 	if s.cfg.Idempotency == nil || len(values) == 0 || p == nil {
@@ -93,6 +96,12 @@ func (s *Server) withIdempotencyKey(w http.ResponseWriter, r *http.Request, rout
 	key := values[0]
 	if !validIdempotencyKey(key) {
 		return errIdempotencyKeyInvalid
+	}
+	var seal replaySealing
+	if sealed {
+		if seal = s.replaySealing(p.accountID, key); seal == nil {
+			return errIdempotencyNeedsSecretKey
+		}
 	}
 	body, err := readBody(r)
 	if err != nil {
@@ -111,12 +120,13 @@ func (s *Server) withIdempotencyKey(w http.ResponseWriter, r *http.Request, rout
 		return failed("Failed to check the Idempotency-Key", err)
 	}
 	if !created {
-		return replayIdempotent(w, existing, route, hash)
+		return replayIdempotent(w, existing, route, hash, seal)
 	}
 
 	// From here the key is ours: it must end finished or abandoned, or it would answer 409 for a
 	// day. The store calls outlive the client (a client that hung up still deserves its replay).
-	bg := context.WithoutCancel(r.Context())
+	bg, cancel := detached(r.Context())
+	defer cancel()
 	capture := newCapture(w)
 	settled := false
 	defer func() {
@@ -137,7 +147,11 @@ func (s *Server) withIdempotencyKey(w http.ResponseWriter, r *http.Request, rout
 		s.abandonIdempotent(bg, r, p.accountID, key)
 		return nil
 	}
-	if err := s.cfg.Idempotency.FinishIdempotent(bg, p.accountID, key, capture.status, capture.body.Bytes()); err != nil {
+	stored, err := seal.seal(capture.body.Bytes())
+	if err == nil {
+		err = s.cfg.Idempotency.FinishIdempotent(bg, p.accountID, key, capture.status, stored)
+	}
+	if err != nil {
 		// The client has its answer; only a later replay is lost. Free the key rather than leave
 		// it "running" for a day.
 		s.requestLogger(r).Error("storing the Idempotency-Key answer", "err", err)
@@ -146,8 +160,9 @@ func (s *Server) withIdempotencyKey(w http.ResponseWriter, r *http.Request, rout
 	return nil
 }
 
-// replayIdempotent answers a key that was seen before.
-func replayIdempotent(w http.ResponseWriter, rec *switchboard.IdempotencyRecord, route, hash string) error {
+// replayIdempotent answers a key that was seen before; seal opens a sealed answer (nil: stored
+// in clear).
+func replayIdempotent(w http.ResponseWriter, rec *switchboard.IdempotencyRecord, route, hash string, seal replaySealing) error {
 	switch {
 	case rec.Route != route:
 		return errIdempotencyOtherRoute
@@ -156,14 +171,18 @@ func replayIdempotent(w http.ResponseWriter, rec *switchboard.IdempotencyRecord,
 	case rec.Status == 0:
 		return errIdempotencyRunning
 	}
+	body, err := seal.open(rec.Body)
+	if err != nil {
+		return switchboard.Wrap(switchboard.CodeInternal, "Failed to replay the Idempotency-Key answer", err)
+	}
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("Content-Length", strconv.Itoa(len(rec.Body)))
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", "no-store")
 	h.Set(replayedHeader, "true")
 	w.WriteHeader(rec.Status)
-	_, _ = w.Write(rec.Body)
+	_, _ = w.Write(body)
 	return nil
 }
 

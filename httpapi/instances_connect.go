@@ -40,6 +40,9 @@ func (s *Server) handleInstanceConnect(w http.ResponseWriter, r *http.Request, i
 		if phone = switchboard.PhoneDigits(number); phone == "" {
 			return invalid("Invalid phone number: use 5 to 20 digits with the country code, e.g. 5511999999999")
 		}
+		if err := s.claimConnectPhone(r.Context(), inst.AccountID, phone); err != nil {
+			return err
+		}
 	}
 	if history := query.Get("history"); history != "" {
 		days, err := strconv.Atoi(history)

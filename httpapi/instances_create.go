@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/switchboard/switchboard"
@@ -82,7 +83,7 @@ func (s *Server) handleInstanceCreate(w http.ResponseWriter, r *http.Request) er
 		return invalid(instanceNameRule)
 	}
 	if req.Token != "" && !switchboard.ValidCustomToken(req.Token) {
-		return invalid("Invalid token: a custom token must be 16 to 256 printable ASCII characters without spaces, ',' or ';'")
+		return errInvalidCustomToken
 	}
 	if err := req.settingsPatch.validate(); err != nil {
 		return err
@@ -111,6 +112,9 @@ func (s *Server) handleInstanceCreate(w http.ResponseWriter, r *http.Request) er
 		Proxy:     proxy,
 	}
 	if err := s.cfg.Instances.CreateInstance(r.Context(), inst, hash, caller.account.MaxInstances); err != nil {
+		if errors.Is(err, switchboard.ErrDuplicateTok) {
+			return s.customTokenTaken(r)
+		}
 		return failed("Failed to create instance", err)
 	}
 	if st := stateFrom(r.Context()); st != nil {
@@ -153,13 +157,26 @@ func (s *Server) createProxy(req createInstanceRequest) (switchboard.Proxy, erro
 	return proxy, err
 }
 
+// errInvalidCustomToken answers every refused custom token alike, too weak or already taken by
+// any account or instance: a distinct answer for "taken" would confirm to the caller that
+// somebody uses that token (an existence oracle).
+var errInvalidCustomToken = invalid("Invalid token: " + switchboard.CustomTokenRule)
+
+// customTokenTaken answers a custom token that equals an existing one. A caller who knows a
+// working token has no reason to offer it as a new one, so the attempt counts as a failed login
+// against the client address's failure budget, like presenting a wrong token would.
+func (s *Server) customTokenTaken(r *http.Request) error {
+	s.authFailures.take(s.clientIP(r), s.cfg.AuthFailureLimit)
+	return errInvalidCustomToken
+}
+
 // refuseAccountToken keeps a custom instance token from equalling an account token: lookups try
 // accounts first, so such an instance token would silently act as the account.
 func (s *Server) refuseAccountToken(r *http.Request, hash string) error {
 	_, err := s.cfg.Accounts.AccountByTokenHash(r.Context(), hash)
 	switch {
 	case err == nil:
-		return switchboard.ErrDuplicateTok
+		return s.customTokenTaken(r)
 	case switchboard.IsCode(err, switchboard.CodeNotFound):
 		return nil
 	default:

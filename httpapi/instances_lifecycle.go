@@ -1,10 +1,8 @@
 package httpapi
 
 import (
-	"context"
 	"errors"
 	"net/http"
-	"time"
 
 	"github.com/switchboard/switchboard"
 )
@@ -33,9 +31,6 @@ func (s *Server) handleInstanceLogout(w http.ResponseWriter, r *http.Request, in
 	return nil
 }
 
-// rowDeleteTimeout bounds the last step of a delete, which runs even if the client leaves.
-const rowDeleteTimeout = 10 * time.Second
-
 // handleInstanceDelete tears the session down (logging out of WhatsApp when paired), then deletes
 // the row. If the teardown fails the row stays, so the client can retry and no paired device is
 // orphaned on the phone.
@@ -44,8 +39,8 @@ func (s *Server) handleInstanceDelete(w http.ResponseWriter, r *http.Request, in
 		return deleteFailure(err)
 	}
 	// The session is gone; a client hanging up now must not leave a row without one, so the
-	// delete outlives the request (keeping its values for logs) under its own deadline.
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), rowDeleteTimeout)
+	// delete outlives the request.
+	ctx, cancel := detached(r.Context())
 	defer cancel()
 	if err := s.cfg.Instances.DeleteInstance(ctx, inst.ID); err != nil {
 		if switchboard.IsCode(err, switchboard.CodeNotFound) {
@@ -53,9 +48,6 @@ func (s *Server) handleInstanceDelete(w http.ResponseWriter, r *http.Request, in
 		}
 		return deleteFailure(failed("internal error", err))
 	}
-	// Its link schedule goes with it, so a server that creates and deletes instances all day
-	// does not keep a pacer for every one it ever had.
-	s.pacers.Forget(inst.ID)
 	s.requestLogger(r).Info("instance deleted", "instance_id", inst.ID)
 	writeJSON(w, http.StatusOK, instanceStatusResponse{
 		envelope: ok("Instance deleted"),

@@ -165,7 +165,9 @@ func (a *asyncRun) progress(done, total int) {
 	if a.capture != nil {
 		return // a late report from a handler that already ended
 	}
-	err := a.s.cfg.Jobs.UpdateJobProgress(context.Background(), a.id, done, total, nil)
+	ctx, cancel := detached(context.Background())
+	defer cancel()
+	err := a.s.cfg.Jobs.UpdateJobProgress(ctx, a.id, done, total, nil)
 	switch {
 	case err == nil:
 	case switchboard.IsCode(err, switchboard.CodeConflict):
@@ -188,7 +190,9 @@ func (a *asyncRun) end(ctx context.Context, capture *captureWriter) {
 	case capture.status < 200 || capture.status > 299:
 		status = switchboard.JobFailed
 	}
-	err := a.s.cfg.Jobs.FinishJob(context.Background(), a.id, status, capture.body.Bytes())
+	write, cancel := detached(ctx)
+	defer cancel()
+	err := a.s.cfg.Jobs.FinishJob(write, a.id, status, capture.body.Bytes())
 	switch {
 	case err == nil:
 		a.log.Info("job ended", "status", string(status), "http_status", capture.status)

@@ -218,7 +218,7 @@ func TestJobGetErrors(t *testing.T) {
 		e.instance(intruder, "shop")
 		e.job(intruder, "shop", id).wantError(http.StatusNotFound, "Job not found", switchboard.CodeNotFound)
 		otherToken := e.instance(acc, "third")
-		e.job(otherToken, "shop", id).wantError(http.StatusNotFound, "Instance not found", switchboard.CodeNotFound)
+		e.job(otherToken, "shop", id).wantError(http.StatusForbidden, "Instance token does not match this instance", switchboard.CodeForbidden)
 	})
 }
 

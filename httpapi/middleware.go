@@ -96,6 +96,17 @@ func (s *Server) logAccess(r *http.Request, st *requestState, rec *recorder, sta
 	if !s.log.Enabled(ctx, level) {
 		return
 	}
+	if sampledStatus(rec.status) {
+		admitted, summaries := s.sampler.admit(s.clientIP(r))
+		for _, sum := range summaries {
+			s.log.LogAttrs(ctx, slog.LevelWarn, "access lines suppressed",
+				slog.String("client", sum.key), slog.Int("suppressed", sum.count),
+				slog.Time("window_start", sum.since), slog.Int("logged_per_minute", accessLogBurst))
+		}
+		if !admitted {
+			return
+		}
+	}
 	var buf [9]slog.Attr
 	attrs := append(st.appendAttrs(buf[:0]),
 		slog.String("method", r.Method),

@@ -22,8 +22,13 @@ import (
 const rateWindow = time.Minute
 
 // maxLimiterKeys bounds memory when keys are many (per-IP buckets under an attack from many
-// addresses). Past it, untracked keys are let through rather than locking out real clients.
+// addresses). Past it, a new key takes the place of a tracked key with few requests, so every
+// key stays limited: letting untracked keys through would let an attacker switch the limiter
+// off by first spraying it with addresses.
 const maxLimiterKeys = 100_000
+
+// evictionSample is how many tracked keys a full table looks at to choose one to drop.
+const evictionSample = 8
 
 type limiter struct {
 	mu        sync.Mutex
@@ -53,15 +58,6 @@ func newLimiter(now func() time.Time) *limiter {
 // take counts one request against key and says whether it may pass. Refused requests are not
 // counted, so a client that waits for the reset gets a full window.
 func (l *limiter) take(key string, limit int) decision {
-	return l.check(key, limit, true)
-}
-
-// peek says whether key is over its limit without counting anything.
-func (l *limiter) peek(key string, limit int) decision {
-	return l.check(key, limit, false)
-}
-
-func (l *limiter) check(key string, limit int, count bool) decision {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
@@ -71,11 +67,8 @@ func (l *limiter) check(key string, limit int, count bool) decision {
 		if w == nil && len(l.windows) >= l.maxKeys {
 			l.sweep(now, true)
 			if len(l.windows) >= l.maxKeys {
-				return decision{allowed: true, limit: limit, remaining: limit, reset: now.Add(rateWindow)}
+				l.evictOne()
 			}
-		}
-		if !count {
-			return decision{allowed: true, limit: limit, remaining: limit, reset: now.Add(rateWindow)}
 		}
 		w = &counter{start: now}
 		l.windows[key] = w
@@ -84,9 +77,7 @@ func (l *limiter) check(key string, limit int, count bool) decision {
 	if w.count >= limit {
 		return d
 	}
-	if count {
-		w.count++
-	}
+	w.count++
 	d.allowed = true
 	d.remaining = limit - w.count
 	return d
@@ -108,6 +99,23 @@ func (l *limiter) sweep(now time.Time, force bool) {
 			delete(l.windows, key)
 		}
 	}
+}
+
+// evictOne drops the key with the fewest requests among a few (map iteration starts at a random
+// place), the cheap approximation of least-frequently-used: keys close to their limit, the ones
+// worth remembering, are the least likely to go, and the cost stays constant however many keys
+// there are.
+func (l *limiter) evictOne() {
+	victim, fewest, seen := "", 0, 0
+	for key, w := range l.windows {
+		if victim == "" || w.count < fewest {
+			victim, fewest = key, w.count
+		}
+		if seen++; seen == evictionSample {
+			break
+		}
+	}
+	delete(l.windows, victim)
 }
 
 // size is the number of tracked keys (for tests of eviction).

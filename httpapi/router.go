@@ -22,6 +22,9 @@ type routeOptions struct {
 	// idempotent honours the Idempotency-Key header: a repeat of the same key and body replays
 	// the stored answer without running the handler again.
 	idempotent bool
+	// sealedReplay marks an idempotent route whose answer holds a secret (a new token): the
+	// stored answer is sealed at rest, and the header needs the server's key (idempotency_sealed.go).
+	sealedReplay bool
 	// async lets the caller pass ?async=true: the handler then runs as a persisted job and the
 	// caller gets 202 with the job id at once (GET /api/job/get/{instance}?id=).
 	async bool
@@ -32,15 +35,16 @@ func (s *Server) routes() {
 	either := routeOptions{scope: scopeAny}
 	accountOnly := routeOptions{scope: scopeAccountOnly}
 
-	s.handle("GET /health", s.public(s.handleHealth))
-	s.handle("GET /openapi.json", s.public(s.handleOpenAPI))
+	s.handle("GET /health", s.unauthenticated(s.handleHealth))
+	s.handle("GET /openapi.json", s.unauthenticated(s.handleOpenAPI))
 
-	s.handle("POST /api/instance/new", s.authed(routeOptions{scope: scopeAccountOnly, creates: true}, s.handleInstanceCreate))
+	s.handle("POST /api/instance/new", s.authed(routeOptions{scope: scopeAccountOnly, creates: true, idempotent: true, sealedReplay: true}, s.handleInstanceCreate))
 	s.handle("GET /api/instance/list", s.authed(either, s.handleInstanceList))
 	s.handle("GET /api/instance/connect/{instance}", s.authedInstance(either, s.handleInstanceConnect))
 	s.handle("POST /api/instance/reconnect/{instance}", s.authedInstance(either, s.handleInstanceReconnect))
 	s.handle("DELETE /api/instance/logout/{instance}", s.authedInstance(either, s.handleInstanceLogout))
 	s.handle("DELETE /api/instance/delete/{instance}", s.authedInstance(accountOnly, s.handleInstanceDelete))
+	s.handle("POST /api/instance/rotateToken/{instance}", s.authedInstance(either, s.handleInstanceRotateToken))
 	s.handle("GET /api/instance/getSettings/{instance}", s.authedInstance(either, s.handleSettingsGet))
 	s.handle("POST /api/instance/settings/{instance}", s.authedInstance(either, s.handleSettingsUpdate))
 	s.handle("GET /api/instance/getProxy/{instance}", s.authedInstance(either, s.handleProxyGet))
@@ -61,7 +65,8 @@ func (s *Server) routes() {
 	}
 }
 
-// public adapts a handler that needs no token and is not rate limited.
+// public adapts a handler to http.Handler, rendering its error; it neither authenticates nor
+// limits (see unauthenticated and authed).
 func (s *Server) public(h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := h(w, r); err != nil {
@@ -76,6 +81,11 @@ func (s *Server) authed(opts routeOptions, h handlerFunc) http.Handler {
 	h = s.idempotentRoute(opts, h)
 	return s.public(func(w http.ResponseWriter, r *http.Request) error {
 		p, err := s.authenticate(r, opts.scope)
+		var accountID int64 // 0 until the token is known: CORS then follows the preflight's rule
+		if p != nil {
+			accountID = p.accountID
+		}
+		s.setCORS(w, r, accountID)
 		if err != nil {
 			if throttled, ok := err.(*authThrottled); ok {
 				w.Header().Set("Retry-After", strconv.Itoa(retryAfter(throttled.decision, s.now())))
@@ -95,11 +105,22 @@ func (s *Server) authed(opts routeOptions, h handlerFunc) http.Handler {
 // authedInstance adapts a handler of an {instance} route: the instance is resolved within the
 // caller's tenancy before the handler runs, and tagged on the request's log lines.
 func (s *Server) authedInstance(opts routeOptions, h instanceHandlerFunc) http.Handler {
-	// Idempotency-Key and async apply once the instance is known (idempotency.go, jobs.go), so
-	// authed must not apply the key a second time.
+	return s.instanceRoute(opts, nil, h)
+}
+
+// instanceRoute is the one prologue of every /{instance} route: authenticate, run precheck (nil
+// for none) before the instance is looked up, find the instance within the caller's tenancy,
+// then apply Idempotency-Key and async (idempotency.go, jobs.go) once the instance is known, so
+// authed must not apply the key a second time.
+func (s *Server) instanceRoute(opts routeOptions, precheck func(*http.Request) error, h instanceHandlerFunc) http.Handler {
 	h = s.idempotentInstanceRoute(opts, s.asyncRoute(opts, h))
 	opts.idempotent = false
 	return s.authed(opts, func(w http.ResponseWriter, r *http.Request) error {
+		if precheck != nil {
+			if err := precheck(r); err != nil {
+				return err
+			}
+		}
 		inst, err := s.instanceFor(r)
 		if err != nil {
 			return err
@@ -114,6 +135,10 @@ func (s *Server) authedInstance(opts routeOptions, h instanceHandlerFunc) http.H
 // dispatch routes the request. ServeMux answers unknown paths and wrong methods in plain text;
 // those two cases are detected first (an empty pattern) and answered with JSON envelopes.
 func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
+	if isPreflight(r) {
+		s.preflight(w, r)
+		return
+	}
 	if _, pattern := s.mux.Handler(r); pattern == "" {
 		s.unmatched(w, r)
 		return
@@ -124,6 +149,9 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 // unmatched asks the mux what it would have said (to learn the Allow header of a 405) and says
 // it as JSON instead.
 func (s *Server) unmatched(w http.ResponseWriter, r *http.Request) {
+	if s.overPublicBudget(w, r) {
+		return
+	}
 	h, _ := s.mux.Handler(r)
 	probe := &headerProbe{header: http.Header{}}
 	h.ServeHTTP(probe, r)

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -26,6 +27,8 @@ type Sandbox interface {
 	CreateGroup(ctx context.Context, req SandboxGroupRequest) (SandboxGroupCreated, error)
 	// Group returns the simulator's ground truth about a group.
 	Group(ctx context.Context, jid string) (SandboxGroup, error)
+	// PhoneExists reports whether the simulator has a user with this phone.
+	PhoneExists(ctx context.Context, phone string) (bool, error)
 	// AddFault makes the next Times requests of Phone matching Match fail with Code and Text.
 	AddFault(ctx context.Context, f SandboxFault) error
 }
@@ -60,7 +63,7 @@ type SandboxGroup struct {
 // SandboxParticipant is a group member and its role: "", "admin" or "superadmin".
 type SandboxParticipant struct{ JID, Role string }
 
-// SandboxFault is a fault rule: Phone "" matches every phone; Match is an IQ xmlns or the tag
+// SandboxFault is a fault rule for one phone (the API requires one of the caller's); Match is an IQ xmlns or the tag
 // of its child ("w:g2", "links") or "message"; Times is how many requests fail: 0 (the default)
 // and 1 mean once, -1 forever.
 type SandboxFault struct {
@@ -76,6 +79,11 @@ const (
 	maxSandboxText         = 512
 	maxSandboxParticipants = 1024
 )
+
+// faultTextPattern is the shape of a WhatsApp error condition ("rate-overlimit",
+// "item-not-found"). The text reaches API answers of the faulted instance ("WhatsApp answered
+// with an error (500 text)"), so free text would let a caller put any words there.
+var faultTextPattern = regexp.MustCompile(`^[a-z0-9-]{0,64}$`)
 
 type sandboxPhoneResponse struct {
 	envelope
@@ -146,9 +154,20 @@ func (s *Server) handleSandboxScan(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
+	account := principalFrom(r.Context()).accountID
+	if phone != "" {
+		if err := s.ownPhone(r.Context(), account, phone, true); err != nil {
+			return err
+		}
+	}
 	p, err := s.cfg.Sandbox.Scan(r.Context(), qr, phone)
 	if err != nil {
 		return sessionFailed("Sandbox scan failed", err)
+	}
+	if phone == "" && p.Phone != "" {
+		if err := s.claimPairedPhone(r.Context(), account, p.Phone); err != nil {
+			return err
+		}
 	}
 	writeSandboxPhone(w, "QR code scanned", phone, p)
 	return nil
@@ -170,6 +189,10 @@ func (s *Server) handleSandboxPairCode(w http.ResponseWriter, r *http.Request) e
 	}
 	code, err := sandboxText("code", req.Code, true)
 	if err != nil {
+		return err
+	}
+	// Only the phone's owner types its codes: a stranger's wrong guess would cancel the pairing.
+	if err := s.ownPhone(r.Context(), principalFrom(r.Context()).accountID, phone, true); err != nil {
 		return err
 	}
 	p, err := s.cfg.Sandbox.EnterPairCode(r.Context(), phone, code)
@@ -198,9 +221,20 @@ func (s *Server) handleSandboxUser(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
+	account := principalFrom(r.Context()).accountID
+	if phone != "" {
+		if err := s.ownPhone(r.Context(), account, phone, true); err != nil {
+			return err
+		}
+	}
 	p, err := s.cfg.Sandbox.CreateUser(r.Context(), phone, name)
 	if err != nil {
 		return sessionFailed("Sandbox user creation failed", err)
+	}
+	if phone == "" && p.Phone != "" {
+		if err := s.claimPairedPhone(r.Context(), account, p.Phone); err != nil {
+			return err
+		}
 	}
 	writeSandboxPhone(w, "User created", phone, p)
 	return nil
@@ -228,6 +262,9 @@ func (s *Server) handleSandboxGroupCreate(w http.ResponseWriter, r *http.Request
 	}
 	req, err := body.validate()
 	if err != nil {
+		return err
+	}
+	if err := s.ownGroupRequest(r.Context(), principalFrom(r.Context()).accountID, req); err != nil {
 		return err
 	}
 	created, err := s.cfg.Sandbox.CreateGroup(r.Context(), req)
@@ -314,9 +351,9 @@ func (s *Server) handleSandboxGroupGet(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return invalid("jid must be a group JID")
 	}
-	g, err := s.cfg.Sandbox.Group(r.Context(), jid.String())
+	g, err := s.visibleGroup(r.Context(), principalFrom(r.Context()).accountID, jid.String())
 	if err != nil {
-		return sessionFailed("Sandbox group lookup failed", err)
+		return err
 	}
 	view := sandboxGroupView{
 		JID: g.JID, Name: g.Name, IsCommunity: g.IsCommunity, IsDefaultSubGroup: g.IsDefaultSubGroup,
@@ -345,16 +382,19 @@ func (s *Server) handleSandboxFault(w http.ResponseWriter, r *http.Request) erro
 	}
 	fault := SandboxFault{Code: req.Code, Times: req.Times}
 	var err error
-	if strings.TrimSpace(req.Phone) != "" {
-		if fault.Phone, err = sandboxPhone("phone", req.Phone); err != nil {
-			return err
-		}
+	// A fault acts on one phone of the caller's: a rule for every phone would reach other
+	// tenants' instances.
+	if fault.Phone, err = sandboxPhone("phone", req.Phone); err != nil {
+		return err
 	}
 	if fault.Match, err = sandboxText("match", req.Match, true); err != nil {
 		return err
 	}
 	if fault.Text, err = sandboxText("text", req.Text, false); err != nil {
 		return err
+	}
+	if !faultTextPattern.MatchString(fault.Text) {
+		return invalid("text must be a WhatsApp error condition such as rate-overlimit: lowercase letters, digits and '-', at most 64")
 	}
 	if req.Code < 100 || req.Code > 599 {
 		return invalid("code must be between 100 and 599")
@@ -364,6 +404,9 @@ func (s *Server) handleSandboxFault(w http.ResponseWriter, r *http.Request) erro
 	}
 	if req.Times < -1 || req.Times > 1000 {
 		return invalid("times must be between -1 and 1000 (how many requests fail; 0 or 1 once, -1 forever)")
+	}
+	if err := s.ownPhone(r.Context(), principalFrom(r.Context()).accountID, fault.Phone, false); err != nil {
+		return err
 	}
 	if err := s.cfg.Sandbox.AddFault(r.Context(), fault); err != nil {
 		return sessionFailed("Sandbox fault injection failed", err)

@@ -44,6 +44,10 @@ func (f *fakeSandbox) Group(_ context.Context, jid string) (SandboxGroup, error)
 		Participants: []SandboxParticipant{{JID: "5511900000001@s.whatsapp.net", Role: "superadmin"}}}, nil
 }
 
+// PhoneExists: the fake simulator knows no phone until the API claims it, so every new number
+// may be claimed.
+func (f *fakeSandbox) PhoneExists(context.Context, string) (bool, error) { return false, nil }
+
 func (f *fakeSandbox) AddFault(_ context.Context, fault SandboxFault) error {
 	f.fault = fault
 	return nil
@@ -84,10 +88,12 @@ func TestSandboxRoutes(t *testing.T) {
 		{"/sandbox/groups", `{"name":"G","owner":"5511900000001","admins":["5511900000002"]}`, "admins must be the owner or participants"},
 		{"/sandbox/groups", `{"name":"G","owner":"5511900000001","isCommunity":true,"parentJid":"1203630001@g.us"}`, "a community cannot have a parentJid"},
 		{"/sandbox/groups", `{"name":"G","owner":"5511900000001","parentJid":"5511900000002@s.whatsapp.net"}`, "parentJid must be a group JID"},
-		{"/sandbox/faults", `{"code":500}`, "match is required"},
-		{"/sandbox/faults", `{"match":"w:g2","code":42}`, "code must be between 100 and 599"},
-		{"/sandbox/faults", `{"match":"w:g2","code":500,"times":-2}`, "times must be between -1 and 1000 (how many requests fail; 0 or 1 once, -1 forever)"},
-		{"/sandbox/faults", `{"match":"w:g2 links","code":500}`, "match must be one IQ xmlns or child tag, e.g. w:g2, links or message"},
+		{"/sandbox/faults", `{"match":"w:g2","code":500}`, "phone is required"},
+		{"/sandbox/faults", `{"phone":"5511900000001","code":500}`, "match is required"},
+		{"/sandbox/faults", `{"phone":"5511900000001","match":"w:g2","code":42}`, "code must be between 100 and 599"},
+		{"/sandbox/faults", `{"phone":"5511900000001","match":"w:g2","code":500,"times":-2}`, "times must be between -1 and 1000 (how many requests fail; 0 or 1 once, -1 forever)"},
+		{"/sandbox/faults", `{"phone":"5511900000001","match":"w:g2 links","code":500}`, "match must be one IQ xmlns or child tag, e.g. w:g2, links or message"},
+		{"/sandbox/faults", `{"phone":"5511900000001","match":"w:g2","code":500,"text":"Your account is suspended, call +1 555"}`, "text must be a WhatsApp error condition such as rate-overlimit: lowercase letters, digits and '-', at most 64"},
 	} {
 		e.do("POST", c.path, a, c.body).wantError(400, c.message, "invalid")
 	}

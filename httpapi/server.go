@@ -33,9 +33,15 @@ type Config struct {
 	// Sealer encrypts proxy passwords. When nil, a request that carries a proxy password is
 	// refused with 400 (the server has no key to protect it), and everything else works.
 	Sealer Sealer
+	// Unseal reverses Sealer. With both set, POST /api/instance/new honours Idempotency-Key,
+	// whose stored answer (the new token included) is sealed; without them that header is
+	// refused with 400 naming SWITCHBOARD_SECRET_KEY.
+	Unseal func(sealed []byte) ([]byte, error)
 	// Sandbox, when set, adds the /sandbox routes and marks every response of the process with
 	// X-Switchboard-Sandbox: true. Nil outside --sandbox, and then those routes are 404.
 	Sandbox Sandbox
+	// SandboxPhones records who owns each simulated phone; required with Sandbox.
+	SandboxPhones SandboxPhones
 	// Ping checks the database for /health; nil leaves the check out.
 	Ping   func(ctx context.Context) error
 	Logger *slog.Logger
@@ -47,6 +53,9 @@ type Config struct {
 	// before it is refused without a lookup, valid token or not, until its window ends
 	// (default 300).
 	AuthFailureLimit int
+	// PublicRateLimit is how many unauthenticated requests a client address may make per minute
+	// (default DefaultPublicRateLimit).
+	PublicRateLimit int
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the client. Without
 	// them, every client behind a proxy shares the proxy's auth-failure budget.
 	TrustedProxies []netip.Prefix
@@ -55,9 +64,6 @@ type Config struct {
 	// Now is the clock of the rate limiter; tests inject one (default time.Now).
 	Now     func() time.Time
 	Version string
-	// LinkInterval is the least time between two community link/unlink writes of one instance,
-	// shared by concurrent requests (SWITCHBOARD_LINK_INTERVAL; 0 disables pacing).
-	LinkInterval time.Duration
 	// MaxSubGroups is the community size the pre-checks enforce, not counting the announcement
 	// group (default 50, WhatsApp's documented limit).
 	MaxSubGroups int
@@ -65,6 +71,8 @@ type Config struct {
 	// and link-local addresses. Off by default: otherwise any caller could make the gateway
 	// probe its own network (SSRF).
 	AllowPrivateImageURLs bool
+	// Origins holds each account's allowed browser origins (CORS); nil answers no origin.
+	Origins Origins
 	// Jobs and Idempotency persist async jobs and Idempotency-Key replays; nil disables both
 	// features (the routes then answer synchronously and ignore the header).
 	Jobs        switchboard.JobStore
@@ -89,12 +97,12 @@ type Server struct {
 	global       *limiter
 	create       *limiter
 	authFailures *limiter
+	started      time.Time // for /health's uptime
+	publicBudget *limiter  // the unauthenticated budget per client address
+	sampler      *accessSampler
 	background   backgroundJobs   // async jobs, cancelled by Shutdown
 	idemPurge    idempotencyPurge // when old Idempotency-Keys were last deleted
 
-	// pacers spaces each instance's community link and unlink writes; one registry for every
-	// route that writes them (link, unlink, community create), so they share the schedule.
-	pacers *switchboard.Pacers
 }
 
 // New builds the API. It panics when a required dependency is missing: that is a wiring bug in
@@ -102,6 +110,9 @@ type Server struct {
 func New(cfg Config) *Server {
 	if cfg.Accounts == nil || cfg.Instances == nil || cfg.Sessions == nil {
 		panic("httpapi: Config needs Accounts, Instances and Sessions")
+	}
+	if cfg.Sandbox != nil && cfg.SandboxPhones == nil {
+		panic("httpapi: Config.Sandbox needs SandboxPhones (who owns each simulated phone)")
 	}
 	if cfg.RateLimit <= 0 {
 		cfg.RateLimit = DefaultRateLimit
@@ -111,6 +122,9 @@ func New(cfg Config) *Server {
 	}
 	if cfg.AuthFailureLimit <= 0 {
 		cfg.AuthFailureLimit = DefaultAuthFailureLimit
+	}
+	if cfg.PublicRateLimit <= 0 {
+		cfg.PublicRateLimit = DefaultPublicRateLimit
 	}
 	if cfg.ConnectTimeout <= 0 {
 		cfg.ConnectTimeout = DefaultConnectTimeout
@@ -128,7 +142,9 @@ func New(cfg Config) *Server {
 		global:       newLimiter(cfg.Now),
 		create:       newLimiter(cfg.Now),
 		authFailures: newLimiter(cfg.Now),
-		pacers:       switchboard.NewPacers(cfg.LinkInterval),
+		started:      cfg.Now(),
+		publicBudget: newLimiter(cfg.Now),
+		sampler:      newAccessSampler(cfg.Now),
 	}
 	s.routes()
 	s.handler = s.observe(s.recoverPanics(s.limitBody(http.HandlerFunc(s.dispatch))))

@@ -31,7 +31,6 @@ type Store interface {
 const (
 	DefaultHeadAttempts  = 3
 	DefaultMaxConcurrent = 64
-	DefaultRetention     = 7 * 24 * time.Hour
 	// pollInterval bounds how long a dispatcher sleeps without a wake-up: a safety net, since
 	// every commit in this process wakes the dispatchers concerned.
 	pollInterval = 30 * time.Second
@@ -51,7 +50,7 @@ type Options struct {
 	HeadAttempts int
 	// MaxConcurrent bounds the attempts in flight over all webhooks (one per webhook always).
 	MaxConcurrent int
-	// Retention is how long events are kept once no webhook waits for them.
+	// Retention is how long events are kept once no webhook waits for them; 0 keeps them.
 	Retention time.Duration
 	// BaseURL is instanceData.baseUrl in every envelope.
 	BaseURL string
@@ -88,9 +87,6 @@ func New(o Options) *Outbox {
 	if o.MaxConcurrent <= 0 {
 		o.MaxConcurrent = DefaultMaxConcurrent
 	}
-	if o.Retention <= 0 {
-		o.Retention = DefaultRetention
-	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -107,7 +103,9 @@ func (ob *Outbox) Start(ctx context.Context) error {
 	if err := ob.WebhooksChanged(ctx); err != nil {
 		return err
 	}
-	ob.goTracked(ob.purgeLoop)
+	if ob.o.Retention > 0 {
+		ob.goTracked(ob.purgeLoop)
+	}
 	ob.goTracked(ob.syncLoop)
 	return nil
 }

@@ -13,7 +13,8 @@ var _ switchboard.AccountStore = (*Store)(nil)
 
 // CreateAccount inserts an account. tokenHash must be switchboard.HashToken's output: a token
 // hash names exactly one principal, so one already used by an account or an instance is
-// switchboard.ErrDuplicateTok.
+// switchboard.ErrDuplicateTok. Account names are unique (migration 0003): a name already taken is
+// switchboard.ErrDuplicateAccountName.
 func (s *Store) CreateAccount(ctx context.Context, name string, maxInstances int, tokenHash string) (*switchboard.Account, error) {
 	if err := checkTokenHash(tokenHash); err != nil {
 		return nil, err
@@ -38,6 +39,8 @@ func (s *Store) CreateAccount(ctx context.Context, name string, maxInstances int
 		return acc, nil
 	case errors.Is(err, switchboard.ErrDuplicateTok), violates(err, uniqueViolation, "token_hash"):
 		return nil, switchboard.ErrDuplicateTok
+	case violates(err, uniqueViolation, "name"):
+		return nil, switchboard.ErrDuplicateAccountName
 	default:
 		return nil, fmt.Errorf("store: create account: %w", err)
 	}

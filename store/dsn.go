@@ -3,7 +3,6 @@ package store
 import (
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 )
 
@@ -28,8 +27,10 @@ type target struct {
 	dialect    string
 	driverName string
 	driverDSN  string
-	memory     bool   // SQLite :memory:
-	display    string // safe to log: never carries a password
+	memory     bool     // SQLite :memory:
+	path       string   // SQLite file path ("" for PostgreSQL and :memory:)
+	display    string   // safe to log: never carries a password (RedactDSN)
+	secrets    []string // values to hide in any error the driver returns (dsnSecrets)
 }
 
 // parseDSN accepts
@@ -48,7 +49,8 @@ func parseDSN(dsn string) (target, error) {
 			dialect:    DialectPostgres,
 			driverName: "pgx",
 			driverDSN:  dsn,
-			display:    redactURL(dsn),
+			display:    RedactDSN(dsn),
+			secrets:    dsnSecrets(dsn),
 		}, nil
 	case strings.HasPrefix(dsn, "sqlite:"):
 		path := strings.TrimPrefix(dsn, "sqlite:")
@@ -61,13 +63,17 @@ func parseDSN(dsn string) (target, error) {
 		if strings.ContainsAny(path, "?#") {
 			return target{}, errors.New("store: sqlite DSN takes no query parameters or '#' (the pragmas are fixed by the store)")
 		}
-		return target{
+		t := target{
 			dialect:    DialectSQLite,
 			driverName: "sqlite",
 			driverDSN:  sqliteDSN(path),
 			memory:     path == memoryPath,
 			display:    "sqlite:" + path,
-		}, nil
+		}
+		if !t.memory {
+			t.path = path
+		}
+		return t, nil
 	case dsn == "":
 		return target{}, errors.New("store: empty DSN (want sqlite:PATH or postgres://...)")
 	default:
@@ -99,15 +105,6 @@ func sqliteDSN(path string) string {
 		q += "&_journal_mode=WAL&_synchronous=FULL"
 	}
 	return path + "?" + q + "&_txlock=immediate"
-}
-
-// redactURL hides a password in a PostgreSQL URL so the DSN can be logged.
-func redactURL(dsn string) string {
-	u, err := url.Parse(dsn)
-	if err != nil {
-		return schemeOf(dsn) + "://(unparsable)"
-	}
-	return u.Redacted()
 }
 
 // schemeOf returns what precedes the first ':' of dsn, never the rest (which may hold a password).

@@ -51,12 +51,19 @@ type Store struct {
 	// WithTokenCacheTTL. Writes to an instance row go through writeInstance, which drops it.
 	accountCache  *tokenCache[switchboard.Account]
 	instanceCache *tokenCache[switchboard.Instance]
+	// listener hears other processes' writes on PostgreSQL (tokencache_notify.go); nil on SQLite
+	// and with the cache off.
+	listener *invalidationListener
 }
 
 // Open connects to dsn (see parseDSN for the accepted forms), checks the connection's settings
 // and brings Switchboard's tables to the latest schema version. whatsmeow's tables are created
 // separately by (*Store).Whatsmeow. A nil log discards; opts change the defaults (options.go).
-func Open(ctx context.Context, dsn string, log *slog.Logger, opts ...Option) (*Store, error) {
+//
+// No error or log line of Open carries the DSN's password (see RedactDSN), and a SQLite file it
+// creates, with its -wal and -shm, is readable by its owner only (sqlitefile.go): it holds
+// whatsmeow's identity and noise keys and the simulator's root key.
+func Open(ctx context.Context, dsn string, log *slog.Logger, opts ...Option) (_ *Store, err error) {
 	o := defaultOptions()
 	for _, opt := range opts {
 		opt(&o)
@@ -67,6 +74,12 @@ func Open(ctx context.Context, dsn string, log *slog.Logger, opts ...Option) (*S
 	t, err := parseDSN(dsn)
 	if err != nil {
 		return nil, err
+	}
+	defer func() { err = redactErr(err, t.secrets) }()
+	if t.path != "" {
+		if err := privateSQLiteFiles(t.path, log); err != nil {
+			return nil, err
+		}
 	}
 	db, err := sql.Open(t.driverName, t.driverDSN)
 	if err != nil {
@@ -81,6 +94,13 @@ func Open(ctx context.Context, dsn string, log *slog.Logger, opts ...Option) (*S
 	if err := s.prepare(ctx, t); err != nil {
 		_ = db.Close()
 		return nil, err
+	}
+	if t.dialect == DialectPostgres && o.tokenCacheTTL > 0 {
+		if err := s.listenForInvalidations(ctx, t.driverDSN); err != nil {
+			s.closeStatements()
+			_ = db.Close()
+			return nil, err
+		}
 	}
 	s.log.Info("database opened", "db", t.display)
 	return s, nil
@@ -157,7 +177,8 @@ func (s *Store) checkSQLitePragmas(ctx context.Context, memory bool) error {
 
 // DB returns the shared connection pool. whatsmeow's container uses the same pool; closing it is
 // (*Store).Close's job. A write to accounts or instances through it bypasses the token cache
-// (tokencache.go): this Store would see it only after the cache's TTL, like another process's.
+// (tokencache.go): on SQLite this Store sees it only after the cache's TTL, like another
+// process's; on PostgreSQL the notification trigger reports it like any other write.
 func (s *Store) DB() *sql.DB { return s.db }
 
 // Dialect returns DialectSQLite or DialectPostgres.
@@ -172,6 +193,7 @@ func (s *Store) Close() error {
 	if s == nil || s.db == nil {
 		return errors.New("store: Close on a nil store")
 	}
+	s.stopListener()
 	s.closeStatements()
 	return s.db.Close()
 }

@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 )
 
@@ -16,7 +15,7 @@ import (
 // standard or URL-safe base64 (padded or not) or in hex, e.g. `openssl rand -base64 32`.
 const SecretKeyEnv = "SWITCHBOARD_SECRET_KEY"
 
-// ErrNoSecretKey is returned by SealerFromEnv when SWITCHBOARD_SECRET_KEY is unset or empty.
+// ErrNoSecretKey is returned by SealerFromKey when SWITCHBOARD_SECRET_KEY is unset or empty.
 //
 // There is deliberately no fallback key (derived from the database path, the admin token or a
 // built-in constant): a secret sealed under a guessable key is plaintext with extra steps, and a
@@ -52,10 +51,10 @@ func NewSealer(key []byte) (*Sealer, error) {
 	return &Sealer{aead: aead}, nil
 }
 
-// SealerFromEnv builds the Sealer from SWITCHBOARD_SECRET_KEY. Unset or empty: ErrNoSecretKey.
-// Set but malformed: an error that names the variable but never echoes its value.
-func SealerFromEnv() (*Sealer, error) {
-	raw := strings.TrimSpace(os.Getenv(SecretKeyEnv))
+// SealerFromKey builds the Sealer from the text of SWITCHBOARD_SECRET_KEY. Empty: ErrNoSecretKey.
+// Malformed: an error that names the variable but never echoes its value.
+func SealerFromKey(raw string) (*Sealer, error) {
+	raw = strings.TrimSpace(raw)
 	if raw == "" {
 		return nil, ErrNoSecretKey
 	}

@@ -62,7 +62,7 @@ func TestSealerRejects(t *testing.T) {
 	}
 }
 
-func TestSealerFromEnv(t *testing.T) {
+func TestSealerFromKey(t *testing.T) {
 	key := make([]byte, 32)
 	for i := range key {
 		key[i] = byte(i * 7)
@@ -78,9 +78,8 @@ func TestSealerFromEnv(t *testing.T) {
 		"spaces":     "  " + base64.StdEncoding.EncodeToString(key) + "\n",
 	} {
 		t.Run(name, func(t *testing.T) {
-			t.Setenv(store.SecretKeyEnv, value)
-			s, err := store.SealerFromEnv()
-			must(t, "SealerFromEnv", err)
+			s, err := store.SealerFromKey(value)
+			must(t, "SealerFromKey", err)
 			got, err := s.Open(sealed)
 			if err != nil || string(got) != "pw" {
 				t.Fatalf("key from %s does not open a value sealed under the same key: %v", name, err)
@@ -89,8 +88,7 @@ func TestSealerFromEnv(t *testing.T) {
 	}
 
 	t.Run("unset", func(t *testing.T) {
-		t.Setenv(store.SecretKeyEnv, "")
-		s, err := store.SealerFromEnv()
+		s, err := store.SealerFromKey("")
 		if s != nil || !errors.Is(err, store.ErrNoSecretKey) {
 			t.Fatalf("unset key: %v, %v", s, err)
 		}
@@ -104,8 +102,7 @@ func TestSealerFromEnv(t *testing.T) {
 		"passphrase": "my very secret passphrase!",
 	} {
 		t.Run(name, func(t *testing.T) {
-			t.Setenv(store.SecretKeyEnv, value)
-			s, err := store.SealerFromEnv()
+			s, err := store.SealerFromKey(value)
 			if err == nil || s != nil {
 				t.Fatalf("accepted %s", name)
 			}

@@ -20,10 +20,14 @@ import (
 //   - Every write through this Store to a cached row drops its entry before the write returns
 //     (writeInstance in instance_write.go), so within one process a deleted instance's token is
 //     refused at once and a changed setting is seen at once.
-//   - A write by ANOTHER process cannot reach this memory: this process sees an instance deleted,
-//     or its settings changed, by another gateway on the same PostgreSQL or by the CLI up to ttl
-//     late. That is the price of the cache, and it is small: the lag is bounded and short, and
-//     only affects an instance that was used within the last ttl; new tokens are never delayed.
+//   - A write by ANOTHER process: on PostgreSQL a trigger notifies every Store, which drops the
+//     row's entry when the notification arrives (tokencache_notify.go), so a token deleted or
+//     rotated elsewhere is refused within milliseconds. On SQLite nothing can reach this memory:
+//     this process sees an instance deleted, a token rotated or a setting changed by another
+//     process (the CLI) up to ttl late. That lag is bounded and short, and only affects a token
+//     used within the last ttl; new tokens are never delayed.
+//   - While the PostgreSQL listener is down the cache is suspended (suspend/resume): every lookup
+//     reads the database, and nothing is cached that a lost notification could leave stale.
 //   - Callers get their own copy (clone), so nothing a handler does to its row reaches the cache.
 //   - It holds at most limit entries; see put for what happens when it is full.
 type tokenCache[T any] struct {
@@ -39,6 +43,8 @@ type tokenCache[T any] struct {
 	epoch   uint64
 	entries map[string]cacheEntry[T] // by token hash
 	hashOf  map[int64]string         // row id → the token hash its entry is under
+	// suspended turns the cache off while cross-process invalidations cannot be heard.
+	suspended bool
 }
 
 type cacheEntry[T any] struct {
@@ -79,7 +85,7 @@ func (c *tokenCache[T]) lookup(hash string, load func() (*T, error)) (*T, error)
 func (c *tokenCache[T]) get(hash string) (*T, bool) {
 	c.mu.Lock()
 	e, ok := c.entries[hash]
-	if ok && !time.Now().Before(e.expires) {
+	if ok && (c.suspended || !time.Now().Before(e.expires)) {
 		c.drop(hash, e.row)
 		ok = false
 	}
@@ -105,7 +111,7 @@ func (c *tokenCache[T]) put(hash string, row *T, epoch uint64) {
 	expires := time.Now().Add(c.ttl)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if epoch != c.epoch {
+	if epoch != c.epoch || c.suspended {
 		return
 	}
 	if _, replacing := c.entries[hash]; !replacing && len(c.entries) >= c.limit {
@@ -151,4 +157,25 @@ func (c *tokenCache[T]) drop(hash string, row *T) {
 	if id := c.idOf(row); c.hashOf[id] == hash {
 		delete(c.hashOf, id)
 	}
+}
+
+// suspend empties the cache and keeps it empty until resume: lookups then read the database.
+func (c *tokenCache[T]) suspend() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.epoch++
+	c.suspended = true
+	clear(c.entries)
+	clear(c.hashOf)
+}
+
+// resume lets the cache fill again, from empty: whatever was cached before may have missed an
+// invalidation.
+func (c *tokenCache[T]) resume() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.epoch++
+	c.suspended = false
+	clear(c.entries)
+	clear(c.hashOf)
 }

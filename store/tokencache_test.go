@@ -30,6 +30,9 @@ func TestTokenCacheServesRepeatedLookups(t *testing.T) {
 		must(t, "SetProxy", server.SetProxy(ctx(t), inst.ID, switchboard.Proxy{
 			Enabled: true, Protocol: "socks5", Host: "p.example", Port: "1080", Username: "u", PasswordSealed: []byte{1, 2, 3},
 		}))
+		// On PostgreSQL that write comes back as a notification; let it land before the cache is
+		// filled, or it could drop the entry in the middle of the staleness check.
+		must(t, "AwaitInvalidations", server.AwaitInvalidations(ctx(t)))
 
 		t.Run("instance", func(t *testing.T) {
 			hash := switchboard.HashToken(instToken)
@@ -126,6 +129,15 @@ var instanceWrites = map[string]struct {
 			if want := (switchboard.Settings{AutoRejectCalls: true, CallRejectMessage: "busy"}); got.Settings != want {
 				t.Fatalf("settings = %+v, want %+v", got.Settings, want)
 			}
+		},
+	},
+	"RotateInstanceToken": {
+		write: func(t *testing.T, s *store.Store, id int64) {
+			newHash := switchboard.HashToken(switchboard.NewToken(switchboard.InstanceTokenPrefix))
+			must(t, "RotateInstanceToken", s.RotateInstanceToken(ctx(t), id, newHash))
+		},
+		check: func(t *testing.T, _ *switchboard.Instance, err error) {
+			wantIs(t, "the rotated instance's old token", err, switchboard.ErrNotFound)
 		},
 	},
 	"SetProxy": {
@@ -345,9 +357,34 @@ func name[T switchboard.Instance | switchboard.Account](t *testing.T, lookup fun
 	panic("unreachable")
 }
 
-// exec changes rows behind the caching store's back.
+// exec changes rows behind the caching store's back. On PostgreSQL the notification triggers are
+// disabled for that one transaction (ALTER TABLE is transactional there), or the change would be
+// reported to every store like any other write (tokencache_notify.go).
 func exec(t *testing.T, s *store.Store, query string, args ...any) {
 	t.Helper()
-	_, err := s.DB().ExecContext(ctx(t), query, args...)
+	if s.Dialect() != store.DialectPostgres {
+		_, err := s.DB().ExecContext(ctx(t), query, args...)
+		must(t, query, err)
+		return
+	}
+	tx, err := s.DB().BeginTx(ctx(t), nil)
+	must(t, "begin", err)
+	defer func() { _ = tx.Rollback() }()
+	for _, stmt := range []string{
+		`ALTER TABLE accounts DISABLE TRIGGER accounts_token_cache_notify`,
+		`ALTER TABLE instances DISABLE TRIGGER instances_token_cache_notify`,
+	} {
+		_, err := tx.ExecContext(ctx(t), stmt)
+		must(t, stmt, err)
+	}
+	_, err = tx.ExecContext(ctx(t), query, args...)
 	must(t, query, err)
+	for _, stmt := range []string{
+		`ALTER TABLE accounts ENABLE TRIGGER accounts_token_cache_notify`,
+		`ALTER TABLE instances ENABLE TRIGGER instances_token_cache_notify`,
+	} {
+		_, err := tx.ExecContext(ctx(t), stmt)
+		must(t, stmt, err)
+	}
+	must(t, "commit", tx.Commit())
 }

@@ -1,11 +1,14 @@
 package wasim
 
 import (
+	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"go.mau.fi/whatsmeow/types"
@@ -28,10 +31,11 @@ import (
 // simulator's sentinel (no_pending_pairing, unknown_phone, not_found, group, invalid) so the
 // client can give callers the very errors the Server returns in-process.
 //
-// Like the websocket endpoint, the control API has no authentication: anyone who reaches it can
-// pair devices to any simulated phone. A simulator is a development and test tool meant to
-// listen on loopback (127.0.0.1, `switchboard wasim`'s default), reachable only by processes of
-// the same machine; do not expose it to a network.
+// Whoever reaches the control API can pair devices to any simulated phone and read every group,
+// so it exists only when Config.ControlToken is set, and every request must carry that secret as
+// "Authorization: Bearer <token>" (401 kind "unauthorized" otherwise). A simulator is still a
+// development and test tool meant to listen on loopback (127.0.0.1, `switchboard wasim`'s
+// default); the websocket endpoint, like WhatsApp's, takes anyone.
 
 // maxControlBody bounds a control request body; the largest, a group with its members, is far
 // smaller.
@@ -44,6 +48,7 @@ const (
 	kindNotFound         = "not_found"
 	kindGroup            = "group"
 	kindInvalid          = "invalid"
+	kindUnauthorized     = "unauthorized"
 )
 
 func (s *Server) mountControl(mux *http.ServeMux) {
@@ -56,11 +61,20 @@ func (s *Server) mountControl(mux *http.ServeMux) {
 	mux.HandleFunc("POST /wasim/control/faults", s.control(s.controlAddFault))
 }
 
-// control adapts a handler that returns its answer or an error to http.HandlerFunc.
+// control adapts a handler that returns its answer or an error to http.HandlerFunc, after
+// checking the caller's secret.
 func (s *Server) control(h func(*http.Request) (any, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		out, err := h(r)
 		w.Header().Set("Content-Type", "application/json")
+		if !s.controlAuthorized(r) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="wasim control"`)
+			w.WriteHeader(http.StatusUnauthorized)
+			_ = json.NewEncoder(w).Encode(controlErrorBody{Error: controlErrorDetail{
+				Kind: kindUnauthorized, Message: "wasim: control API needs Authorization: Bearer <control token>",
+			}})
+			return
+		}
+		out, err := h(r)
 		if err != nil {
 			status, body := controlFailure(err)
 			if status >= http.StatusInternalServerError {
@@ -72,6 +86,17 @@ func (s *Server) control(h func(*http.Request) (any, error)) http.HandlerFunc {
 		}
 		_ = json.NewEncoder(w).Encode(out)
 	}
+}
+
+// controlAuthorized compares the bearer secret in constant time (over hashes, so the length of
+// the secret does not leak either).
+func (s *Server) controlAuthorized(r *http.Request) bool {
+	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || got == "" {
+		return false
+	}
+	a, b := sha256.Sum256([]byte(got)), sha256.Sum256([]byte(s.cfg.ControlToken))
+	return subtle.ConstantTimeCompare(a[:], b[:]) == 1
 }
 
 func (s *Server) controlScan(r *http.Request) (any, error) {

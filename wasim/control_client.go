@@ -29,15 +29,18 @@ const controlTimeout = 45 * time.Second
 // ErrNoPendingPairing, ErrUnknownPhone and the group engine's errors), and a failed trip wraps
 // ErrControlUnavailable.
 type ControlClient struct {
-	base string
-	http *http.Client
+	base  string
+	token string
+	http  *http.Client
 }
 
-// NewControlClient returns a client of the simulator at baseURL ("http://127.0.0.1:8090").
-func NewControlClient(baseURL string) *ControlClient {
+// NewControlClient returns a client of the simulator at baseURL ("http://127.0.0.1:8090") that
+// authenticates with the simulator's control token (Config.ControlToken).
+func NewControlClient(baseURL, token string) *ControlClient {
 	return &ControlClient{
-		base: strings.TrimRight(baseURL, "/") + "/wasim/control",
-		http: &http.Client{Timeout: controlTimeout},
+		base:  strings.TrimRight(baseURL, "/") + "/wasim/control",
+		token: token,
+		http:  &http.Client{Timeout: controlTimeout},
 	}
 }
 
@@ -121,6 +124,7 @@ func (c *ControlClient) call(ctx context.Context, method, path string, in, out a
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrControlUnavailable, err)
@@ -132,6 +136,9 @@ func (c *ControlClient) call(ctx context.Context, method, path string, in, out a
 	}
 	if resp.StatusCode != http.StatusOK {
 		var failure controlErrorBody
+		if resp.StatusCode == http.StatusUnauthorized {
+			return fmt.Errorf("%w: the simulator refused the control token (check SWITCHBOARD_WASIM_TOKEN)", ErrControlUnavailable)
+		}
 		if json.Unmarshal(raw, &failure) != nil || failure.Error.Kind == "" {
 			return fmt.Errorf("%w: %s %s answered HTTP %d", ErrControlUnavailable, method, path, resp.StatusCode)
 		}

@@ -21,7 +21,7 @@ import (
 func TestControlPairsByQRAndByCode(t *testing.T) {
 	t.Parallel()
 	sim := wasimtest.NewServer(t, wasim.Config{})
-	ctl := wasim.NewControlClient(sim.URL())
+	ctl := wasim.NewControlClient(sim.URL(), wasimtest.ControlToken)
 	ctx := testCtx(t)
 
 	cli, _, rec := wasimtest.NewClient(t, sim)
@@ -65,7 +65,7 @@ func TestControlPairsByQRAndByCode(t *testing.T) {
 func TestControlGroupsAndFaults(t *testing.T) {
 	t.Parallel()
 	sim := wasimtest.NewServer(t, wasim.Config{})
-	ctl := wasim.NewControlClient(sim.URL())
+	ctl := wasim.NewControlClient(sim.URL(), wasimtest.ControlToken)
 	ctx := testCtx(t)
 	cli, _ := wasimtest.NewPairedClient(t, sim, "15550102001")
 
@@ -120,7 +120,7 @@ func TestControlGroupsAndFaults(t *testing.T) {
 func TestControlReturnsTheServersErrors(t *testing.T) {
 	t.Parallel()
 	sim := wasimtest.NewServer(t, wasim.Config{})
-	ctl := wasim.NewControlClient(sim.URL())
+	ctl := wasim.NewControlClient(sim.URL(), wasimtest.ControlToken)
 	ctx := testCtx(t)
 	owner, err := sim.RegisterPhone("15550103999", "")
 	if err != nil {
@@ -189,22 +189,12 @@ func TestControlRefusesBadRequestsAndAnswersUnavailable(t *testing.T) {
 	t.Parallel()
 	sim := wasimtest.NewServer(t, wasim.Config{})
 	for _, body := range []string{`{"qrCode":`, `{"qrCode":"x","surprise":1}`, `{"qrCode":"x"} trailing`} {
-		resp, err := http.Post(sim.URL()+"/wasim/control/scan", "application/json", strings.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusBadRequest {
-			t.Errorf("body %s: status %d, want 400", body, resp.StatusCode)
+		if status := postControl(t, sim.URL()+"/wasim/control/scan", wasimtest.ControlToken, body); status != http.StatusBadRequest {
+			t.Errorf("body %s: status %d, want 400", body, status)
 		}
 	}
-	resp, err := http.Post(sim.URL()+"/wasim/control/faults", "application/json", strings.NewReader(`{"match":"w:g2","delayMs":-1}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusBadRequest {
-		t.Errorf("negative delay: status %d, want 400", resp.StatusCode)
+	if status := postControl(t, sim.URL()+"/wasim/control/faults", wasimtest.ControlToken, `{"match":"w:g2","delayMs":-1}`); status != http.StatusBadRequest {
+		t.Errorf("negative delay: status %d, want 400", status)
 	}
 
 	gone := wasimtest.NewServer(t, wasim.Config{})
@@ -212,9 +202,66 @@ func TestControlRefusesBadRequestsAndAnswersUnavailable(t *testing.T) {
 	if err := gone.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := wasim.NewControlClient(url).RegisterPhone(testCtx(t), "", ""); !errors.Is(err, wasim.ErrControlUnavailable) {
+	if _, err := wasim.NewControlClient(url, wasimtest.ControlToken).RegisterPhone(testCtx(t), "", ""); !errors.Is(err, wasim.ErrControlUnavailable) {
 		t.Fatalf("stopped simulator: want ErrControlUnavailable, got %v", err)
 	}
+}
+
+// TestControlNeedsItsSecret: the control API answers 401 to a request without the simulator's
+// control token or with another one, and does not exist at all on a simulator without a token
+// (the one a gateway embeds). Nothing a refused request asked for happens.
+func TestControlNeedsItsSecret(t *testing.T) {
+	t.Parallel()
+	sim := wasimtest.NewServer(t, wasim.Config{ControlToken: "the-right-secret"})
+	const body = `{"phone":"15550104001","pushName":"Mallory"}`
+	for _, token := range []string{"", "wrong-secret", "the-right-secre", "the-right-secretX"} {
+		if status := postControl(t, sim.URL()+"/wasim/control/phones", token, body); status != http.StatusUnauthorized {
+			t.Errorf("token %q: status %d, want 401", token, status)
+		}
+	}
+	if _, ok := sim.LookupUser(types.NewJID("15550104001", types.DefaultUserServer)); ok {
+		t.Fatal("a refused control request registered a phone")
+	}
+	if _, err := wasim.NewControlClient(sim.URL(), "wrong-secret").RegisterPhone(testCtx(t), "", ""); !errors.Is(err, wasim.ErrControlUnavailable) ||
+		!strings.Contains(err.Error(), "control token") {
+		t.Fatalf("client with the wrong secret: %v", err)
+	}
+	if status := postControl(t, sim.URL()+"/wasim/control/phones", "the-right-secret", body); status != http.StatusOK {
+		t.Fatalf("the right secret: status %d, want 200", status)
+	}
+
+	embedded, err := wasim.New(wasim.Config{RootKey: wasimtest.SharedRoot()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := embedded.Listen("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = embedded.Close() })
+	for _, token := range []string{"", "anything"} {
+		if status := postControl(t, embedded.URL()+"/wasim/control/phones", token, body); status != http.StatusNotFound {
+			t.Errorf("simulator without a control token, token %q: status %d, want 404 (no control API)", token, status)
+		}
+	}
+}
+
+// postControl posts body to a control route with token as the bearer secret ("" sends none).
+func postControl(t *testing.T, url, token, body string) int {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }
 
 func hasAccount(accounts []wasim.AccountInfo, phone, name string) bool {

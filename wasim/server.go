@@ -46,6 +46,10 @@ type Config struct {
 	TraceSize int
 	// Now overrides the clock (tests of time-dependent group behaviour).
 	Now func() time.Time
+	// ControlToken, when set, mounts the control API (control.go) and is the secret every
+	// control request must carry as "Authorization: Bearer <token>". Empty mounts no control
+	// API at all: a simulator embedded in a gateway is driven in-process, never over a port.
+	ControlToken string
 }
 
 // Server is one simulated WhatsApp service: its accounts, their devices and
@@ -142,14 +146,16 @@ func (s *Server) RootPublicKey() [32]byte { return *s.root.Pub }
 
 // Handler serves the websocket at /ws/chat, the root key at
 // GET /wasim/root-key, group pictures at GET /pp/{group}/{id} (pictures.go)
-// and the control API under /wasim/control/ (for gateways and tests using a
-// standalone simulator; see control.go).
+// and, with Config.ControlToken set, the control API under /wasim/control/
+// (for gateways and tests using a standalone simulator; see control.go).
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/ws/chat", s.serveWebsocket)
 	mux.HandleFunc("GET /wasim/root-key", s.serveRootKey)
 	mux.HandleFunc("GET /pp/{group}/{id}", s.servePicture)
-	s.mountControl(mux)
+	if s.cfg.ControlToken != "" {
+		s.mountControl(mux)
+	}
 	return mux
 }
 

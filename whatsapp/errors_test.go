@@ -88,7 +88,7 @@ func TestGroupErrorsFromTheSimulator(t *testing.T) {
 		t.Fatalf("create community: %v", err)
 	}
 	e.sim.AddFault(wasim.FaultRule{Match: "links", Code: 429})
-	linker := switchboard.CommunityLinker{Pacers: switchboard.NewPacers(0)}
+	linker := switchboard.CommunityLinker{}
 	results := linker.Link(ctx, gc, switchboard.LinkBatch{Community: community.JID, Groups: []string{group.JID.String()}})
 	if len(results) != 1 || results[0].Reason != switchboard.ReasonRateLimited {
 		t.Fatalf("link under rate limit: %+v", results)

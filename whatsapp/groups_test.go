@@ -76,7 +76,7 @@ func TestGroupsCommunityLifecycle(t *testing.T) {
 	}
 
 	// Link through the domain's batch linker, the seed route's logic, on this client.
-	linker := switchboard.CommunityLinker{Pacers: switchboard.NewPacers(0)}
+	linker := switchboard.CommunityLinker{}
 	results := linker.Link(ctx, gc, switchboard.LinkBatch{Community: community.JID, Groups: []string{group.JID.String()}})
 	if len(results) != 1 || results[0].Status != switchboard.LinkStatusLinked {
 		t.Fatalf("link results %+v", results)

@@ -163,6 +163,24 @@ func TestRemoveWhileLoginPending(t *testing.T) {
 	}
 }
 
+// TestRemoveForgetsThePacer: the removed instance's write schedule is dropped with it (a later
+// Pacer builds a fresh one), so pacers do not pile up for instances that no longer exist.
+func TestRemoveForgetsThePacer(t *testing.T) {
+	e := newEnv(t)
+	m := e.manager()
+	inst := e.instance("paced")
+	before := m.Pacer(inst)
+	if again := m.Pacer(inst); again != before {
+		t.Fatal("Pacer does not keep an instance's pacer")
+	}
+	if err := m.Remove(ctxT(t), e.row(inst)); err != nil {
+		t.Fatalf("Remove: %v", err)
+	}
+	if after := m.Pacer(inst); after == before {
+		t.Fatal("the removed instance's pacer is still registered")
+	}
+}
+
 func TestStreamReplacedStopsWithReason(t *testing.T) {
 	e := newEnv(t)
 	m := e.manager()

@@ -45,6 +45,9 @@ type Options struct {
 	BootLoginTimeout time.Duration
 	// OpenProxy unseals an instance's proxy password. Needed only for proxies with a password.
 	OpenProxy func(p switchboard.Proxy) (password string, err error)
+	// WriteInterval is the least time between two paced WhatsApp writes of one instance
+	// (community links and unlinks); 0 disables pacing.
+	WriteInterval time.Duration
 	// DeviceName is the companion name shown on the phone under "Linked devices" (whatsmeow
 	// default when empty). It is process-wide in whatsmeow, so NewManager sets it once.
 	DeviceName string
@@ -64,6 +67,9 @@ type Manager struct {
 	// the session when the request ends.
 	ctx    context.Context
 	cancel context.CancelFunc
+
+	// pacers space each instance's WhatsApp writes across every route that makes them.
+	pacers *switchboard.Pacers
 
 	mu       sync.Mutex
 	sessions map[int64]*session
@@ -117,6 +123,7 @@ func NewManager(o Options) *Manager {
 		ctx:         ctx,
 		cancel:      cancel,
 		sessions:    make(map[int64]*session),
+		pacers:      switchboard.NewPacers(o.WriteInterval),
 
 		qrFirstCodeLifetime: qrFirstCodeLifetime,
 		qrCodeLifetime:      qrCodeLifetime,
@@ -125,6 +132,9 @@ func NewManager(o Options) *Manager {
 }
 
 var errClosing = switchboard.Errorf(switchboard.CodeUnavailable, "The server is shutting down")
+
+// Pacer is the instance's write schedule (switchboard.Sessions).
+func (m *Manager) Pacer(inst *switchboard.Instance) *switchboard.Pacer { return m.pacers.For(inst.ID) }
 
 // sessionFor returns the instance's session, creating it on first use.
 func (m *Manager) sessionFor(inst *switchboard.Instance) (*session, error) {

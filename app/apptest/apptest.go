@@ -43,15 +43,11 @@ type Env struct {
 func Start(t testing.TB, dsn string, configure ...func(*app.Config)) *Env {
 	t.Helper()
 	e := &Env{T: t, DSN: dsn, Logs: &LockedBuffer{}}
-	e.cfg = app.Config{
-		DSN:             dsn,
-		Sandbox:         true,
-		SandboxRoot:     wasimtest.SharedRoot(),
-		RateLimit:       1_000_000,
-		CreateRateLimit: 1_000_000,
-		Logger:          slog.New(slog.NewJSONHandler(e.Logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Version:         "test",
-	}
+	e.cfg = app.Defaults()
+	e.cfg.DSN, e.cfg.Sandbox, e.cfg.SandboxRoot = dsn, true, wasimtest.SharedRoot()
+	e.cfg.RateLimit, e.cfg.CreateRateLimit, e.cfg.LinkInterval = 1_000_000, 1_000_000, 0
+	e.cfg.Logger = slog.New(slog.NewJSONHandler(e.Logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	e.cfg.Version = "test"
 	for _, f := range configure {
 		f(&e.cfg)
 	}
@@ -118,6 +114,12 @@ type Response struct {
 // Do sends a request with the token header; body is sent as JSON unless it is a string.
 func (e *Env) Do(method, path, token string, body any) *Response {
 	e.T.Helper()
+	return e.DoWithHeaders(method, path, token, body, nil)
+}
+
+// DoWithHeaders is Do with extra request headers (Idempotency-Key, ...).
+func (e *Env) DoWithHeaders(method, path, token string, body any, headers map[string]string) *Response {
+	e.T.Helper()
 	var rd io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -139,6 +141,9 @@ func (e *Env) Do(method, path, token string, body any) *Response {
 	}
 	if token != "" {
 		req.Header.Set("token", token)
+	}
+	for k, v := range headers {
+		req.Header.Set(k, v)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

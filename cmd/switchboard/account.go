@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"strings"
 
@@ -12,34 +14,139 @@ import (
 	"github.com/switchboard/switchboard/store"
 )
 
+const accountUsage = `usage:
+  switchboard account create --name NAME [--max-instances N] [--db DSN]
+      Create an account and print {"name","token"}; the token is shown only this once.
+  switchboard account rotate-token --name NAME [--db DSN]
+      Give the account a new token and print {"name","token"}; the old token stops working.
+  switchboard account update --name NAME [--allowed-origin ORIGIN]... [--clear-allowed-origins] [--db DSN]
+      Replace the browser origins allowed to call the API for the account (CORS).
+  switchboard account COMMAND --help
+      Describe COMMAND's flags.
+`
+
+// runAccount dispatches `switchboard account COMMAND`. --help (or none) prints the commands and
+// succeeds when asked for, fails when a command is missing.
+func runAccount(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, accountUsage)
+		return errors.New("account: a command is required")
+	}
+	switch args[0] {
+	case "create":
+		return runAccountCreate(ctx, args[1:], stdout, stderr)
+	case "rotate-token":
+		return runAccountRotateToken(ctx, args[1:], stdout, stderr)
+	case "update":
+		return runAccountUpdate(ctx, args[1:], stdout, stderr)
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, accountUsage)
+		return nil
+	default:
+		fmt.Fprint(stderr, accountUsage)
+		return fmt.Errorf("unknown account command %q", args[0])
+	}
+}
+
+// parseFlags parses args with fs. Asked for --help, it prints the flags to stdout and returns
+// errHelpShown, which the caller turns into success; other errors print to stderr.
+func parseFlags(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) error {
+	var out bytes.Buffer
+	fs.SetOutput(&out)
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		_, _ = stdout.Write(out.Bytes())
+		return errHelpShown
+	}
+	_, _ = stderr.Write(out.Bytes())
+	return err
+}
+
+// errHelpShown means help was asked for and printed: not a failure.
+var errHelpShown = errors.New("help shown")
+
+func dbFlag(fs *flag.FlagSet) *string {
+	return fs.String("db", envString("SWITCHBOARD_DB", "sqlite:switchboard.db"), "database: sqlite:PATH or postgres://... (env SWITCHBOARD_DB)")
+}
+
 // runAccountCreate creates an account and prints its token, the only time it is ever shown.
 // It writes straight to the database, so it works beside a running server on the same SQLite
 // file (WAL and a busy timeout), and the server accepts the token at once: its token cache keeps
 // only tokens it has found, so a token unknown a moment ago is looked up in the database again.
+// Account names are unique; a taken name is refused before anything is written.
 func runAccountCreate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("account create", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	name := fs.String("name", "", "account name (required)")
+	name := fs.String("name", "", "account name (required, unique)")
 	maxInstances := fs.Int("max-instances", 0, "how many instances the account may create (0 = unlimited)")
-	dsn := fs.String("db", envString("SWITCHBOARD_DB", "sqlite:switchboard.db"), "database: sqlite:PATH or postgres://... (env SWITCHBOARD_DB)")
-	if err := fs.Parse(args); err != nil {
-		return err
+	dsn := dbFlag(fs)
+	if err := parseFlags(fs, args, stdout, stderr); err != nil {
+		return helpIsSuccess(err)
 	}
 	if strings.TrimSpace(*name) == "" {
 		return errors.New("account create: --name is required")
 	}
-	st, err := store.Open(ctx, *dsn, newLogger(stderr))
+	st, err := openForCommand(ctx, *dsn, stderr)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	token := switchboard.NewToken(switchboard.AccountTokenPrefix)
 	acc, err := st.CreateAccount(ctx, strings.TrimSpace(*name), *maxInstances, switchboard.HashToken(token))
+	if errors.Is(err, switchboard.ErrDuplicateAccountName) {
+		return fmt.Errorf("account create: an account named %q already exists; choose another name, "+
+			"or run `switchboard account rotate-token --name %s` for a new token of that account", strings.TrimSpace(*name), strings.TrimSpace(*name))
+	}
 	if err != nil {
 		return err
 	}
+	return printAccountToken(stdout, acc.Name, token)
+}
+
+// runAccountRotateToken gives an account a new token and prints it, once. The old token is
+// refused at once by this database's gateways: on PostgreSQL their token caches hear of it within
+// milliseconds; on SQLite a running gateway may accept it for up to its token-cache TTL (2 s).
+func runAccountRotateToken(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("account rotate-token", flag.ContinueOnError)
+	name := fs.String("name", "", "name of the account whose token is replaced (required)")
+	dsn := dbFlag(fs)
+	if err := parseFlags(fs, args, stdout, stderr); err != nil {
+		return helpIsSuccess(err)
+	}
+	if strings.TrimSpace(*name) == "" {
+		return errors.New("account rotate-token: --name is required")
+	}
+	st, err := openForCommand(ctx, *dsn, stderr)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	token := switchboard.NewToken(switchboard.AccountTokenPrefix)
+	acc, err := st.RotateAccountToken(ctx, strings.TrimSpace(*name), switchboard.HashToken(token))
+	if errors.Is(err, switchboard.ErrNotFound) {
+		return fmt.Errorf("account rotate-token: no account named %q", strings.TrimSpace(*name))
+	}
+	if err != nil {
+		return err
+	}
+	return printAccountToken(stdout, acc.Name, token)
+}
+
+// openForCommand opens the database for one command. The token cache is off: a command makes one
+// lookup at most, and on PostgreSQL that spares it the cache's listening connection.
+func openForCommand(ctx context.Context, dsn string, stderr io.Writer) (*store.Store, error) {
+	return store.Open(ctx, dsn, newLogger(stderr), store.WithTokenCacheTTL(0))
+}
+
+func helpIsSuccess(err error) error {
+	if errors.Is(err, errHelpShown) {
+		return nil
+	}
+	return err
+}
+
+func printAccountToken(stdout io.Writer, name, token string) error {
 	return json.NewEncoder(stdout).Encode(struct {
 		Name  string `json:"name"`
 		Token string `json:"token"`
-	}{acc.Name, token})
+	}{name, token})
 }

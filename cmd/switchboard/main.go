@@ -1,8 +1,10 @@
 // Command switchboard runs the Switchboard WhatsApp HTTP API gateway.
 //
-//	switchboard serve [--addr HOST:PORT] [--db DSN] [--sandbox] [--sandbox-url URL]
+//	switchboard serve [--addr HOST:PORT] [--db DSN] [--sandbox] [--sandbox-url URL --sandbox-token SECRET] [--allow-mode-change]
 //	switchboard account create --name NAME [--max-instances N] [--db DSN]
-//	switchboard wasim --addr HOST:PORT [--db DSN]
+//	switchboard account rotate-token --name NAME [--db DSN]
+//	switchboard account update --name NAME [--allowed-origin ORIGIN]... [--db DSN]
+//	switchboard wasim --addr HOST:PORT --control-token SECRET [--db DSN]
 //
 // main only wires: flags and environment into a config, then store, sessions and HTTP.
 package main
@@ -19,9 +21,11 @@ import (
 )
 
 const usage = `usage:
-  switchboard serve [--addr HOST:PORT] [--db DSN] [--sandbox] [--sandbox-url URL]
+  switchboard serve [--addr HOST:PORT] [--db DSN] [--sandbox] [--sandbox-url URL --sandbox-token SECRET] [--allow-mode-change]
   switchboard account create --name NAME [--max-instances N] [--db DSN]
-  switchboard wasim --addr HOST:PORT [--db DSN]
+  switchboard account rotate-token --name NAME [--db DSN]
+  switchboard account update --name NAME [--allowed-origin ORIGIN]... [--clear-allowed-origins] [--db DSN]
+  switchboard wasim --addr HOST:PORT --control-token SECRET [--db DSN]
 `
 
 func main() {
@@ -44,11 +48,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "serve":
 		return runServe(ctx, args[1:], stderr)
 	case "account":
-		if len(args) < 2 || args[1] != "create" {
-			fmt.Fprint(stderr, usage)
-			return errors.New("unknown account command")
-		}
-		return runAccountCreate(ctx, args[2:], stdout, stderr)
+		return runAccount(ctx, args[1:], stdout, stderr)
 	case "wasim":
 		return runWasim(ctx, args[1:], stderr)
 	case "-h", "--help", "help":

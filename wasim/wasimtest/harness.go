@@ -47,12 +47,19 @@ func SharedRoot() *keys.KeyPair {
 	return root
 }
 
+// ControlToken is the control API secret of the simulators NewServer starts (unless the test
+// sets its own), so a test can drive them as a gateway started with --sandbox-url does.
+const ControlToken = "wasimtest-control-token"
+
 // NewServer starts a simulator on a loopback port with the shared root and
-// closes it when the test ends.
+// closes it when the test ends. Its control API takes ControlToken unless cfg sets another.
 func NewServer(tb testing.TB, cfg wasim.Config) *wasim.Server {
 	tb.Helper()
 	if cfg.RootKey == nil {
 		cfg.RootKey = SharedRoot()
+	}
+	if cfg.ControlToken == "" {
+		cfg.ControlToken = ControlToken
 	}
 	if cfg.Logger == nil && os.Getenv("WASIM_LOG") != "" {
 		// WASIM_LOG=1 shows the simulator's own log (unhandled IQs, logins).

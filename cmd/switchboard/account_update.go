@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/switchboard/switchboard/store"
+)
+
+// runAccountUpdate changes an existing account's settings. Today that is its allowed browser
+// origins (CORS): each --allowed-origin adds one, and together they replace the stored list;
+// --clear-allowed-origins empties it. It prints the account's resulting settings.
+func runAccountUpdate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("account update", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	name := fs.String("name", "", "account name (required)")
+	var origins []string
+	fs.Func("allowed-origin", "a browser origin allowed to call the API, like https://app.example.com (repeatable; replaces the stored list)",
+		func(v string) error {
+			origins = append(origins, v)
+			return nil
+		})
+	clearOrigins := fs.Bool("clear-allowed-origins", false, "allow no browser origin")
+	dsn := fs.String("db", envString("SWITCHBOARD_DB", "sqlite:switchboard.db"), "database: sqlite:PATH or postgres://... (env SWITCHBOARD_DB)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	switch {
+	case strings.TrimSpace(*name) == "":
+		return errors.New("account update: --name is required")
+	case fs.NArg() > 0:
+		return fmt.Errorf("account update: unexpected argument %q", fs.Arg(0))
+	case *clearOrigins && len(origins) > 0:
+		return errors.New("account update: --clear-allowed-origins and --allowed-origin exclude each other")
+	case !*clearOrigins && len(origins) == 0:
+		return errors.New("account update: nothing to change (give --allowed-origin or --clear-allowed-origins)")
+	}
+	st, err := store.Open(ctx, *dsn, newLogger(stderr))
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	accounts, err := st.AccountsByName(ctx, strings.TrimSpace(*name))
+	if err != nil {
+		return err
+	}
+	switch len(accounts) {
+	case 0:
+		return fmt.Errorf("account update: no account named %q", strings.TrimSpace(*name))
+	case 1:
+	default:
+		return fmt.Errorf("account update: %d accounts are named %q; rename all but one first", len(accounts), strings.TrimSpace(*name))
+	}
+	acc := accounts[0]
+	if err := st.SetAllowedOrigins(ctx, acc.ID, origins); err != nil {
+		return fmt.Errorf("account update: %w", err)
+	}
+	stored, err := st.AllowedOrigins(ctx, acc.ID)
+	if err != nil {
+		return err
+	}
+	return json.NewEncoder(stdout).Encode(struct {
+		Name           string   `json:"name"`
+		AllowedOrigins []string `json:"allowedOrigins"`
+	}{acc.Name, stored})
+}

@@ -1,0 +1,59 @@
+package store_test
+
+import (
+	"strconv"
+	"testing"
+
+	"github.com/switchboard/switchboard"
+	"github.com/switchboard/switchboard/store"
+	"github.com/switchboard/switchboard/store/storetest"
+)
+
+// TestUniqueAccountNamesMigration upgrades a database that, like one made before account names
+// were unique, holds three accounts named "acme": the migration keeps the oldest name and renames
+// the others "acme #<id>", so it cannot fail on existing data and no account or token is lost.
+func TestUniqueAccountNamesMigration(t *testing.T) {
+	storetest.EachDSN(t, func(t *testing.T, dsn string) {
+		s := storetest.OpenDSN(t, dsn, store.WithTokenCacheTTL(0))
+		// Back to the schema before the uniqueness migration (version 3).
+		undo := []string{`DROP INDEX accounts_name_key`}
+		if s.Dialect() == store.DialectPostgres {
+			undo = []string{
+				`ALTER TABLE accounts DROP CONSTRAINT accounts_name_key`,
+				`DROP TRIGGER accounts_token_cache_notify ON accounts`,
+				`DROP TRIGGER instances_token_cache_notify ON instances`,
+				`DROP FUNCTION switchboard_token_cache_notify()`,
+			}
+		}
+		undo = append(undo, `DELETE FROM switchboard_migrations WHERE version >= 3`)
+		for _, stmt := range undo {
+			_, err := s.DB().ExecContext(ctx(t), stmt)
+			must(t, stmt, err)
+		}
+		var ids []int64
+		var tokens []string
+		for range 3 {
+			token := switchboard.NewToken(switchboard.AccountTokenPrefix)
+			var id int64
+			must(t, "insert a duplicate", s.DB().QueryRowContext(ctx(t),
+				`INSERT INTO accounts (name, max_instances, token_hash, created_at) VALUES ('acme', 0, $1, 0) RETURNING id`,
+				switchboard.HashToken(token)).Scan(&id))
+			ids, tokens = append(ids, id), append(tokens, token)
+		}
+
+		upgraded := storetest.OpenDSN(t, dsn, store.WithTokenCacheTTL(0))
+		for i, token := range tokens {
+			acc, err := upgraded.AccountByTokenHash(ctx(t), switchboard.HashToken(token))
+			must(t, "account after the upgrade", err)
+			want := "acme"
+			if i > 0 {
+				want = "acme #" + strconv.FormatInt(ids[i], 10)
+			}
+			if acc.ID != ids[i] || acc.Name != want {
+				t.Errorf("account %d is %d %q, want %d %q", i, acc.ID, acc.Name, ids[i], want)
+			}
+		}
+		_, err := upgraded.CreateAccount(ctx(t), "acme", 0, switchboard.HashToken(switchboard.NewToken(switchboard.AccountTokenPrefix)))
+		wantIs(t, "a new duplicate after the upgrade", err, switchboard.ErrDuplicateAccountName)
+	})
+}

@@ -64,8 +64,9 @@ type Settings struct {
 // DefaultSettings are a new instance's settings: history sync is off by default, as documented.
 func DefaultSettings() Settings { return Settings{DisableHistorySync: true} }
 
-// Proxy is an instance's own proxy. PasswordSealed is the AES-256-GCM ciphertext of the password;
-// the plaintext never leaves the process that dials.
+// Proxy is an instance's own proxy. PasswordSealed is the AES-256-GCM ciphertext of the password,
+// bound to the instance's id (it opens for no other row); the plaintext never leaves the process
+// that dials.
 type Proxy struct {
 	Enabled        bool
 	Protocol       string // http, https or socks5

@@ -69,9 +69,6 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 	if err := a.checkMode(ctx, cfg); err != nil {
 		return nil, err
 	}
-	if err := a.openOutbox(ctx, cfg); err != nil {
-		return nil, err
-	}
 	httpClient, err := a.openSandbox(ctx, cfg)
 	if err != nil {
 		return nil, err
@@ -80,32 +77,41 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 	if err != nil {
 		return nil, err
 	}
-	var openProxy func(switchboard.Proxy) (string, error)
-	if cfg.OpenSealed != nil {
-		openProxy = func(p switchboard.Proxy) (string, error) {
-			plain, err := cfg.OpenSealed(p.PasswordSealed)
+	sealer, err := a.sealer(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.openOutbox(ctx, cfg, sealer); err != nil {
+		return nil, err
+	}
+	var apiSealer httpapi.Sealer // stays a nil interface without a key, not a nil *store.Sealer
+	var openProxy func(int64, switchboard.Proxy) (string, error)
+	if sealer != nil {
+		apiSealer = sealer
+		openProxy = func(instanceID int64, p switchboard.Proxy) (string, error) {
+			plain, err := sealer.Open(p.PasswordSealed, instanceID)
 			return string(plain), err
 		}
 	}
 	a.sessions = whatsapp.NewManager(whatsapp.Options{
-		Container:       container,
-		Instances:       a.store,
-		Logger:          log.With("component", "whatsapp"),
-		HTTPClient:      httpClient,
-		BootConcurrency: cfg.BootConcurrency,
-		BootJitter:      cfg.BootJitter,
-		WriteInterval:   cfg.LinkInterval,
-		OpenProxy:       openProxy,
-		DeviceName:      "Switchboard",
-		Events:          a.outbox,
+		Container:           container,
+		Instances:           a.store,
+		Logger:              log.With("component", "whatsapp"),
+		HTTPClient:          httpClient,
+		BootConcurrency:     cfg.BootConcurrency,
+		BootJitter:          cfg.BootJitter,
+		WriteInterval:       cfg.LinkInterval,
+		OpenProxy:           openProxy,
+		AllowPrivateProxies: cfg.AllowPrivateProxies,
+		DeviceName:          "Switchboard",
+		Events:              a.outbox,
 	})
 	sandbox := a.sandbox(cfg)
 	a.api = httpapi.New(httpapi.Config{
 		Accounts:                a.store,
 		Instances:               a.store,
 		Sessions:                a.sessions,
-		Sealer:                  cfg.Sealer,
-		Unseal:                  cfg.OpenSealed,
+		Sealer:                  apiSealer,
 		Sandbox:                 sandbox,
 		SandboxPhones:           a.store,
 		Ping:                    a.store.Ping,

@@ -8,7 +8,6 @@ import (
 
 	"go.mau.fi/whatsmeow/util/keys"
 
-	"github.com/switchboard/switchboard/httpapi"
 	"github.com/switchboard/switchboard/store"
 )
 
@@ -48,13 +47,16 @@ type Config struct {
 	// AllowPrivateImageURLs lets group and community images be fetched from private and
 	// loopback addresses (off by default, against SSRF; tests serve images locally).
 	AllowPrivateImageURLs bool
-	// SecretKey seals proxy passwords at rest (SWITCHBOARD_SECRET_KEY); New builds Sealer and
-	// OpenSealed from it unless they are set. Empty: proxy passwords are refused.
-	SecretKey string
-	// Sealer encrypts proxy passwords; nil when there is no key.
-	Sealer httpapi.Sealer
-	// Open reverses Sealer for the session manager; nil with Sealer.
-	OpenSealed func([]byte) ([]byte, error)
+	// AllowPrivateProxies lets instance proxies be on loopback, private and link-local addresses
+	// (off by default: a proxy setting would otherwise reach the gateway's own network).
+	AllowPrivateProxies bool
+	// SecretKey seals proxy passwords at rest (SWITCHBOARD_SECRET_KEY); SecretKeyPrevious lists
+	// retired keys that still open what they sealed. New builds Sealer from them unless it is set.
+	SecretKey         string
+	SecretKeyPrevious []string
+	// Sealer encrypts proxy passwords; nil without a key. In sandbox mode a nil Sealer is
+	// replaced by one under the sandbox's own key, kept in its database.
+	Sealer *store.Sealer
 
 	// TokenCacheTTL is how long a token lookup may be answered from memory; 0 turns the cache off.
 	TokenCacheTTL time.Duration
@@ -94,10 +96,10 @@ func useSecretKey(cfg *Config) error {
 	if cfg.Sealer != nil || cfg.SecretKey == "" {
 		return nil
 	}
-	sealer, err := store.SealerFromKey(cfg.SecretKey)
+	sealer, err := store.SealerFromKeys(cfg.SecretKey, cfg.SecretKeyPrevious)
 	if err != nil {
 		return err
 	}
-	cfg.Sealer, cfg.OpenSealed = sealer, sealer.Open
+	cfg.Sealer = sealer
 	return nil
 }

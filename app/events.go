@@ -3,27 +3,30 @@ package app
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
-	"net/netip"
-	"syscall"
 	"time"
 
+	"github.com/switchboard/switchboard/egress"
 	"github.com/switchboard/switchboard/outbox"
+	"github.com/switchboard/switchboard/store"
 	"github.com/switchboard/switchboard/webhook"
 )
 
 // openOutbox builds the event outbox and starts its dispatchers, which resume whatever the
 // previous process left undelivered.
-func (a *App) openOutbox(ctx context.Context, cfg Config) error {
+func (a *App) openOutbox(ctx context.Context, cfg Config, sealer *store.Sealer) error {
 	client := cfg.WebhookHTTPClient
 	if client == nil {
 		client = webhookClient(cfg.AllowPrivateWebhookURLs)
 	}
+	var open func([]byte, int64) ([]byte, error)
+	if sealer != nil {
+		open = sealer.Open
+	}
 	a.outbox = outbox.New(outbox.Options{
 		Store:     a.store,
 		Sender:    webhook.NewSender(client, "Switchboard/"+cfg.Version),
-		Open:      cfg.OpenSealed,
+		Open:      open,
 		Schedule:  cfg.WebhookRetrySchedule,
 		Retention: cfg.EventRetention,
 		BaseURL:   cfg.BaseURL,
@@ -35,16 +38,11 @@ func (a *App) openOutbox(ctx context.Context, cfg Config) error {
 	return nil
 }
 
-// webhookClient dials webhook receivers. Unless allowPrivate, every address it connects to (after
-// DNS, so a public name pointing inside is caught too) must be public.
-//
-// This is the webhook side's stand-in for the shared SSRF-guarded client (package egress); app
-// wiring passes that one in Config.WebhookHTTPClient once it exists, and this goes.
+// webhookClient dials webhook receivers through the shared guard: unless allowPrivate, every
+// address it connects to (after DNS, so a public name pointing inside is caught too) must be
+// public.
 func webhookClient(allowPrivate bool) *http.Client {
-	dialer := &net.Dialer{Timeout: 10 * time.Second}
-	if !allowPrivate {
-		dialer.Control = refuseNonPublic
-	}
+	dialer := egress.NewDialer(allowPrivate, 10*time.Second)
 	return &http.Client{Transport: &http.Transport{
 		Proxy:                 nil,
 		DialContext:           dialer.DialContext,
@@ -54,21 +52,4 @@ func webhookClient(allowPrivate bool) *http.Client {
 		IdleConnTimeout:       90 * time.Second,
 		ForceAttemptHTTP2:     true,
 	}}
-}
-
-func refuseNonPublic(_, address string, _ syscall.RawConn) error {
-	host, _, err := net.SplitHostPort(address)
-	if err != nil {
-		return err
-	}
-	addr, err := netip.ParseAddr(host)
-	if err != nil {
-		return err
-	}
-	addr = addr.Unmap()
-	if !addr.IsGlobalUnicast() || addr.IsPrivate() || addr.IsLoopback() || addr.IsLinkLocalUnicast() ||
-		netip.MustParsePrefix("100.64.0.0/10").Contains(addr) || netip.MustParsePrefix("64:ff9b::/96").Contains(addr) {
-		return fmt.Errorf("refusing to connect to %s: not a public address", addr)
-	}
-	return nil
 }

@@ -25,7 +25,7 @@ func eventsGateway(t *testing.T, dsn string, configure ...func(*app.Config)) *ap
 		t.Fatal(err)
 	}
 	return apptest.Start(t, dsn, append([]func(*app.Config){func(c *app.Config) {
-		c.Sealer, c.OpenSealed = sealer, sealer.Open
+		c.Sealer = sealer
 		c.AllowPrivateWebhookURLs = true
 		c.BaseURL = "https://gateway.test"
 		c.WebhookRetrySchedule = []time.Duration{0, 50 * time.Millisecond, 100 * time.Millisecond, 100 * time.Millisecond,

@@ -80,7 +80,7 @@ func TestCreateInstanceIdempotencyKey(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		e := apptest.Start(t, dsn, func(c *app.Config) { c.Sealer, c.OpenSealed = sealer, sealer.Open })
+		e := apptest.Start(t, dsn, func(c *app.Config) { c.Sealer = sealer })
 		acc := e.Account("alice")
 		body := map[string]any{"name": "shop", "autoRejectCalls": true}
 		hdr := map[string]string{"Idempotency-Key": "create-shop-1"}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"strconv"
 	"sync"
 	"time"
 
@@ -177,15 +178,18 @@ func (c *fakeClock) Advance(d time.Duration) {
 	c.now = c.now.Add(d)
 }
 
-// fakeSealer "encrypts" by prefixing, so tests can see that sealing happened.
+// fakeSealer "encrypts" by prefixing with the instance id, so tests can see that sealing
+// happened and for which row.
 type fakeSealer struct{}
 
-func (fakeSealer) Seal(p []byte) ([]byte, error) { return append([]byte("sealed:"), p...), nil }
+func (fakeSealer) Seal(p []byte, instanceID int64) ([]byte, error) {
+	return append([]byte("sealed:"+strconv.FormatInt(instanceID, 10)+":"), p...), nil
+}
 
-func (fakeSealer) Open(p []byte) ([]byte, error) {
-	plain, ok := bytes.CutPrefix(p, []byte("sealed:"))
+func (fakeSealer) Open(p []byte, instanceID int64) ([]byte, error) {
+	plain, ok := bytes.CutPrefix(p, []byte("sealed:"+strconv.FormatInt(instanceID, 10)+":"))
 	if !ok {
-		return nil, errors.New("not sealed")
+		return nil, errors.New("not sealed for this instance")
 	}
 	return plain, nil
 }

@@ -233,3 +233,7 @@ func (s *Server) inviteCodeIfAdmin(ctx context.Context, gc switchboard.GroupClie
 	}
 	return code
 }
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}

@@ -24,18 +24,21 @@ var errIdempotencyNeedsSecretKey = invalid("Idempotency-Key on this route needs 
 // key's row does not open there. A nil replaySealing stores answers as they are.
 type replaySealing func(opening bool, data []byte) ([]byte, error)
 
+// noInstance seals what belongs to no instance row: the binding line does that job here.
+const noInstance = 0
+
 // replaySealing returns the sealing of (accountID, key), or nil when the server has no key.
 func (s *Server) replaySealing(accountID int64, key string) replaySealing {
-	if s.cfg.Sealer == nil || s.cfg.Unseal == nil {
+	if s.cfg.Sealer == nil {
 		return nil
 	}
 	binding := []byte("switchboard idempotency v1 account=" + strconv.FormatInt(accountID, 10) +
 		" key=" + strconv.Quote(key) + "\n")
 	return func(opening bool, data []byte) ([]byte, error) {
 		if !opening {
-			return s.cfg.Sealer.Seal(append(bytes.Clone(binding), data...))
+			return s.cfg.Sealer.Seal(append(bytes.Clone(binding), data...), noInstance)
 		}
-		plain, err := s.cfg.Unseal(data)
+		plain, err := s.cfg.Sealer.Open(data, noInstance)
 		if err != nil {
 			return nil, err
 		}

@@ -88,7 +88,7 @@ func (s *Server) handleInstanceCreate(w http.ResponseWriter, r *http.Request) er
 	if err := req.settingsPatch.validate(); err != nil {
 		return err
 	}
-	proxy, err := s.createProxy(req)
+	proxy, password, err := s.createProxy(req)
 	if err != nil {
 		return err
 	}
@@ -117,6 +117,9 @@ func (s *Server) handleInstanceCreate(w http.ResponseWriter, r *http.Request) er
 		}
 		return failed("Failed to create instance", err)
 	}
+	if err := s.storeCreatedProxyPassword(r, inst, password); err != nil {
+		return err
+	}
 	if st := stateFrom(r.Context()); st != nil {
 		st.instance = inst.Name
 	}
@@ -134,8 +137,10 @@ func (s *Server) handleInstanceCreate(w http.ResponseWriter, r *http.Request) er
 	return nil
 }
 
-// createProxy validates the inline proxy block and seals its password.
-func (s *Server) createProxy(req createInstanceRequest) (switchboard.Proxy, error) {
+// createProxy validates the inline proxy block. It returns the password to seal once the
+// instance has an id, after checking that it can be sealed at all, so that a request whose
+// password cannot be stored fails before anything is created.
+func (s *Server) createProxy(req createInstanceRequest) (switchboard.Proxy, string, error) {
 	in := proxyInput{
 		Enabled:  req.ProxyEnabled,
 		Host:     req.ProxyHost,
@@ -145,16 +150,42 @@ func (s *Server) createProxy(req createInstanceRequest) (switchboard.Proxy, erro
 		Password: req.ProxyPassword,
 	}
 	if !in.given() {
-		return switchboard.Proxy{}, nil
+		return switchboard.Proxy{}, "", nil
 	}
 	proxy, err := in.toProxy(proxyCreateFields)
-	if err != nil || !proxy.Enabled {
-		return proxy, err
+	if err != nil || !proxy.Enabled || in.Password == nil || *in.Password == "" {
+		return proxy, "", err
 	}
-	if in.Password != nil && *in.Password != "" {
-		proxy.PasswordSealed, err = s.sealPassword(*in.Password, proxyCreateFields.password)
+	if err := s.canSealPasswords(proxyCreateFields.password); err != nil {
+		return proxy, "", err
 	}
-	return proxy, err
+	return proxy, *in.Password, nil
+}
+
+// storeCreatedProxyPassword seals the new instance's proxy password for its id (the sealed
+// value is bound to the row, see store.Sealer) and stores it. If that fails the instance is
+// deleted again: its token was never shown, so nobody could use it, and a retry must find the
+// name free.
+func (s *Server) storeCreatedProxyPassword(r *http.Request, inst *switchboard.Instance, password string) error {
+	if password == "" {
+		return nil
+	}
+	proxy := inst.Proxy
+	sealed, err := s.sealPassword(password, proxyCreateFields.password, inst.ID)
+	if err == nil {
+		proxy.PasswordSealed = sealed
+		err = s.cfg.Instances.SetProxy(r.Context(), inst.ID, proxy)
+	}
+	if err == nil {
+		inst.Proxy = proxy
+		return nil
+	}
+	ctx, cancel := detached(r.Context())
+	defer cancel()
+	if delErr := s.cfg.Instances.DeleteInstance(ctx, inst.ID); delErr != nil {
+		s.requestLogger(r).Error("removing an instance whose proxy password could not be stored", "instance_id", inst.ID, "err", delErr)
+	}
+	return failed("Failed to create instance", err)
 }
 
 // errInvalidCustomToken answers every refused custom token alike, too weak or already taken by

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"image/png"
 	"strings"
 	"testing"
@@ -137,8 +138,9 @@ func TestCreateInstanceProxy(t *testing.T) {
 	if strings.Contains(string(res.raw), `"pw"`) || res.has("instance.proxy.password") {
 		t.Fatalf("password returned: %s", res.raw)
 	}
-	if got := string(e.instanceRow(a, "px").Proxy.PasswordSealed); got != "sealed:pw" {
-		t.Fatalf("stored password = %q, want it sealed", got)
+	row := e.instanceRow(a, "px")
+	if got, want := string(row.Proxy.PasswordSealed), fmt.Sprintf("sealed:%d:pw", row.ID); got != want {
+		t.Fatalf("stored password = %q, want %q (sealed for the new row)", got, want)
 	}
 
 	noKey := newEnv(t, func(c *Config) { c.Sealer = nil })
@@ -146,7 +148,7 @@ func TestCreateInstanceProxy(t *testing.T) {
 	noKey.do("POST", "/api/instance/new", a, map[string]any{
 		"name": "px", "proxyEnabled": true, "proxyHost": "proxy.example", "proxyPort": "1080",
 		"proxyProtocol": "http", "proxyPassword": "pw",
-	}).wantError(400, "proxyPassword cannot be stored: this server has no encryption key configured", "invalid")
+	}).wantError(400, "proxyPassword cannot be stored: this server has no encryption key (the operator must set SWITCHBOARD_SECRET_KEY)", "invalid")
 	noKey.do("GET", "/api/instance/list?instanceName=px", a, nil).wantError(404, "Instance not found", "not_found")
 }
 
@@ -366,18 +368,37 @@ func TestProxy(t *testing.T) {
 		res.str("proxy.port") != "3128" || res.get("proxy.hasPassword") != true || strings.Contains(string(res.raw), "pw1") {
 		t.Fatalf("update: %s", res.raw)
 	}
-	// Read-modify-write without the password keeps it; a new username drops it; "" clears it.
-	e.do("POST", "/api/instance/proxy/p", a, `{"enabled":true,"host":"2001:db8::1","port":"3129","protocol":"https","username":"bob"}`).wantStatus(200)
-	if got := string(e.instanceRow(a, "p").Proxy.PasswordSealed); got != "sealed:pw1" {
+	// Read-modify-write without the password keeps it while protocol, host, port and username
+	// are unchanged; a change of any of them drops it; "" clears it.
+	row := e.instanceRow(a, "p")
+	sealed := fmt.Sprintf("sealed:%d:pw1", row.ID)
+	if got := string(row.Proxy.PasswordSealed); got != sealed {
+		t.Fatalf("password = %q, want %q", got, sealed)
+	}
+	e.do("POST", "/api/instance/proxy/p", a, `{"enabled":true,"host":"2001:db8::1","port":"3128","protocol":"https","username":"bob"}`).wantStatus(200)
+	if got := string(e.instanceRow(a, "p").Proxy.PasswordSealed); got != sealed {
 		t.Fatalf("password after rewrite = %q", got)
 	}
 	res = e.do("GET", "/api/instance/getProxy/p", a, nil).wantStatus(200)
-	if res.str("proxy.port") != "3129" || res.get("proxy.hasPassword") != true || res.has("proxy.password") {
+	if res.str("proxy.port") != "3128" || res.get("proxy.hasPassword") != true || res.has("proxy.password") {
 		t.Fatalf("getProxy: %s", res.raw)
 	}
-	e.do("POST", "/api/instance/proxy/p", a, `{"enabled":true,"host":"2001:db8::1","port":"3129","protocol":"https","username":"alice"}`).wantStatus(200)
-	if got := e.instanceRow(a, "p").Proxy.PasswordSealed; got != nil {
-		t.Fatalf("password kept for another user: %q", got)
+	for _, changed := range []string{
+		`{"enabled":true,"host":"2001:db8::1","port":"3129","protocol":"https","username":"bob"}`,
+		`{"enabled":true,"host":"2001:db8::1","port":"3128","protocol":"http","username":"bob"}`,
+		`{"enabled":true,"host":"2001:db8::2","port":"3128","protocol":"https","username":"bob"}`,
+		`{"enabled":true,"host":"2001:db8::1","port":"3128","protocol":"https","username":"alice"}`,
+	} {
+		e.do("POST", "/api/instance/proxy/p", a, `{"enabled":true,"host":"2001:db8::1","port":"3128","protocol":"https","username":"bob","password":"pw1"}`).wantStatus(200)
+		e.do("POST", "/api/instance/proxy/p", a, changed).wantStatus(200)
+		if got := e.instanceRow(a, "p").Proxy.PasswordSealed; got != nil {
+			t.Fatalf("password kept for another endpoint %s: %q", changed, got)
+		}
+	}
+	// A new password with a new endpoint is stored.
+	e.do("POST", "/api/instance/proxy/p", a, `{"enabled":true,"host":"2001:db8::1","port":"3130","protocol":"https","username":"bob","password":"pw2"}`).wantStatus(200)
+	if got, want := string(e.instanceRow(a, "p").Proxy.PasswordSealed), fmt.Sprintf("sealed:%d:pw2", row.ID); got != want {
+		t.Fatalf("new password = %q, want %q", got, want)
 	}
 	e.do("POST", "/api/instance/proxy/p", a, `{"enabled":false,"host":"ignored"}`).wantStatus(200)
 	if got := e.instanceRow(a, "p").Proxy; got.Enabled || got.Host != "" {
@@ -414,4 +435,23 @@ func TestHealth(t *testing.T) {
 		t.Fatalf("timed-out ping: %s", res.raw)
 	}
 	e.do("HEAD", "/health", "", nil).wantStatus(503)
+}
+
+// failingSealer cannot seal, as when the system's random source fails.
+type failingSealer struct{}
+
+func (failingSealer) Seal([]byte, int64) ([]byte, error) { return nil, errors.New("entropy exhausted") }
+
+func (failingSealer) Open([]byte, int64) ([]byte, error) { return nil, errors.New("entropy exhausted") }
+
+func TestCreateInstanceUndoneWhenThePasswordCannotBeSealed(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.Sealer = failingSealer{} })
+	a := e.account("a", 0)
+	e.do("POST", "/api/instance/new", a, map[string]any{
+		"name": "px", "proxyEnabled": true, "proxyHost": "proxy.example", "proxyPort": "1080",
+		"proxyProtocol": "http", "proxyPassword": "pw",
+	}).wantError(500, "Failed to create instance", "internal")
+	e.do("GET", "/api/instance/list?instanceName=px", a, nil).wantError(404, "Instance not found", "not_found")
+	// The name is free again for a retry.
+	e.do("POST", "/api/instance/new", a, map[string]any{"name": "px"}).wantStatus(201)
 }

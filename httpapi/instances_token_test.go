@@ -53,7 +53,7 @@ func TestRotateTokenStoreFailure(t *testing.T) {
 // TestSealedReplayIsBoundToAccountAndKey: a sealed answer opens only for the account and key it
 // was stored under, so a row copied elsewhere in the table replays nothing.
 func TestSealedReplayIsBoundToAccountAndKey(t *testing.T) {
-	e := newEnv(t, func(c *Config) { c.Unseal = fakeSealer{}.Open })
+	e := newEnv(t)
 	sealed, err := e.api.replaySealing(1, "k").seal([]byte(`{"token":"x"}`))
 	if err != nil {
 		t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/switchboard/switchboard"
+	"github.com/switchboard/switchboard/media"
 )
 
 // Defaults for the zero values of Config.
@@ -18,10 +19,14 @@ const (
 	DefaultConnectTimeout   = 60 * time.Second
 )
 
-// Sealer encrypts secrets that must be read back later (proxy passwords), so the database never
-// holds them in clear.
+// Sealer encrypts secrets that must be read back later (proxy passwords, the kept answers of
+// Idempotency-Key on instance creation), so the database never holds them in clear.
 type Sealer interface {
-	Seal(plaintext []byte) ([]byte, error)
+	// Seal encrypts plaintext for the instance instanceID: the result opens only for that id.
+	// Secrets that belong to no instance use 0 and bind themselves in their plaintext.
+	Seal(plaintext []byte, instanceID int64) ([]byte, error)
+	// Open reverses Seal for the same instanceID.
+	Open(sealed []byte, instanceID int64) ([]byte, error)
 }
 
 // Config wires the API to the rest of the program. Accounts, Instances and Sessions are
@@ -30,13 +35,11 @@ type Config struct {
 	Accounts  switchboard.AccountStore
 	Instances switchboard.InstanceStore
 	Sessions  switchboard.Sessions
-	// Sealer encrypts proxy passwords. When nil, a request that carries a proxy password is
-	// refused with 400 (the server has no key to protect it), and everything else works.
+	// Sealer encrypts proxy passwords and the kept answers of Idempotency-Key on
+	// POST /api/instance/new (the new token included). When nil, a request that carries a proxy
+	// password, or that header on that route, is refused with 400 naming SWITCHBOARD_SECRET_KEY;
+	// everything else works.
 	Sealer Sealer
-	// Unseal reverses Sealer. With both set, POST /api/instance/new honours Idempotency-Key,
-	// whose stored answer (the new token included) is sealed; without them that header is
-	// refused with 400 naming SWITCHBOARD_SECRET_KEY.
-	Unseal func(sealed []byte) ([]byte, error)
 	// Sandbox, when set, adds the /sandbox routes and marks every response of the process with
 	// X-Switchboard-Sandbox: true. Nil outside --sandbox, and then those routes are 404.
 	Sandbox Sandbox
@@ -103,6 +106,8 @@ type Server struct {
 	background   backgroundJobs   // async jobs, cancelled by Shutdown
 	idemPurge    idempotencyPurge // when old Idempotency-Keys were last deleted
 
+	// media loads group and community pictures; it holds the download pool and decode slots.
+	media *media.Loader
 }
 
 // New builds the API. It panics when a required dependency is missing: that is a wiring bug in
@@ -145,6 +150,7 @@ func New(cfg Config) *Server {
 		started:      cfg.Now(),
 		publicBudget: newLimiter(cfg.Now),
 		sampler:      newAccessSampler(cfg.Now),
+		media:        media.NewLoader(cfg.AllowPrivateImageURLs),
 	}
 	s.routes()
 	s.handler = s.observe(s.recoverPanics(s.limitBody(http.HandlerFunc(s.dispatch))))

@@ -194,14 +194,22 @@ func validProxyHost(host string) bool {
 	return true
 }
 
-// sealPassword encrypts a proxy password for storage.
-func (s *Server) sealPassword(password string, field string) ([]byte, error) {
+// canSealPasswords refuses a request carrying a proxy password when the server has no key.
+// 400, not 500: the request can never succeed on this server as sent, and retrying will not
+// help; the message names what the operator must configure.
+func (s *Server) canSealPasswords(field string) error {
 	if s.cfg.Sealer == nil {
-		// 400, not 500: the request can never succeed on this server as sent, and retrying will
-		// not help; the operator learns from the message what to configure.
-		return nil, invalid(field + " cannot be stored: this server has no encryption key configured")
+		return invalid(field + " cannot be stored: this server has no encryption key (the operator must set SWITCHBOARD_SECRET_KEY)")
 	}
-	sealed, err := s.cfg.Sealer.Seal([]byte(password))
+	return nil
+}
+
+// sealPassword encrypts a proxy password for storage in instance instanceID's row.
+func (s *Server) sealPassword(password string, field string, instanceID int64) ([]byte, error) {
+	if err := s.canSealPasswords(field); err != nil {
+		return nil, err
+	}
+	sealed, err := s.cfg.Sealer.Seal([]byte(password), instanceID)
 	if err != nil {
 		return nil, switchboard.Wrap(switchboard.CodeInternal, "Failed to encrypt the proxy password", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/switchboard/switchboard"
+	"github.com/switchboard/switchboard/egress"
 )
 
 // Limits of a webhook configuration.
@@ -71,7 +72,7 @@ func (s *Server) toWebhook(inst *switchboard.Instance, in webhookInput, existing
 			return nil, "", err
 		}
 		w.MediaBase64 = in.MediaBase64
-		if w.AuthorizationSealed, err = s.webhookAuthorization(in, existing, w.URL); err != nil {
+		if w.AuthorizationSealed, err = s.webhookAuthorization(inst.ID, in, existing, w.URL); err != nil {
 			return nil, "", err
 		}
 	}
@@ -80,7 +81,7 @@ func (s *Server) toWebhook(inst *switchboard.Instance, in webhookInput, existing
 	var secret string
 	if in.RotateSecret || (enabled && w.SecretSealed == nil) {
 		secret = switchboard.NewWebhookSecret()
-		if w.SecretSealed, err = s.sealWebhookValue(secret); err != nil {
+		if w.SecretSealed, err = s.sealWebhookValue(inst.ID, secret); err != nil {
 			return nil, "", err
 		}
 	}
@@ -106,7 +107,7 @@ func (s *Server) webhookURL(raw string) (string, error) {
 	}
 	if !s.cfg.AllowPrivateWebhookURLs {
 		host := u.Hostname()
-		if addr, err := netip.ParseAddr(host); (err == nil && !publicAddress(addr)) || strings.EqualFold(host, "localhost") {
+		if addr, err := netip.ParseAddr(host); (err == nil && !egress.PublicAddress(addr)) || strings.EqualFold(host, "localhost") {
 			return "", invalid("url must not point to a private or loopback address")
 		}
 	}
@@ -133,7 +134,7 @@ func webhookEvents(events []string) ([]string, error) {
 // webhookAuthorization seals the Authorization value. Omitted keeps the stored one when the URL
 // is unchanged (the API never returns it, so a client cannot send it back), as does the mask;
 // "" removes it.
-func (s *Server) webhookAuthorization(in webhookInput, existing *switchboard.Webhook, url string) ([]byte, error) {
+func (s *Server) webhookAuthorization(instanceID int64, in webhookInput, existing *switchboard.Webhook, url string) ([]byte, error) {
 	switch {
 	case in.Authorization == nil:
 		if existing != nil && existing.URL == url {
@@ -152,16 +153,17 @@ func (s *Server) webhookAuthorization(in webhookInput, existing *switchboard.Web
 	if strings.ContainsAny(auth, "\r\n\x00") {
 		return nil, invalid("authorization must not contain line breaks")
 	}
-	return s.sealWebhookValue(auth)
+	return s.sealWebhookValue(instanceID, auth)
 }
 
-// sealWebhookValue seals a signing secret or an Authorization value. Without a key the request is
-// refused: every enabled webhook has a signing secret, which is never stored in clear.
-func (s *Server) sealWebhookValue(plain string) ([]byte, error) {
+// sealWebhookValue seals a signing secret or an Authorization value, bound to its instance. Without
+// a key the request is refused: every enabled webhook has a signing secret, which is never stored
+// in clear.
+func (s *Server) sealWebhookValue(instanceID int64, plain string) ([]byte, error) {
 	if s.cfg.Sealer == nil {
 		return nil, invalid("Webhooks cannot be enabled: this server has no encryption key configured (SWITCHBOARD_SECRET_KEY) to protect their secrets")
 	}
-	sealed, err := s.cfg.Sealer.Seal([]byte(plain))
+	sealed, err := s.cfg.Sealer.Seal([]byte(plain), instanceID)
 	if err != nil {
 		return nil, switchboard.Wrap(switchboard.CodeInternal, "Failed to encrypt the webhook secret", err)
 	}

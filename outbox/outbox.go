@@ -42,7 +42,8 @@ type Options struct {
 	Sender *webhook.Sender
 	// Open unseals a webhook's signing secret and Authorization value; nil when the server has
 	// no SWITCHBOARD_SECRET_KEY (deliveries of webhooks with sealed values then fail, logged).
-	Open func([]byte) ([]byte, error)
+	// Values are sealed for their instance (store.Sealer binds each to an instance id).
+	Open func(sealed []byte, instanceID int64) ([]byte, error)
 	// Schedule is the delay before each attempt (DefaultSchedule when empty).
 	Schedule []time.Duration
 	// HeadAttempts is how many attempts an event makes at the head of the ordered lane before

@@ -59,11 +59,11 @@ func newFixture(t *testing.T, s *store.Store) *fixture {
 	f := &fixture{t: t, s: s, sealer: sealer, inst: inst, rcv: webhooktest.Start(t)}
 	f.secret = switchboard.NewWebhookSecret()
 	f.rcv.SetSecret(f.secret)
-	sealed, err := sealer.Seal([]byte(f.secret))
+	sealed, err := sealer.Seal([]byte(f.secret), inst.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	auth, _ := sealer.Seal([]byte("Bearer svc-token"))
+	auth, _ := sealer.Seal([]byte("Bearer svc-token"), inst.ID)
 	f.hook = &switchboard.Webhook{InstanceID: inst.ID, Label: "default", Enabled: true, URL: f.rcv.URL + "/hook",
 		SecretSealed: sealed, AuthorizationSealed: auth}
 	if err := s.UpsertWebhook(ctx(t), f.hook); err != nil {

@@ -95,7 +95,7 @@ func (w *worker) target() (webhook.Target, error) {
 		if w.ob.o.Open == nil {
 			return "", errors.New("the server has no SWITCHBOARD_SECRET_KEY to open it")
 		}
-		plain, err := w.ob.o.Open(sealed)
+		plain, err := w.ob.o.Open(sealed, w.hook.InstanceID)
 		return string(plain), err
 	}
 	var err error

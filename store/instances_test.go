@@ -314,15 +314,25 @@ func TestProxyPasswordBytesRoundTrip(t *testing.T) {
 		inst, _ := newInstance(t, s, acc.ID, "p")
 		sealer, err := store.NewSealer(bytes.Repeat([]byte{7}, 32))
 		must(t, "NewSealer", err)
-		sealed, err := sealer.Seal([]byte("hunter2"))
+		sealed, err := sealer.Seal([]byte("hunter2"), inst.ID)
 		must(t, "Seal", err)
 		must(t, "SetProxy", s.SetProxy(ctx(t), inst.ID, switchboard.Proxy{Enabled: true, PasswordSealed: sealed}))
 		got, err := s.InstanceByID(ctx(t), inst.ID)
 		must(t, "InstanceByID", err)
-		plain, err := sealer.Open(got.Proxy.PasswordSealed)
+		plain, err := sealer.Open(got.Proxy.PasswordSealed, got.ID)
 		must(t, "Open", err)
 		if string(plain) != "hunter2" {
 			t.Fatalf("password = %q", plain)
+		}
+
+		// Someone with write access to the database copies the sealed value into another row:
+		// it does not open there.
+		other, _ := newInstance(t, s, acc.ID, "q")
+		must(t, "SetProxy", s.SetProxy(ctx(t), other.ID, switchboard.Proxy{Enabled: true, PasswordSealed: got.Proxy.PasswordSealed}))
+		moved, err := s.InstanceByID(ctx(t), other.ID)
+		must(t, "InstanceByID", err)
+		if plain, err := sealer.Open(moved.Proxy.PasswordSealed, moved.ID); err == nil {
+			t.Fatalf("a password moved to another instance's row opened: %q", plain)
 		}
 	})
 }

@@ -52,6 +52,7 @@ var storeMethods = map[string]string{
 	// Allowed origins (their own table) and account search by name, for CORS and the CLI.
 	"AllowedOrigins": "read", "AccountAllowsOrigin": "read", "AnyAccountAllowsOrigin": "read",
 	"AccountsByName": "read", "SetAllowedOrigins": "other table", "PurgeJobs": "other table",
+	"SandboxSealingKey": "other table",
 	// Plumbing. DB is the raw pool: writes through it bypass the cache (tests use it to do so).
 	"DB": "plumbing", "Dialect": "plumbing", "AwaitInvalidations": "plumbing (export_test.go)", "Ping": "plumbing", "Close": "plumbing", "Whatsmeow": "plumbing",
 }

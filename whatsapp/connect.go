@@ -101,7 +101,7 @@ func (m *Manager) pair(ctx context.Context, s *session, inst *switchboard.Instan
 	}
 	if err := cli.ConnectContext(m.ctx); err != nil {
 		m.abandon(s, cli)
-		return switchboard.LoginCode{}, switchboard.Wrap(switchboard.CodeInternal, "Failed to connect to WhatsApp: "+err.Error(), err)
+		return switchboard.LoginCode{}, connectFailed(err)
 	}
 	code, err := m.loginCode(ctx, s, cli, lg, phone)
 	if err != nil {
@@ -235,11 +235,8 @@ func (m *Manager) resume(ctx context.Context, s *session, inst *switchboard.Inst
 }
 
 func reconnectFailed(err error) error {
-	var domainErr *switchboard.Error
-	if errors.As(err, &domainErr) {
-		return switchboard.Wrap(domainErr.Code, "Failed to reconnect: "+domainErr.Message, err)
-	}
-	return switchboard.Wrap(switchboard.CodeInternal, "Failed to reconnect: "+err.Error(), err)
+	mapped := connectFailed(err)
+	return switchboard.Wrap(switchboard.ErrorCodeOf(mapped), "Failed to reconnect: "+switchboard.ErrorMessageOf(mapped), err)
 }
 
 // storedDevice loads the instance's paired device from whatsmeow's store, or nil when the row

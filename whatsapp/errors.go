@@ -8,6 +8,7 @@ import (
 	"go.mau.fi/whatsmeow"
 
 	"github.com/switchboard/switchboard"
+	"github.com/switchboard/switchboard/egress"
 )
 
 // Client-facing messages shared with the rest of the gateway (RyzeAPI's wording where it has one).
@@ -118,4 +119,30 @@ func isDisconnected(err error) bool {
 func deviceAlreadyGone(err error) bool {
 	var iq *whatsmeow.IQError
 	return errors.As(err, &iq) && (iq.Code == 401 || iq.Code == 404)
+}
+
+// msgConnectFailed is all a client learns of a failed connection: the network error's text
+// (a refused port, a proxy's status line, a TLS alert) would describe whatever answered at the
+// proxy's address, which turns the proxy setting into a port scanner of the gateway's network.
+// The cause stays wrapped, for the log line the API writes with the request id.
+const msgConnectFailed = "Failed to connect to WhatsApp"
+
+// msgProxyRefused says why a proxy was not even dialled; it reveals only our own rule.
+const msgProxyRefused = "Proxy refused: its address is loopback, private or link-local " +
+	"(the operator can allow such proxies with SWITCHBOARD_ALLOW_PRIVATE_PROXIES=1)"
+
+// connectFailed maps the error of opening a client's connection. Domain errors (ours, with
+// client-safe messages) pass through; the guard's refusal of the proxy address is named, since
+// the caller can fix it; everything else is msgConnectFailed.
+func connectFailed(err error) error {
+	var domainErr *switchboard.Error
+	var refused *egress.RefusedError
+	switch {
+	case errors.As(err, &domainErr):
+		return err
+	case errors.As(err, &refused):
+		return switchboard.Wrap(switchboard.CodeInvalid, msgProxyRefused, err)
+	default:
+		return switchboard.Wrap(switchboard.CodeInternal, msgConnectFailed, err)
+	}
 }

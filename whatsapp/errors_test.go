@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/netip"
 	"testing"
 	"time"
 
 	"go.mau.fi/whatsmeow"
 
 	"github.com/switchboard/switchboard"
+	"github.com/switchboard/switchboard/egress"
 	"github.com/switchboard/switchboard/wasim"
 )
 
@@ -122,5 +125,33 @@ func TestGroupErrorsFromTheSimulator(t *testing.T) {
 	if _, err := m.Groups(e.row(inst)); !switchboard.IsCode(err, switchboard.CodeNotConnected) ||
 		switchboard.ErrorMessageOf(err) != "Instance is not connected to WhatsApp" {
 		t.Fatalf("Groups after logout: %v", err)
+	}
+}
+
+func TestConnectFailuresSayNothingOfWhatAnswered(t *testing.T) {
+	banner := errors.New(`Get "https://web.whatsapp.com/ws/chat": malformed HTTP status code "internal-admin-panel v1.2.3"`)
+	refused := fmt.Errorf("proxyconnect tcp: %w", &net.OpError{Op: "dial", Err: &egress.RefusedError{Addr: netip.MustParseAddr("10.0.0.5")}})
+	ours := switchboard.Errorf(switchboard.CodeInvalid, "Invalid proxy configuration")
+	for _, tc := range []struct {
+		name      string
+		err       error
+		connect   string
+		reconnect string
+		code      switchboard.ErrorCode
+	}{
+		{"network", banner, msgConnectFailed, "Failed to reconnect: " + msgConnectFailed, switchboard.CodeInternal},
+		{"guard", refused, msgProxyRefused, "Failed to reconnect: " + msgProxyRefused, switchboard.CodeInvalid},
+		{"domain", ours, "Invalid proxy configuration", "Failed to reconnect: Invalid proxy configuration", switchboard.CodeInvalid},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for got, want := range map[error]string{connectFailed(tc.err): tc.connect, reconnectFailed(tc.err): tc.reconnect} {
+				if msg := switchboard.ErrorMessageOf(got); msg != want || switchboard.ErrorCodeOf(got) != tc.code {
+					t.Fatalf("%q (%s), want %q (%s)", msg, switchboard.ErrorCodeOf(got), want, tc.code)
+				}
+				if !errors.Is(got, tc.err) {
+					t.Fatalf("the cause is not kept for the log: %v", got)
+				}
+			}
+		})
 	}
 }

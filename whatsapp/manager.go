@@ -43,8 +43,13 @@ type Options struct {
 	// BootLoginTimeout bounds how long a boot reconnect holds its slot waiting for WhatsApp's
 	// answer (default 30 s); whatsmeow keeps retrying in the background after that.
 	BootLoginTimeout time.Duration
-	// OpenProxy unseals an instance's proxy password. Needed only for proxies with a password.
-	OpenProxy func(p switchboard.Proxy) (password string, err error)
+	// OpenProxy unseals the proxy password of instance instanceID (sealed values are bound to
+	// their instance). Needed only for proxies with a password.
+	OpenProxy func(instanceID int64, p switchboard.Proxy) (password string, err error)
+	// AllowPrivateProxies lets instance proxies be on loopback, private or link-local addresses
+	// (SWITCHBOARD_ALLOW_PRIVATE_PROXIES). Off by default: a proxy setting would otherwise make
+	// the gateway connect to its own network on a caller's behalf.
+	AllowPrivateProxies bool
 	// WriteInterval is the least time between two paced WhatsApp writes of one instance
 	// (community links and unlinks); 0 disables pacing.
 	WriteInterval time.Duration

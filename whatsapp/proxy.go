@@ -11,6 +11,7 @@ import (
 	"golang.org/x/net/proxy"
 
 	"github.com/switchboard/switchboard"
+	"github.com/switchboard/switchboard/egress"
 )
 
 // configureTransport decides how a client reaches WhatsApp.
@@ -25,7 +26,8 @@ import (
 // clone http.DefaultTransport and, for SOCKS, keep its ProxyFromEnvironment, and they overwrite
 // (and are overwritten by) the Set*HTTPClient calls; building the client here leaves no such
 // ordering trap. A proxy that fails makes the connection fail (whatsmeow retries through the same
-// proxy); nothing ever falls back to a direct connection.
+// proxy); nothing ever falls back to a direct connection. The proxy's address passes the egress
+// guard at dial time (Options.AllowPrivateProxies lifts it).
 //
 // Neither: whatsmeow's default transport (which honours HTTPS_PROXY like any Go program).
 func (m *Manager) configureTransport(cli *whatsmeow.Client, inst *switchboard.Instance, log *slog.Logger) error {
@@ -38,7 +40,7 @@ func (m *Manager) configureTransport(cli *whatsmeow.Client, inst *switchboard.In
 		h = m.opts.HTTPClient
 	case inst.Proxy.Enabled:
 		var err error
-		if h, err = m.proxyClient(inst.Proxy); err != nil {
+		if h, err = m.proxyClient(inst.ID, inst.Proxy); err != nil {
 			return err
 		}
 	default:
@@ -53,14 +55,18 @@ func (m *Manager) configureTransport(cli *whatsmeow.Client, inst *switchboard.In
 // proxyDialTimeout bounds reaching the proxy itself.
 const proxyDialTimeout = 30 * time.Second
 
-// proxyClient builds an http.Client whose every connection goes through p.
-func (m *Manager) proxyClient(p switchboard.Proxy) (*http.Client, error) {
-	u, err := m.proxyURL(p)
+// proxyClient builds an http.Client whose every connection goes through p, instance
+// instanceID's proxy.
+func (m *Manager) proxyClient(instanceID int64, p switchboard.Proxy) (*http.Client, error) {
+	u, err := m.proxyURL(instanceID, p)
 	if err != nil {
 		return nil, err
 	}
 	transport := http.DefaultTransport.(*http.Transport).Clone()
-	dialer := &net.Dialer{Timeout: proxyDialTimeout, KeepAlive: 30 * time.Second}
+	// The only address this dialer reaches is the proxy's (WhatsApp is dialled by the proxy),
+	// and the guard checks it at dial time, after DNS: a proxy named by a host that resolves
+	// inside is refused like an IP literal.
+	dialer := egress.NewDialer(m.opts.AllowPrivateProxies, proxyDialTimeout)
 	switch u.Scheme {
 	case "http", "https":
 		transport.Proxy = http.ProxyURL(u)
@@ -82,7 +88,7 @@ func (m *Manager) proxyClient(p switchboard.Proxy) (*http.Client, error) {
 
 // proxyURL assembles the proxy address with its unsealed password. The URL holds a secret: it
 // must never be logged or put in an error message.
-func (m *Manager) proxyURL(p switchboard.Proxy) (*url.URL, error) {
+func (m *Manager) proxyURL(instanceID int64, p switchboard.Proxy) (*url.URL, error) {
 	switch p.Protocol {
 	case "http", "https", "socks5":
 	default:
@@ -96,10 +102,10 @@ func (m *Manager) proxyURL(p switchboard.Proxy) (*url.URL, error) {
 		password := ""
 		if len(p.PasswordSealed) > 0 {
 			if m.opts.OpenProxy == nil {
-				return nil, switchboard.Errorf(switchboard.CodeInternal, "Proxy password cannot be decrypted (no key configured)")
+				return nil, switchboard.Errorf(switchboard.CodeInternal, "Proxy password cannot be decrypted (no key configured: set SWITCHBOARD_SECRET_KEY)")
 			}
 			var err error
-			if password, err = m.opts.OpenProxy(p); err != nil {
+			if password, err = m.opts.OpenProxy(instanceID, p); err != nil {
 				// Wrapped, so the cause reaches the logs but not the API client.
 				return nil, switchboard.Wrap(switchboard.CodeInternal, "Proxy password cannot be decrypted", err)
 			}

@@ -98,10 +98,56 @@ func proxyInstance(e *env, name, protocol, port string) *switchboard.Instance {
 }
 
 // withoutSandbox is a production-mode manager: no simulator transport, proxy passwords unsealed
-// by a stub.
+// by a stub, and the test's loopback proxies allowed.
 func withoutSandbox(o *Options) {
 	o.HTTPClient = nil
-	o.OpenProxy = func(p switchboard.Proxy) (string, error) { return "s3cret", nil }
+	o.OpenProxy = func(_ int64, p switchboard.Proxy) (string, error) { return "s3cret", nil }
+	o.AllowPrivateProxies = true
+}
+
+// guarded is withoutSandbox with the default address guard.
+func guarded(o *Options) {
+	withoutSandbox(o)
+	o.AllowPrivateProxies = false
+}
+
+// bannerProxy answers every connection with the status line of an internal service.
+func bannerProxy(conn net.Conn, r *bufio.Reader, record func(string)) {
+	record("dialled")
+	_, _ = io.WriteString(conn, "HTTP/1.1 secret-banner-of-internal-host\r\n\r\n")
+}
+
+func TestProxyOnAPrivateAddressIsNeverDialled(t *testing.T) {
+	e := newEnv(t)
+	for _, protocol := range []string{"http", "socks5"} {
+		proxy := newFakeProxy(t, bannerProxy)
+		m := e.manager(guarded)
+		inst := proxyInstance(e, "guarded-"+protocol, protocol, proxy.port())
+		_, err := m.Connect(ctxT(t), inst, "")
+		if !switchboard.IsCode(err, switchboard.CodeInvalid) || switchboard.ErrorMessageOf(err) != msgProxyRefused {
+			t.Fatalf("%s: Connect through a loopback proxy: %v, want %q", protocol, err, msgProxyRefused)
+		}
+		if reqs := proxy.requests(); len(reqs) != 0 {
+			t.Fatalf("%s: the guarded manager dialled the loopback proxy: %q", protocol, reqs)
+		}
+	}
+}
+
+func TestProxyFailureDoesNotEchoWhatAnswered(t *testing.T) {
+	e := newEnv(t)
+	proxy := newFakeProxy(t, bannerProxy)
+	m := e.manager(withoutSandbox)
+	inst := proxyInstance(e, "banner", "http", proxy.port())
+	_, err := m.Connect(ctxT(t), inst, "")
+	if msg := switchboard.ErrorMessageOf(err); msg != msgConnectFailed {
+		t.Fatalf("client message %q, want %q", msg, msgConnectFailed)
+	}
+	if !strings.Contains(err.Error(), "secret-banner") {
+		t.Fatalf("the cause should stay wrapped for the log: %v", err)
+	}
+	if reqs := proxy.requests(); len(reqs) == 0 {
+		t.Fatal("the proxy was never dialled: the test proves nothing")
+	}
 }
 
 func TestHTTPProxyIsUsedAndNeverBypassed(t *testing.T) {
@@ -160,25 +206,25 @@ func TestProxyConfigurationErrors(t *testing.T) {
 
 	bad := base
 	bad.Protocol = "ftp"
-	if _, err := m.proxyURL(bad); !switchboard.IsCode(err, switchboard.CodeInvalid) {
+	if _, err := m.proxyURL(1, bad); !switchboard.IsCode(err, switchboard.CodeInvalid) {
 		t.Fatalf("unknown protocol: %v", err)
 	}
 	noPort := base
 	noPort.Port = ""
-	if _, err := m.proxyURL(noPort); !switchboard.IsCode(err, switchboard.CodeInvalid) {
+	if _, err := m.proxyURL(1, noPort); !switchboard.IsCode(err, switchboard.CodeInvalid) {
 		t.Fatalf("missing port: %v", err)
 	}
 	sealed := base
 	sealed.Username, sealed.PasswordSealed = "u", []byte{1}
-	if _, err := m.proxyURL(sealed); !switchboard.IsCode(err, switchboard.CodeInternal) {
+	if _, err := m.proxyURL(1, sealed); !switchboard.IsCode(err, switchboard.CodeInternal) {
 		t.Fatalf("sealed password without a key: %v", err)
 	}
-	m.opts.OpenProxy = func(switchboard.Proxy) (string, error) { return "", errors.New("bad tag for s3cret") }
-	if _, err := m.proxyURL(sealed); switchboard.ErrorMessageOf(err) != "Proxy password cannot be decrypted" {
+	m.opts.OpenProxy = func(int64, switchboard.Proxy) (string, error) { return "", errors.New("bad tag for s3cret") }
+	if _, err := m.proxyURL(1, sealed); switchboard.ErrorMessageOf(err) != "Proxy password cannot be decrypted" {
 		t.Fatalf("unseal failure: %v", err)
 	}
-	m.opts.OpenProxy = func(switchboard.Proxy) (string, error) { return "p@ss:word", nil }
-	u, err := m.proxyURL(sealed)
+	m.opts.OpenProxy = func(int64, switchboard.Proxy) (string, error) { return "p@ss:word", nil }
+	u, err := m.proxyURL(1, sealed)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +233,7 @@ func TestProxyConfigurationErrors(t *testing.T) {
 	}
 	v6 := base
 	v6.Host = "::1"
-	if u, err := m.proxyURL(v6); err != nil || u.Host != "[::1]:3128" {
+	if u, err := m.proxyURL(1, v6); err != nil || u.Host != "[::1]:3128" {
 		t.Fatalf("IPv6 host: %v %v", u, err)
 	}
 }

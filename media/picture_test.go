@@ -1,4 +1,4 @@
-package httpapi
+package media
 
 import (
 	"bytes"
@@ -13,7 +13,6 @@ import (
 	"image/png"
 	"net/http"
 	"net/http/httptest"
-	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -21,9 +20,9 @@ import (
 	"github.com/switchboard/switchboard"
 )
 
-// imageServer is a Server with only what loadImage reads.
-func imageServer(allowPrivate bool) *Server {
-	return &Server{cfg: Config{AllowPrivateImageURLs: allowPrivate}}
+// imageServer is a Loader as a server makes it.
+func imageServer(allowPrivate bool) *Loader {
+	return NewLoader(allowPrivate)
 }
 
 // halves draws a w×h image whose left half is left and right half is right.
@@ -99,7 +98,7 @@ func TestLoadImageBase64FormsBecomeSquareJPEG(t *testing.T) {
 	}
 	for name, value := range forms {
 		t.Run(name, func(t *testing.T) {
-			out, err := imageServer(false).loadImage(context.Background(), value)
+			out, err := imageServer(false).GroupPicture(context.Background(), value)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -118,7 +117,7 @@ func TestLoadImageBase64FormsBecomeSquareJPEG(t *testing.T) {
 func TestLoadImageScalesDownAndFlattensTransparency(t *testing.T) {
 	clear, green := color.NRGBA{0, 0, 0, 0}, color.NRGBA{0, 255, 0, 255}
 	raw := encodePNG(t, halves(1600, 1600, clear, green))
-	out, err := imageServer(false).loadImage(context.Background(), base64.StdEncoding.EncodeToString(raw))
+	out, err := imageServer(false).GroupPicture(context.Background(), base64.StdEncoding.EncodeToString(raw))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +143,7 @@ func TestLoadImageAcceptsJPEGAndGIF(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, raw := range map[string][]byte{"jpeg": j.Bytes(), "gif": g.Bytes()} {
-		out, err := imageServer(false).loadImage(context.Background(), base64.StdEncoding.EncodeToString(raw))
+		out, err := imageServer(false).GroupPicture(context.Background(), base64.StdEncoding.EncodeToString(raw))
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -158,28 +157,28 @@ func TestLoadImageRefusals(t *testing.T) {
 	s := imageServer(false)
 	ctx := context.Background()
 
-	_, err := s.loadImage(ctx, "   ")
+	_, err := s.GroupPicture(ctx, "   ")
 	wantImageError(t, err, "image is empty")
 
-	_, err = s.loadImage(ctx, "ftp://example.com/a.png")
+	_, err = s.GroupPicture(ctx, "ftp://example.com/a.png")
 	wantImageError(t, err, "http(s) URL or base64")
 
-	_, err = s.loadImage(ctx, "data:image/png,notbase64")
+	_, err = s.GroupPicture(ctx, "data:image/png,notbase64")
 	wantImageError(t, err, "must be base64-encoded")
 
-	_, err = s.loadImage(ctx, base64.StdEncoding.EncodeToString([]byte("this is plain text, not a picture")))
+	_, err = s.GroupPicture(ctx, base64.StdEncoding.EncodeToString([]byte("this is plain text, not a picture")))
 	wantImageError(t, err, "format not supported")
 
-	_, err = s.loadImage(ctx, base64.StdEncoding.EncodeToString(make([]byte, maxImageBytes+1)))
+	_, err = s.GroupPicture(ctx, base64.StdEncoding.EncodeToString(make([]byte, maxImageBytes+1)))
 	wantImageError(t, err, "larger than 5 MiB")
 
 	// A valid PNG header announcing 10000×10000 pixels is refused before anything is decoded.
-	_, err = s.loadImage(ctx, base64.StdEncoding.EncodeToString(pngClaiming(t, 10000, 10000)))
+	_, err = s.GroupPicture(ctx, base64.StdEncoding.EncodeToString(pngClaiming(t, 10000, 10000)))
 	wantImageError(t, err, "dimensions are too large")
 
 	// The header of a real PNG followed by nothing: the format is known, the data is not there.
 	raw := encodePNG(t, halves(8, 8, color.White, color.Black))
-	_, err = s.loadImage(ctx, base64.StdEncoding.EncodeToString(raw[:40]))
+	_, err = s.GroupPicture(ctx, base64.StdEncoding.EncodeToString(raw[:40]))
 	wantImageError(t, err, "corrupt or truncated")
 }
 
@@ -220,68 +219,40 @@ func TestLoadImageFromURL(t *testing.T) {
 	ctx := context.Background()
 
 	t.Run("private addresses refused by default", func(t *testing.T) {
-		_, err := imageServer(false).loadImage(ctx, srv.URL+"/pic.png")
+		_, err := imageServer(false).GroupPicture(ctx, srv.URL+"/pic.png")
 		wantImageError(t, err, "private or local network address")
 		// "localhost" resolves to a loopback address: the name does not get it through.
-		_, err = imageServer(false).loadImage(ctx, strings.Replace(srv.URL, "127.0.0.1", "localhost", 1)+"/pic.png")
+		_, err = imageServer(false).GroupPicture(ctx, strings.Replace(srv.URL, "127.0.0.1", "localhost", 1)+"/pic.png")
 		wantImageError(t, err, "private or local network address")
 	})
 
 	open := imageServer(true)
 	t.Run("allowed when configured", func(t *testing.T) {
-		out, err := open.loadImage(ctx, srv.URL+"/pic.png")
+		out, err := open.GroupPicture(ctx, srv.URL+"/pic.png")
 		if err != nil {
 			t.Fatal(err)
 		}
 		if img := decodeJPEG(t, out); img.Bounds().Dx() != 40 {
 			t.Fatalf("picture is %v, want 40×40", img.Bounds())
 		}
-		if _, err := open.loadImage(ctx, srv.URL+"/redirect"); err != nil {
+		if _, err := open.GroupPicture(ctx, srv.URL+"/redirect"); err != nil {
 			t.Fatalf("a redirect to an image should be followed: %v", err)
 		}
 	})
 	t.Run("download failures", func(t *testing.T) {
-		_, err := open.loadImage(ctx, srv.URL+"/missing.png")
+		_, err := open.GroupPicture(ctx, srv.URL+"/missing.png")
 		wantImageError(t, err, "HTTP 404")
-		_, err = open.loadImage(ctx, srv.URL+"/huge.png")
+		_, err = open.GroupPicture(ctx, srv.URL+"/huge.png")
 		wantImageError(t, err, "larger than 5 MiB")
-		_, err = open.loadImage(ctx, srv.URL+"/loop")
+		_, err = open.GroupPicture(ctx, srv.URL+"/loop")
 		wantImageError(t, err, "too many redirects")
 		// The caller's deadline is shorter than the download limit here, so the test need not
 		// wait 10 s; the message is the same either way.
 		short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
 		defer cancel()
-		_, err = open.loadImage(short, srv.URL+"/hang")
+		_, err = open.GroupPicture(short, srv.URL+"/hang")
 		wantImageError(t, err, "timed out")
-		_, err = open.loadImage(ctx, "http://")
+		_, err = open.GroupPicture(ctx, "http://")
 		wantImageError(t, err, "not a valid http(s) URL")
 	})
-}
-
-func TestPublicAddress(t *testing.T) {
-	cases := map[string]bool{
-		"8.8.8.8":              true,
-		"2606:4700::1111":      true,
-		"127.0.0.1":            false,
-		"10.1.2.3":             false,
-		"172.16.0.1":           false,
-		"192.168.1.1":          false,
-		"169.254.169.254":      false, // cloud metadata endpoint
-		"100.64.0.1":           false,
-		"0.0.0.0":              false,
-		"255.255.255.255":      false,
-		"224.0.0.1":            false,
-		"::1":                  false,
-		"fe80::1":              false,
-		"fd00::1":              false,
-		"::ffff:127.0.0.1":     false,
-		"64:ff9b::a00:1":       false, // NAT64 of 10.0.0.1
-		"2002:7f00:1::1":       false, // 6to4 of 127.0.0.1
-		"::ffff:93.184.216.34": true,
-	}
-	for addr, want := range cases {
-		if got := publicAddress(netip.MustParseAddr(addr)); got != want {
-			t.Errorf("publicAddress(%s) = %v, want %v", addr, got, want)
-		}
-	}
 }

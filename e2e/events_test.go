@@ -69,9 +69,7 @@ func TestWebhookPairingCodeEvent(t *testing.T) {
 	rcv := webhooktest.Start(t)
 	setWebhook(t, e, acc, "shop", rcv, map[string]any{"byEvents": true})
 	const phone = "5511999990042"
-	if _, err := e.App.Sim().RegisterPhone(phone, "Shop"); err != nil {
-		t.Fatal(err)
-	}
+	e.Do("POST", "/sandbox/users", acc, map[string]any{"phone": phone, "name": "Shop"}).Want(http.StatusOK)
 	code := e.Do("GET", "/api/instance/connect/shop?number="+phone, acc, nil).Want(http.StatusOK).Str("pairingCode")
 	all := rcv.WaitFor(t, apptest.Timeout, "pairing_code", func(all []webhooktest.Delivery) bool { return hasState(t, all, "pairing_code") })
 	for _, d := range all {

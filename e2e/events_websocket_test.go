@@ -89,6 +89,12 @@ func TestWebSocketStream(t *testing.T) {
 		if _, _, err := websocket.Dial(ctx, wsURL+"?token=wrong", nil); err == nil {
 			t.Fatal("a wrong token upgraded")
 		}
+		e.Do("GET", "/ws/shop", inst, nil).WantError(http.StatusBadRequest, "WebSocket upgrade required: connect with a WebSocket client")
+		// A browser page of an origin the account never allowed cannot read the stream.
+		_, resp, err := websocket.Dial(ctx, wsURL, &websocket.DialOptions{HTTPHeader: http.Header{"token": {inst}, "Origin": {"https://evil.example"}}})
+		if err == nil || resp == nil || resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("foreign Origin: err %v, response %v; want 403", err, resp)
+		}
 
 		phone := e.Pair(acc, "shop", "")
 		var last int64

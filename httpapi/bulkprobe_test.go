@@ -30,13 +30,19 @@ type probe struct {
 	step     chan struct{} // one value lets one item through, when stepped
 	entered  chan struct{} // one value per run, at its start
 	reported chan int      // each report after it is recorded
+	// released is closed when the test ends, so that a test failing while the probe holds a
+	// request fails at once: the server's Close waits for that request to finish.
+	released chan struct{}
 }
 
 // withProbe registers the probe at POST /test/bulk/{instance}, idempotent and async like the
 // community link route. The route goes to the mux directly, not through handle: it is not part
 // of the API and must not be listed for the OpenAPI coverage test.
 func withProbe(e *testEnv, stepped bool) *probe {
-	p := &probe{stepped: stepped, step: make(chan struct{}), entered: make(chan struct{}, 100), reported: make(chan int, 100)}
+	p := &probe{stepped: stepped, step: make(chan struct{}), entered: make(chan struct{}, 100),
+		reported: make(chan int, 100), released: make(chan struct{})}
+	// Registered after the server's, so it runs before the server's Close.
+	e.t.Cleanup(func() { close(p.released) })
 	opts := routeOptions{scope: scopeAny, idempotent: true, async: true}
 	e.api.mux.Handle("POST "+probePath+"{instance}", e.api.authedInstance(opts, p.handle))
 	return p
@@ -69,6 +75,8 @@ func (p *probe) handle(w http.ResponseWriter, r *http.Request, inst *switchboard
 				// Cancelled (server shutdown): answer what was done, as a bulk route does.
 				writeJSON(w, http.StatusOK, probeAnswer(processed, req.Items, inst))
 				return nil
+			case <-p.released:
+				return invalid("the test ended while the probe held this request")
 			}
 		}
 		if i == req.FailAt {

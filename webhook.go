@@ -145,3 +145,28 @@ type WebsocketStore interface {
 	// WebsocketConfigOf is ErrNotFound when the instance never configured one.
 	WebsocketConfigOf(ctx context.Context, instanceID int64) (*WebsocketConfig, error)
 }
+
+// WebhookTarget is where and how one webhook receives events. Secret and Authorization are
+// plaintext here, opened just for the attempt.
+type WebhookTarget struct {
+	URL           string
+	ByEvents      bool // POST to URL + "/" + event type
+	Authorization string
+	Secret        string
+}
+
+// DeliveryResult is what one attempt got.
+type DeliveryResult struct {
+	Status  int // the HTTP status; 0 when no answer came
+	Latency time.Duration
+	Err     error // transport failure; nil when an answer came, whatever its status
+}
+
+// OK reports a 2xx answer.
+func (r DeliveryResult) OK() bool { return r.Err == nil && r.Status >= 200 && r.Status < 300 }
+
+// WebhookSender makes one signed delivery attempt of an event of the named instance (package
+// webhook implements it; the outbox decides what to send and when).
+type WebhookSender interface {
+	Send(ctx context.Context, t WebhookTarget, e Event, instance string) DeliveryResult
+}

@@ -25,11 +25,11 @@ func (a *App) openOutbox(ctx context.Context, cfg Config, sealer *store.Sealer) 
 	}
 	a.outbox = outbox.New(outbox.Options{
 		Store:     a.store,
-		Sender:    webhook.NewSender(client, "Switchboard/"+cfg.Version),
+		Sender:    webhook.NewSender(client, "Switchboard/"+cfg.Version, cfg.BaseURL),
+		Encode:    webhook.Encoder(cfg.BaseURL),
 		Open:      open,
 		Schedule:  cfg.WebhookRetrySchedule,
 		Retention: cfg.EventRetention,
-		BaseURL:   cfg.BaseURL,
 		Logger:    a.log.With("component", "outbox"),
 	})
 	if err := a.outbox.Start(ctx); err != nil {

@@ -20,7 +20,7 @@ import (
 // the receiver, signed; a duplicate webhook-id is allowed (an attempt the kill cut short is made
 // again) and counted, a lost event fails the test.
 func TestCrashWhileEventsFlow(t *testing.T) {
-	rounds, rng := crashPlan(t)
+	rounds, rng := crashPlan(t, 3)
 	sim := wasimtest.NewServer(t, wasim.Config{RootKey: wasimtest.SharedRoot()})
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)

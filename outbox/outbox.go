@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/switchboard/switchboard"
-	"github.com/switchboard/switchboard/webhook"
 )
 
 // Store is what the outbox needs from the database (package store implements it).
@@ -38,8 +37,11 @@ const (
 
 // Options configure an Outbox.
 type Options struct {
-	Store  Store
-	Sender *webhook.Sender
+	Store Store
+	// Sender makes the delivery attempts (package webhook, wired by app).
+	Sender switchboard.WebhookSender
+	// Encode builds the envelope of a WebSocket frame (package webhook's, wired by app).
+	Encode func(e switchboard.Event, instance string) ([]byte, error)
 	// Open unseals a webhook's signing secret and Authorization value; nil when the server has
 	// no SWITCHBOARD_SECRET_KEY (deliveries of webhooks with sealed values then fail, logged).
 	// Values are sealed for their instance (store.Sealer binds each to an instance id).
@@ -53,9 +55,7 @@ type Options struct {
 	MaxConcurrent int
 	// Retention is how long events are kept once no webhook waits for them; 0 keeps them.
 	Retention time.Duration
-	// BaseURL is instanceData.baseUrl in every envelope.
-	BaseURL string
-	Logger  *slog.Logger
+	Logger    *slog.Logger
 }
 
 // Outbox is the EventSink of the gateway and the owner of the webhook dispatchers.

@@ -77,8 +77,8 @@ func (f *fixture) start(schedule ...time.Duration) *outbox.Outbox {
 	if len(schedule) == 0 {
 		schedule = []time.Duration{0, 10 * time.Millisecond, 20 * time.Millisecond, 30 * time.Millisecond, 40 * time.Millisecond}
 	}
-	ob := outbox.New(outbox.Options{Store: f.s, Sender: webhook.NewSender(nil, "Switchboard/test"), Open: f.sealer.Open,
-		Schedule: schedule, BaseURL: "https://gw.example"})
+	ob := outbox.New(outbox.Options{Store: f.s, Sender: webhook.NewSender(nil, "Switchboard/test", "https://gw.example"),
+		Encode: webhook.Encoder("https://gw.example"), Open: f.sealer.Open, Schedule: schedule})
 	if err := ob.Start(ctx(f.t)); err != nil {
 		f.t.Fatal(err)
 	}

@@ -5,7 +5,6 @@ import (
 	"sync"
 
 	"github.com/switchboard/switchboard"
-	"github.com/switchboard/switchboard/webhook"
 )
 
 // The live stream feeds WebSocket clients: every event committed by Emit is published, after the
@@ -67,7 +66,7 @@ func (ob *Outbox) Subscribe(instanceID int64) (frames <-chan switchboard.EventFr
 // Replay returns up to limit stored events of the instance after afterSeq, encoded.
 func (ob *Outbox) Replay(ctx context.Context, instanceID, afterSeq int64, limit int) ([]switchboard.EventFrame, error) {
 	st, ok := ob.o.Store.(streamStore)
-	if !ok {
+	if !ok || ob.o.Encode == nil {
 		return nil, nil
 	}
 	events, name, err := st.EventsSince(ctx, instanceID, afterSeq, limit)
@@ -76,7 +75,7 @@ func (ob *Outbox) Replay(ctx context.Context, instanceID, afterSeq int64, limit 
 	}
 	out := make([]switchboard.EventFrame, 0, len(events))
 	for _, e := range events {
-		body, err := webhook.Body(e, name, ob.o.BaseURL)
+		body, err := ob.o.Encode(e, name)
 		if err != nil {
 			return nil, err
 		}
@@ -97,7 +96,7 @@ func (ob *Outbox) publish(ctx context.Context, e switchboard.Event) {
 	n := len(h.subs[e.InstanceID])
 	name := h.names[e.InstanceID]
 	h.mu.Unlock()
-	if n == 0 {
+	if n == 0 || ob.o.Encode == nil {
 		return
 	}
 	if name == "" {
@@ -112,7 +111,7 @@ func (ob *Outbox) publish(ctx context.Context, e switchboard.Event) {
 		}
 		name = inst.Name
 	}
-	body, err := webhook.Body(e, name, ob.o.BaseURL)
+	body, err := ob.o.Encode(e, name)
 	if err != nil {
 		return
 	}

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/switchboard/switchboard"
-	"github.com/switchboard/switchboard/webhook"
 )
 
 // worker is the dispatcher of one enabled webhook: one attempt at a time, so the receiver sees
@@ -86,8 +85,8 @@ func (w *worker) sleep(at time.Time) {
 }
 
 // target opens the webhook's sealed values.
-func (w *worker) target() (webhook.Target, error) {
-	t := webhook.Target{URL: w.hook.URL, ByEvents: w.hook.ByEvents}
+func (w *worker) target() (switchboard.WebhookTarget, error) {
+	t := switchboard.WebhookTarget{URL: w.hook.URL, ByEvents: w.hook.ByEvents}
 	open := func(sealed []byte) (string, error) {
 		if sealed == nil {
 			return "", nil
@@ -113,26 +112,13 @@ func (w *worker) target() (webhook.Target, error) {
 
 // attempt makes one attempt and records it; false means the webhook was disabled (410) and the
 // dispatcher ends.
-func (w *worker) attempt(target webhook.Target, d *switchboard.PendingDelivery) bool {
-	body, err := webhook.Body(d.Event, d.InstanceName, w.ob.o.BaseURL)
-	if err != nil {
-		// Cannot happen for events AppendEvent accepted (it checks the data); if it does, the
-		// event can never be sent, so it is dead rather than retried for days.
-		w.log.Error("encoding an event", "event_id", d.ID, "err", err)
-		now := time.Now()
-		if err := w.ob.o.Store.RecordAttempt(w.ctx, w.hook.ID, d.ID, switchboard.DeliveryAttempt{
-			Status: switchboard.DeliveryDead, Error: "the event cannot be encoded", At: now, NextAt: now,
-		}); err != nil {
-			w.sleep(time.Now().Add(time.Second))
-		}
-		return true
-	}
+func (w *worker) attempt(target switchboard.WebhookTarget, d *switchboard.PendingDelivery) bool {
 	select {
 	case w.ob.slots <- struct{}{}:
 	case <-w.ctx.Done():
 		return true
 	}
-	res := w.ob.o.Sender.Send(w.ctx, target, d.ID, d.Type, body)
+	res := w.ob.o.Sender.Send(w.ctx, target, d.Event, d.InstanceName)
 	<-w.ob.slots
 	if w.ctx.Err() != nil {
 		// Stopped mid-attempt (shutdown or a configuration change): not the receiver's failure.

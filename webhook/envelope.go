@@ -40,3 +40,8 @@ func Body(e switchboard.Event, instance, baseURL string) ([]byte, error) {
 		Seq:          e.Seq,
 	})
 }
+
+// Encoder returns the envelope encoder for WebSocket frames, with the same baseUrl as deliveries.
+func Encoder(baseURL string) func(e switchboard.Event, instance string) ([]byte, error) {
+	return func(e switchboard.Event, instance string) ([]byte, error) { return Body(e, instance, baseURL) }
+}

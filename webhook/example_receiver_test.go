@@ -54,15 +54,14 @@ func Example_receiver() {
 	srv := httptest.NewServer(receiver(secret, map[string]bool{}))
 	defer srv.Close()
 
-	sender := webhook.NewSender(nil, "Switchboard/example")
+	sender := webhook.NewSender(nil, "Switchboard/example", "https://gateway.example")
 	evt := switchboard.Event{ID: switchboard.NewEventID(), Type: switchboard.EventInstanceState, Seq: 1,
 		OccurredAt: time.Now(), Data: json.RawMessage(`{"state":"connected"}`)}
-	body, _ := webhook.Body(evt, "shop", "https://gateway.example")
-	target := webhook.Target{URL: srv.URL, Secret: secret}
-	fmt.Println(sender.Send(context.Background(), target, evt.ID, evt.Type, body).Status)
-	fmt.Println(sender.Send(context.Background(), target, evt.ID, evt.Type, body).Status)
-	forged := webhook.Target{URL: srv.URL, Secret: switchboard.NewWebhookSecret()}
-	fmt.Println(sender.Send(context.Background(), forged, evt.ID, evt.Type, body).Status)
+	target := switchboard.WebhookTarget{URL: srv.URL, Secret: secret}
+	fmt.Println(sender.Send(context.Background(), target, evt, "shop").Status)
+	fmt.Println(sender.Send(context.Background(), target, evt, "shop").Status)
+	forged := switchboard.WebhookTarget{URL: srv.URL, Secret: switchboard.NewWebhookSecret()}
+	fmt.Println(sender.Send(context.Background(), forged, evt, "shop").Status)
 	// Output:
 	// instance.state {"state":"connected"}
 	// 200

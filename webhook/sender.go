@@ -13,6 +13,8 @@ import (
 	"time"
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+
+	"github.com/switchboard/switchboard"
 )
 
 // Limits of one delivery attempt.
@@ -21,36 +23,20 @@ const (
 	MaxResponseRead = 5 << 20 // bytes of the receiver's answer read before the connection is dropped
 )
 
-// Target is where and how one webhook receives events; Secret and Authorization are plaintext
-// here, opened just for the attempt.
-type Target struct {
-	URL           string
-	ByEvents      bool // POST to URL + "/" + event type
-	Authorization string
-	Secret        string
-}
-
-// Result is what one attempt got.
-type Result struct {
-	Status  int // the HTTP status; 0 when no answer came
-	Latency time.Duration
-	Err     error // transport failure; nil when an answer came, whatever its status
-}
-
-// OK reports a 2xx answer.
-func (r Result) OK() bool { return r.Err == nil && r.Status >= 200 && r.Status < 300 }
-
 // Sender delivers signed events over one http.Client.
 type Sender struct {
 	client    *http.Client
 	userAgent string
+	baseURL   string // instanceData.baseUrl of every envelope
 	now       func() time.Time
 }
+
+var _ switchboard.WebhookSender = (*Sender)(nil)
 
 // NewSender wraps client (nil: a plain client, for tests only) so that redirects are not
 // followed (a 3xx counts as a failed attempt, as Standard Webhooks says) and every attempt ends
 // within Timeout. The caller's client is not modified.
-func NewSender(client *http.Client, userAgent string) *Sender {
+func NewSender(client *http.Client, userAgent, baseURL string) *Sender {
 	c := http.Client{}
 	if client != nil {
 		c = *client
@@ -59,26 +45,31 @@ func NewSender(client *http.Client, userAgent string) *Sender {
 	if c.Timeout <= 0 || c.Timeout > Timeout {
 		c.Timeout = Timeout
 	}
-	return &Sender{client: &c, userAgent: userAgent, now: time.Now}
+	return &Sender{client: &c, userAgent: userAgent, baseURL: baseURL, now: time.Now}
 }
 
-// Send POSTs body (the envelope of event eventID of type eventType) to t, signed.
-func (s *Sender) Send(ctx context.Context, t Target, eventID, eventType string, body []byte) Result {
+// Send POSTs the envelope of e (an event of instance) to t, signed.
+func (s *Sender) Send(ctx context.Context, t switchboard.WebhookTarget, e switchboard.Event, instance string) switchboard.DeliveryResult {
+	body, err := Body(e, instance, s.baseURL)
+	if err != nil {
+		return switchboard.DeliveryResult{Err: fmt.Errorf("encode: %w", err)}
+	}
 	start := time.Now()
-	res := s.send(ctx, t, eventID, eventType, body)
+	res := s.SendBody(ctx, t, e.ID, e.Type, body)
 	res.Latency = time.Since(start)
 	return res
 }
 
-func (s *Sender) send(ctx context.Context, t Target, eventID, eventType string, body []byte) Result {
+// SendBody POSTs an already encoded envelope (event eventID of type eventType) to t, signed.
+func (s *Sender) SendBody(ctx context.Context, t switchboard.WebhookTarget, eventID, eventType string, body []byte) switchboard.DeliveryResult {
 	signer, err := standardwebhooks.NewWebhook(t.Secret)
 	if err != nil {
-		return Result{Err: fmt.Errorf("signing secret unusable: %w", err)}
+		return switchboard.DeliveryResult{Err: fmt.Errorf("signing secret unusable: %w", err)}
 	}
 	at := s.now()
 	signature, err := signer.Sign(eventID, at, body)
 	if err != nil {
-		return Result{Err: fmt.Errorf("sign: %w", err)}
+		return switchboard.DeliveryResult{Err: fmt.Errorf("sign: %w", err)}
 	}
 	target := t.URL
 	if t.ByEvents {
@@ -86,7 +77,7 @@ func (s *Sender) send(ctx context.Context, t Target, eventID, eventType string, 
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 	if err != nil {
-		return Result{Err: fmt.Errorf("request: %w", err)}
+		return switchboard.DeliveryResult{Err: fmt.Errorf("request: %w", err)}
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", s.userAgent)
@@ -98,13 +89,13 @@ func (s *Sender) send(ctx context.Context, t Target, eventID, eventType string, 
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {
-		return Result{Err: cleanError(err)}
+		return switchboard.DeliveryResult{Err: cleanError(err)}
 	}
 	defer resp.Body.Close()
 	// Drain a bounded amount so the connection can be reused; a receiver streaming more than the
 	// cap is cut off rather than read forever.
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, MaxResponseRead))
-	return Result{Status: resp.StatusCode}
+	return switchboard.DeliveryResult{Status: resp.StatusCode}
 }
 
 // cleanError drops the URL net/http puts in its errors: it may carry credentials in its

@@ -25,7 +25,7 @@ func TestSignatureVerifiesWithSvix(t *testing.T) {
 	}))
 	defer srv.Close()
 	payload := []byte(`{"event":"webhook.test","data":{}}`)
-	res := webhook.NewSender(nil, "t").Send(context.Background(), webhook.Target{URL: srv.URL, Secret: secret}, "evt_1", "webhook.test", payload)
+	res := webhook.NewSender(nil, "t", "").SendBody(context.Background(), switchboard.WebhookTarget{URL: srv.URL, Secret: secret}, "evt_1", "webhook.test", payload)
 	if !res.OK() {
 		t.Fatalf("send: %+v", res)
 	}
@@ -66,17 +66,17 @@ func TestNoRedirectsAndCappedRead(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	s := webhook.NewSender(nil, "t")
+	s := webhook.NewSender(nil, "t", "")
 	secret := switchboard.NewWebhookSecret()
-	res := s.Send(context.Background(), webhook.Target{URL: srv.URL + "/redirect", Secret: secret}, "evt_1", "x", []byte("{}"))
+	res := s.SendBody(context.Background(), switchboard.WebhookTarget{URL: srv.URL + "/redirect", Secret: secret}, "evt_1", "x", []byte("{}"))
 	if res.Status != http.StatusFound || res.OK() || followed {
 		t.Fatalf("redirect: %+v followed=%v", res, followed)
 	}
-	res = s.Send(context.Background(), webhook.Target{URL: srv.URL + "/huge", Secret: secret}, "evt_1", "x", []byte("{}"))
+	res = s.SendBody(context.Background(), switchboard.WebhookTarget{URL: srv.URL + "/huge", Secret: secret}, "evt_1", "x", []byte("{}"))
 	if !res.OK() {
 		t.Fatalf("huge answer: %+v", res)
 	}
-	res = s.Send(context.Background(), webhook.Target{URL: "http://user:hunter2@127.0.0.1:1/x?key=hunter2", Secret: secret}, "evt_1", "x", []byte("{}"))
+	res = s.SendBody(context.Background(), switchboard.WebhookTarget{URL: "http://user:hunter2@127.0.0.1:1/x?key=hunter2", Secret: secret}, "evt_1", "x", []byte("{}"))
 	if res.Err == nil || strings.Contains(res.Err.Error(), "hunter2") {
 		t.Fatalf("transport error %v leaks the URL's credentials", res.Err)
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/switchboard/switchboard"
 	"github.com/switchboard/switchboard/console"
 	"github.com/switchboard/switchboard/httpapi"
+	"github.com/switchboard/switchboard/outbox"
 	"github.com/switchboard/switchboard/store"
 	"github.com/switchboard/switchboard/wasim"
 	"github.com/switchboard/switchboard/whatsapp"
@@ -22,6 +23,7 @@ type App struct {
 	sim      *wasim.Server // embedded simulator, sandbox mode only
 	sessions *whatsapp.Manager
 	api      *httpapi.Server
+	outbox   *outbox.Outbox
 	console  http.Handler
 
 	stopPurge func() // ends the background purge of old jobs and Idempotency-Keys
@@ -79,6 +81,9 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := a.openOutbox(ctx, cfg, sealer); err != nil {
+		return nil, err
+	}
 	var apiSealer httpapi.Sealer // stays a nil interface without a key, not a nil *store.Sealer
 	var openProxy func(int64, switchboard.Proxy) (string, error)
 	if sealer != nil {
@@ -99,29 +104,35 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		OpenProxy:           openProxy,
 		AllowPrivateProxies: cfg.AllowPrivateProxies,
 		DeviceName:          "Switchboard",
+		Events:              a.outbox,
 	})
 	sandbox := a.sandbox(cfg)
 	a.api = httpapi.New(httpapi.Config{
-		Accounts:              a.store,
-		Instances:             a.store,
-		Sessions:              a.sessions,
-		Sealer:                apiSealer,
-		Sandbox:               sandbox,
-		SandboxPhones:         a.store,
-		Ping:                  a.store.Ping,
-		Logger:                log.With("component", "http"),
-		RateLimit:             cfg.RateLimit,
-		CreateRateLimit:       cfg.CreateRateLimit,
-		PublicRateLimit:       cfg.PublicRateLimit,
-		AuthFailureLimit:      cfg.AuthFailureLimit,
-		TrustedProxies:        cfg.TrustedProxies,
-		ConnectTimeout:        cfg.ConnectTimeout,
-		Version:               cfg.Version,
-		MaxSubGroups:          cfg.MaxSubGroups,
-		AllowPrivateImageURLs: cfg.AllowPrivateImageURLs,
-		Jobs:                  a.store,
-		Idempotency:           a.store,
-		Origins:               a.store,
+		Accounts:                a.store,
+		Instances:               a.store,
+		Sessions:                a.sessions,
+		Sealer:                  apiSealer,
+		Sandbox:                 sandbox,
+		SandboxPhones:           a.store,
+		Ping:                    a.store.Ping,
+		Logger:                  log.With("component", "http"),
+		RateLimit:               cfg.RateLimit,
+		CreateRateLimit:         cfg.CreateRateLimit,
+		PublicRateLimit:         cfg.PublicRateLimit,
+		AuthFailureLimit:        cfg.AuthFailureLimit,
+		TrustedProxies:          cfg.TrustedProxies,
+		ConnectTimeout:          cfg.ConnectTimeout,
+		Version:                 cfg.Version,
+		MaxSubGroups:            cfg.MaxSubGroups,
+		AllowPrivateImageURLs:   cfg.AllowPrivateImageURLs,
+		Jobs:                    a.store,
+		Idempotency:             a.store,
+		Origins:                 a.store,
+		Webhooks:                a.store,
+		Events:                  a.outbox,
+		Websockets:              a.store,
+		Stream:                  a.outbox,
+		AllowPrivateWebhookURLs: cfg.AllowPrivateWebhookURLs,
 	})
 	a.console = console.Handler(console.Options{Sandbox: sandbox != nil, Version: cfg.Version})
 	a.startPurge(cfg)
@@ -152,6 +163,9 @@ func (a *App) Store() *store.Store { return a.store }
 // Sim is the embedded simulator, nil outside sandbox mode.
 func (a *App) Sim() *wasim.Server { return a.sim }
 
+// Outbox is the event outbox (webhook dispatchers).
+func (a *App) Outbox() *outbox.Outbox { return a.outbox }
+
 // Sessions is the WhatsApp session manager.
 func (a *App) Sessions() *whatsapp.Manager { return a.sessions }
 
@@ -169,7 +183,10 @@ func (a *App) Close() {
 		a.api.Close() // async jobs stop and record themselves while sessions and database are up
 	}
 	if a.sessions != nil {
-		a.sessions.Close()
+		a.sessions.Close() // its last instance.state events go to the outbox, still open
+	}
+	if a.outbox != nil {
+		a.outbox.Close()
 	}
 	if a.sim != nil {
 		if err := a.sim.Close(); err != nil {

@@ -2,6 +2,7 @@ package app
 
 import (
 	"log/slog"
+	"net/http"
 	"net/netip"
 	"time"
 
@@ -72,6 +73,16 @@ type Config struct {
 	JobRetention time.Duration
 	// PurgeInterval is how often that purge runs (0 means hourly; tests shorten it).
 	PurgeInterval time.Duration
+
+	// Events: WebhookRetrySchedule is the delay before each delivery attempt (outbox default
+	// when empty); EventRetention how long finished events are kept (7 days when 0); BaseURL is
+	// instanceData.baseUrl in envelopes; AllowPrivateWebhookURLs lets webhooks reach loopback and
+	// private addresses (development); WebhookHTTPClient replaces the guarded default client.
+	WebhookRetrySchedule    []time.Duration
+	EventRetention          time.Duration
+	BaseURL                 string
+	AllowPrivateWebhookURLs bool
+	WebhookHTTPClient       *http.Client
 
 	BootConcurrency int
 	BootJitter      time.Duration

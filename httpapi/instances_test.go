@@ -39,7 +39,7 @@ func TestCreateInstance(t *testing.T) {
 		"instance.settings.disableHistorySync": true, // the documented default
 		"instance.settings.ignoreStatus":       false,
 		"instance.webhook.enabled":             false,
-		"instance.webhook.error":               notSupportedYet,
+		"instance.webhook.error":               errEventsOff.Message, // this server runs without an outbox
 		"instance.chatwoot.status":             "error",
 		"instance.s3.enabled":                  false,
 		"instance.proxy.enabled":               false,

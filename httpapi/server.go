@@ -80,6 +80,14 @@ type Config struct {
 	// features (the routes then answer synchronously and ignore the header).
 	Jobs        switchboard.JobStore
 	Idempotency switchboard.IdempotencyStore
+	// Webhooks and Events run the /api/events routes; nil answers them 501.
+	Webhooks   switchboard.WebhookStore
+	Events     EventOutbox
+	Websockets switchboard.WebsocketStore
+	Stream     EventStream
+	// AllowPrivateWebhookURLs accepts webhook URLs on loopback and private addresses
+	// (SWITCHBOARD_ALLOW_PRIVATE_WEBHOOK_URLS, for development).
+	AllowPrivateWebhookURLs bool
 }
 
 // Server is the REST API as an http.Handler.

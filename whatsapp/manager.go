@@ -56,6 +56,8 @@ type Options struct {
 	// DeviceName is the companion name shown on the phone under "Linked devices" (whatsmeow
 	// default when empty). It is process-wide in whatsmeow, so NewManager sets it once.
 	DeviceName string
+	// Events receives instance.state events; nil drops them.
+	Events switchboard.EventSink
 }
 
 // Manager owns the WhatsApp sessions of all instances of this process.
@@ -79,6 +81,8 @@ type Manager struct {
 	closing  bool // Close began: no new clients
 	stopped  bool // Close is waiting for background work: no new goroutines
 	wg       sync.WaitGroup
+
+	stateEvents *stateEmitter // nil without Options.Events
 
 	inFlight    atomic.Int64 // boot handshakes in flight
 	maxInFlight atomic.Int64
@@ -111,15 +115,20 @@ func NewManager(o Options) *Manager {
 		deviceNameOnce.Do(func() { store.DeviceProps.Os = &o.DeviceName })
 	}
 	ctx, cancel := context.WithCancel(context.Background())
+	var emitter *stateEmitter
+	if o.Events != nil {
+		emitter = newStateEmitter(o.Events, o.Logger)
+	}
 	return &Manager{
-		container: o.Container,
-		instances: o.Instances,
-		log:       o.Logger,
-		opts:      o,
-		ctx:       ctx,
-		cancel:    cancel,
-		sessions:  make(map[int64]*session),
-		pacers:    switchboard.NewPacers(o.WriteInterval),
+		stateEvents: emitter,
+		container:   o.Container,
+		instances:   o.Instances,
+		log:         o.Logger,
+		opts:        o,
+		ctx:         ctx,
+		cancel:      cancel,
+		sessions:    make(map[int64]*session),
+		pacers:      switchboard.NewPacers(o.WriteInterval),
 
 		qrFirstCodeLifetime: qrFirstCodeLifetime,
 		qrCodeLifetime:      qrCodeLifetime,
@@ -142,6 +151,10 @@ func (m *Manager) sessionFor(inst *switchboard.Instance) (*session, error) {
 	s := m.sessions[inst.ID]
 	if s == nil {
 		s = newSession(inst, m.log)
+		if m.stateEvents != nil {
+			s.events = m.stateEvents
+			s.lastEvent = initialStateEventKey(s)
+		}
 		m.sessions[inst.ID] = s
 	}
 	return s, nil
@@ -332,6 +345,9 @@ func (m *Manager) Close() {
 	m.stopped = true
 	m.mu.Unlock()
 	m.wg.Wait()
+	if m.stateEvents != nil {
+		m.stateEvents.close(stateEventsDrain)
+	}
 }
 
 // recordPairing writes the new device into the instance row before whatsmeow saves the device

@@ -7,6 +7,8 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/switchboard/switchboard"
 	"github.com/switchboard/switchboard/media"
 )
@@ -80,6 +82,9 @@ type Config struct {
 	// features (the routes then answer synchronously and ignore the header).
 	Jobs        switchboard.JobStore
 	Idempotency switchboard.IdempotencyStore
+	// Metrics receives the API's collectors (requests by route and status, their latency,
+	// rate-limit refusals); nil counts without exposing.
+	Metrics prometheus.Registerer
 }
 
 // Server is the REST API as an http.Handler.
@@ -95,6 +100,7 @@ type Server struct {
 	started      time.Time // for /health's uptime
 	publicBudget *limiter  // the unauthenticated budget per client address
 	sampler      *accessSampler
+	metrics      *httpMetrics
 	background   backgroundJobs   // async jobs, cancelled by Shutdown
 	idemPurge    idempotencyPurge // when old Idempotency-Keys were last deleted
 
@@ -142,6 +148,7 @@ func New(cfg Config) *Server {
 		started:      cfg.Now(),
 		publicBudget: newLimiter(cfg.Now),
 		sampler:      newAccessSampler(cfg.Now),
+		metrics:      newHTTPMetrics(cfg.Metrics),
 		media:        media.NewLoader(cfg.AllowPrivateImageURLs),
 	}
 	s.routes()

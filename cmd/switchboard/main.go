@@ -15,6 +15,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -29,13 +30,38 @@ const usage = `usage:
 `
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := stopOnSignals(newLogger(os.Stderr))
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		if !errors.Is(err, flag.ErrHelp) {
 			fmt.Fprintln(os.Stderr, "switchboard:", err)
 		}
 		os.Exit(2)
+	}
+}
+
+// exitOnSecondSignal is the status of a process stopped by a second SIGTERM or Ctrl-C, before
+// its drain ended.
+const exitOnSecondSignal = 130
+
+// stopOnSignals returns a context cancelled by the first SIGTERM or SIGINT, which starts the
+// graceful shutdown. A second one exits at once, without waiting for the drain: an operator who
+// signals twice wants the process gone.
+func stopOnSignals(log *slog.Logger) (context.Context, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	signals := make(chan os.Signal, 2)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		sig := <-signals
+		log.Info("signal received: shutting down gracefully; send it again to exit at once", "signal", sig.String())
+		cancel()
+		sig = <-signals
+		log.Warn("second signal: exiting without finishing the shutdown", "signal", sig.String())
+		os.Exit(exitOnSecondSignal)
+	}()
+	return ctx, func() {
+		signal.Stop(signals)
+		cancel()
 	}
 }
 

@@ -83,4 +83,3 @@ func waitFirstLink(t *testing.T, sim *wasim.Server, groups []types.JID) {
 	}
 	t.Fatal("no link request reached WhatsApp")
 }
-

@@ -4,6 +4,10 @@
 //	switchboard account create --name NAME [--max-instances N] [--db DSN]
 //	switchboard account rotate-token --name NAME [--db DSN]
 //	switchboard account update --name NAME [--allowed-origin ORIGIN]... [--db DSN]
+//	switchboard account list|show|delete ...
+//	switchboard instance list [--account NAME]
+//	switchboard db migrate
+//	switchboard version
 //	switchboard wasim --addr HOST:PORT --control-token SECRET [--db DSN]
 //
 // main only wires: flags and environment into a config, then store, sessions and HTTP.
@@ -26,6 +30,10 @@ const usage = `usage:
   switchboard account create --name NAME [--max-instances N] [--db DSN]
   switchboard account rotate-token --name NAME [--db DSN]
   switchboard account update --name NAME [--allowed-origin ORIGIN]... [--clear-allowed-origins] [--db DSN]
+  switchboard account list|show|delete ...   (switchboard account --help)
+  switchboard instance list [--account NAME] [--json] [--db DSN]
+  switchboard db migrate [--json] [--db DSN]
+  switchboard version [--json]
   switchboard wasim --addr HOST:PORT --control-token SECRET [--db DSN]
 `
 
@@ -75,6 +83,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runServe(ctx, args[1:], stderr)
 	case "account":
 		return runAccount(ctx, args[1:], stdout, stderr)
+	case "instance":
+		return runInstance(ctx, args[1:], stdout, stderr)
+	case "db":
+		return runDB(ctx, args[1:], stdout, stderr)
+	case "version", "--version":
+		return runVersion(args[1:], stdout, stderr)
 	case "wasim":
 		return runWasim(ctx, args[1:], stderr)
 	case "-h", "--help", "help":

@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"net/http"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -79,10 +81,31 @@ func TestMetricsScrapedFromServe(t *testing.T) {
 	if _, ok := after.families["go_goroutines"]; !ok {
 		t.Error("no Go runtime metrics (go_goroutines)")
 	}
+	checkWithPromtool(t, after.raw)
 	for _, secret := range []string{acc, admin.token, admin.phone, "5511962000000"} {
 		if strings.Contains(after.raw, secret) {
 			t.Errorf("the scrape contains %q", secret)
 		}
+	}
+}
+
+// checkWithPromtool runs `promtool check metrics` (Prometheus's linter: names, units, help,
+// label conventions) on a scrape. Without promtool the scrape has still been parsed by expfmt;
+// SWITCHBOARD_REQUIRE_PROMTOOL=1 (set by .ci/run when it could install it) makes it mandatory.
+func checkWithPromtool(t *testing.T, scrape string) {
+	t.Helper()
+	path, err := exec.LookPath("promtool")
+	if err != nil {
+		if os.Getenv("SWITCHBOARD_REQUIRE_PROMTOOL") == "1" {
+			t.Fatal("promtool not found and SWITCHBOARD_REQUIRE_PROMTOOL=1")
+		}
+		t.Log("promtool not found: the scrape was checked with Prometheus's text parser only")
+		return
+	}
+	cmd := exec.Command(path, "check", "metrics")
+	cmd.Stdin = strings.NewReader(scrape)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("promtool check metrics: %v\n%s", err, out)
 	}
 }
 

@@ -20,7 +20,7 @@ func TestMetricsCountRoutesAndRefusals(t *testing.T) {
 	m := e.api.metrics
 	acc := e.account("acme", 0)
 	e.instance(acc, "secret-shop-name")
-	e.do("GET", "/api/instance/getSettings/secret-shop-name", acc, nil).wantStatus(http.StatusOK)
+	e.do("GET", "/api/instance/getSettings/secret-shop-name", acc, nil).Want(http.StatusOK)
 	for range 4 {
 		e.do("GET", "/api/instance/list", acc, nil)
 	}

@@ -6,7 +6,6 @@ import (
 
 	signallog "go.mau.fi/libsignal/logger"
 	"go.mau.fi/whatsmeow/store/sqlstore"
-	"go.mau.fi/whatsmeow/types"
 	waLog "go.mau.fi/whatsmeow/util/log"
 )
 
@@ -47,37 +46,4 @@ func (s *Store) Whatsmeow(ctx context.Context, log waLog.Logger) (*sqlstore.Cont
 		return nil, fmt.Errorf("store: upgrade whatsmeow tables: %w", err)
 	}
 	return container, nil
-}
-
-// ForgetDevices deletes the whatsmeow devices (identity, Signal sessions, keys) of deviceJIDs
-// from this database, so no process can reconnect them. WhatsApp is not told: the phone lists
-// the companion until it is removed there or WhatsApp drops it. Unknown or empty JIDs are
-// skipped; it returns how many devices it deleted.
-func (s *Store) ForgetDevices(ctx context.Context, deviceJIDs []string) (int, error) {
-	container, err := s.Whatsmeow(ctx, nil)
-	if err != nil {
-		return 0, err
-	}
-	deleted := 0
-	for _, raw := range deviceJIDs {
-		if raw == "" {
-			continue
-		}
-		jid, err := types.ParseJID(raw)
-		if err != nil {
-			return deleted, fmt.Errorf("store: device %q: %w", raw, err)
-		}
-		dev, err := container.GetDevice(ctx, jid)
-		if err != nil {
-			return deleted, fmt.Errorf("store: read device: %w", err)
-		}
-		if dev == nil {
-			continue
-		}
-		if err := container.DeleteDevice(ctx, dev); err != nil {
-			return deleted, fmt.Errorf("store: delete device: %w", err)
-		}
-		deleted++
-	}
-	return deleted, nil
 }

@@ -5,6 +5,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+
+	"github.com/switchboard/switchboard/store"
+	"github.com/switchboard/switchboard/whatsapp"
 )
 
 // runAccountDelete deletes an account. While it has instances it refuses, unless --force: then
@@ -54,7 +57,7 @@ func runAccountDelete(ctx context.Context, args []string, stdout, stderr io.Writ
 	if err := st.DeleteAccount(ctx, acc.ID); err != nil {
 		return fmt.Errorf("account delete: %w", err)
 	}
-	forgotten, err := st.ForgetDevices(ctx, devices)
+	forgotten, err := forgetDevices(ctx, st, devices)
 	if err != nil {
 		return fmt.Errorf("account delete: the account and its instances are deleted, but removing their WhatsApp devices failed "+
 			"after %d: %w", forgotten, err)
@@ -70,4 +73,14 @@ func runAccountDelete(ctx context.Context, args []string, stdout, stderr io.Writ
 	_, err = fmt.Fprintf(stdout, "deleted account %q with %d instance(s); %d WhatsApp device(s) logged out locally\n",
 		result.Name, result.InstancesDeleted, result.DevicesLoggedOut)
 	return err
+}
+
+// forgetDevices removes the paired devices of deleted instances from whatsmeow's store, which
+// shares the database.
+func forgetDevices(ctx context.Context, st *store.Store, devices []string) (int, error) {
+	container, err := st.Whatsmeow(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	return whatsapp.ForgetDevices(ctx, container, devices)
 }

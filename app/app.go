@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/switchboard/switchboard"
 	"github.com/switchboard/switchboard/console"
 	"github.com/switchboard/switchboard/httpapi"
@@ -25,6 +27,7 @@ type App struct {
 	api      *httpapi.Server
 	outbox   *outbox.Outbox
 	console  http.Handler
+	metrics  *prometheus.Registry
 
 	stopPurge func() // ends the background purge of old jobs and Idempotency-Keys
 
@@ -47,7 +50,7 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 	if err := useSecretKey(&cfg); err != nil {
 		return nil, err
 	}
-	a := &App{log: log, started: make(chan struct{})}
+	a := &App{log: log, started: make(chan struct{}), metrics: newMetricsRegistry(cfg.Metrics)}
 	defer func() {
 		if err != nil {
 			a.Close()
@@ -105,6 +108,7 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		AllowPrivateProxies: cfg.AllowPrivateProxies,
 		DeviceName:          "Switchboard",
 		Events:              a.outbox,
+		Metrics:             a.metrics,
 	})
 	sandbox := a.sandbox(cfg)
 	a.api = httpapi.New(httpapi.Config{
@@ -133,6 +137,7 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		Websockets:              a.store,
 		Stream:                  a.outbox,
 		AllowPrivateWebhookURLs: cfg.AllowPrivateWebhookURLs,
+		Metrics:                 a.metrics,
 	})
 	a.console = console.Handler(console.Options{Sandbox: sandbox != nil, Version: cfg.Version})
 	a.startPurge(cfg)
@@ -199,3 +204,7 @@ func (a *App) Close() {
 		}
 	}
 }
+
+// Drain lets the async jobs already running finish until ctx ends, refusing new ones; Close
+// then cancels whatever is left. The HTTP server's own Shutdown drains synchronous requests.
+func (a *App) Drain(ctx context.Context) error { return a.api.Drain(ctx) }

@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.mau.fi/whatsmeow/util/keys"
 
 	"github.com/switchboard/switchboard/store"
@@ -83,6 +84,15 @@ type Config struct {
 	BaseURL                 string
 	AllowPrivateWebhookURLs bool
 	WebhookHTTPClient       *http.Client
+	// MetricsAddr is where `serve` exposes /metrics on a listener of its own ("" for none); the
+	// API's listener never serves metrics.
+	MetricsAddr string
+	// ShutdownTimeout bounds how long `serve` drains in-flight requests and async jobs after
+	// SIGTERM before it cuts them.
+	ShutdownTimeout time.Duration
+	// Metrics is the registry every collector registers on; New makes one when nil. Tests pass
+	// their own to read it.
+	Metrics *prometheus.Registry
 
 	BootConcurrency int
 	BootJitter      time.Duration

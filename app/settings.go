@@ -80,6 +80,10 @@ var settings = []setting{
 		field: func(c *Config) any { return &c.EventRetention }},
 	{flag: "base-url", env: "SWITCHBOARD_BASE_URL", usage: "the gateway's public URL, sent as instanceData.baseUrl in events",
 		field: func(c *Config) any { return &c.BaseURL }},
+	{flag: "metrics-addr", env: "SWITCHBOARD_METRICS_ADDR", usage: "serve Prometheus metrics at /metrics on this separate address (e.g. 127.0.0.1:9090); empty turns them off",
+		field: func(c *Config) any { return &c.MetricsAddr }},
+	{flag: "shutdown-timeout", env: "SWITCHBOARD_SHUTDOWN_TIMEOUT", def: "25s", usage: "on SIGTERM, how long in-flight requests and async link batches may finish before they are cut; a second signal exits at once",
+		field: func(c *Config) any { return &c.ShutdownTimeout }},
 	{flag: "secret-key", env: "SWITCHBOARD_SECRET_KEY", usage: "32 random bytes, base64 or hex, sealing proxy passwords at rest (openssl rand -base64 32); prefer the environment to the flag",
 		show: maskSecret, field: func(c *Config) any { return &c.SecretKey }},
 }

@@ -46,6 +46,7 @@ type requestState struct {
 	id        string
 	accountID int64
 	instance  string
+	route     string // the matched route pattern, for metrics; "" when none matched
 }
 
 type stateKey struct{}
@@ -137,6 +138,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
 		r = r.WithContext(context.WithValue(r.Context(), stateKey{}, st))
 		next.ServeHTTP(rec, r)
+		s.metrics.observe(st.route, rec.status, time.Since(start))
 		s.logAccess(r, st, rec, start)
 	})
 }

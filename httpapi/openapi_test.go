@@ -32,15 +32,6 @@ func openAPI(t testing.TB) *openapitest.Validator {
 	return v
 }
 
-// checkOpenAPI fails the test when an answer does not match the OpenAPI document. The harness
-// calls it for every request, so every test of this package checks the document too.
-func checkOpenAPI(t testing.TB, method, path string, status int, header http.Header, body []byte) {
-	t.Helper()
-	if err := openAPI(t).Validate(method, path, status, header, body); err != nil {
-		t.Errorf("%s %s answered %d, which the OpenAPI document does not allow:\n%v", method, path, status, err)
-	}
-}
-
 // sandboxEnv is a server with every route registered, sandbox ones included, and the stores
 // that turn Idempotency-Key and ?async on.
 func sandboxEnv(t *testing.T) *testEnv {

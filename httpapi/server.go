@@ -7,6 +7,8 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/switchboard/switchboard"
 	"github.com/switchboard/switchboard/media"
 )
@@ -88,6 +90,9 @@ type Config struct {
 	// AllowPrivateWebhookURLs accepts webhook URLs on loopback and private addresses
 	// (SWITCHBOARD_ALLOW_PRIVATE_WEBHOOK_URLS, for development).
 	AllowPrivateWebhookURLs bool
+	// Metrics receives the API's collectors (requests by route and status, their latency,
+	// rate-limit refusals); nil counts without exposing.
+	Metrics prometheus.Registerer
 }
 
 // Server is the REST API as an http.Handler.
@@ -103,6 +108,7 @@ type Server struct {
 	started      time.Time // for /health's uptime
 	publicBudget *limiter  // the unauthenticated budget per client address
 	sampler      *accessSampler
+	metrics      *httpMetrics
 	background   backgroundJobs   // async jobs, cancelled by Shutdown
 	idemPurge    idempotencyPurge // when old Idempotency-Keys were last deleted
 
@@ -150,6 +156,7 @@ func New(cfg Config) *Server {
 		started:      cfg.Now(),
 		publicBudget: newLimiter(cfg.Now),
 		sampler:      newAccessSampler(cfg.Now),
+		metrics:      newHTTPMetrics(cfg.Metrics),
 		media:        media.NewLoader(cfg.AllowPrivateImageURLs),
 	}
 	s.routes()

@@ -37,6 +37,8 @@ var storeMethods = map[string]string{
 	"SetProxy": "instance write", "RotateInstanceToken": "instance write",
 	// Writes of account rows, each with its own cache test.
 	"RotateAccountToken": "account write, see TestRotateAccountToken",
+	"DeleteAccount":      "account write, see TestDeleteAccountRevokesTokens",
+	"ListAccounts":       "read", "Migrations": "read",
 	// Writes of other tables (jobs, idempotency_keys; their cascades never touch the cached rows).
 	"CreateJob": "other table", "UpdateJobProgress": "other table", "FinishJob": "other table",
 	"InterruptRunningJobs": "other table", "BeginIdempotent": "other table", "FinishIdempotent": "other table",

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/store"
 	"go.mau.fi/whatsmeow/store/sqlstore"
@@ -58,6 +59,9 @@ type Options struct {
 	DeviceName string
 	// Events receives instance.state events; nil drops them.
 	Events switchboard.EventSink
+	// Metrics receives the manager's collectors (instances by state, WhatsApp round trips by
+	// kind, link and unlink results); nil counts without exposing.
+	Metrics prometheus.Registerer
 }
 
 // Manager owns the WhatsApp sessions of all instances of this process.
@@ -75,6 +79,8 @@ type Manager struct {
 
 	// pacers space each instance's WhatsApp writes across every route that makes them.
 	pacers *switchboard.Pacers
+
+	metrics *waMetrics
 
 	mu       sync.Mutex
 	sessions map[int64]*session
@@ -119,7 +125,7 @@ func NewManager(o Options) *Manager {
 	if o.Events != nil {
 		emitter = newStateEmitter(o.Events, o.Logger)
 	}
-	return &Manager{
+	m := &Manager{
 		stateEvents: emitter,
 		container:   o.Container,
 		instances:   o.Instances,
@@ -134,6 +140,8 @@ func NewManager(o Options) *Manager {
 		qrCodeLifetime:      qrCodeLifetime,
 		logoutConnectWait:   logoutConnectWait,
 	}
+	m.metrics = newWAMetrics(o.Metrics, m)
+	return m
 }
 
 var errClosing = switchboard.Errorf(switchboard.CodeUnavailable, "The server is shutting down")
@@ -267,7 +275,10 @@ func (m *Manager) Groups(inst *switchboard.Instance) (switchboard.GroupClient, e
 	if !s.connectedLocked() || s.device.IsEmpty() {
 		return nil, switchboard.Errorf(switchboard.CodeNotConnected, msgNotConnected)
 	}
-	return &groupClient{cli: s.cli, own: s.device.ToNonAD(), ownLID: s.lid.ToNonAD(), log: s.log}, nil
+	return measuredGroups{
+		next:    &groupClient{cli: s.cli, own: s.device.ToNonAD(), ownLID: s.lid.ToNonAD(), log: s.log},
+		metrics: m.metrics,
+	}, nil
 }
 
 // Stats are counters for monitoring and the boot benchmark.

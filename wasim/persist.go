@@ -27,6 +27,7 @@ var schema = []string{
 	`CREATE TABLE IF NOT EXISTS wasim_accounts (phone TEXT PRIMARY KEY, data TEXT NOT NULL)`,
 	`CREATE TABLE IF NOT EXISTS wasim_devices (jid TEXT PRIMARY KEY, phone TEXT NOT NULL, data TEXT NOT NULL)`,
 	`CREATE TABLE IF NOT EXISTS wasim_groups (name TEXT PRIMARY KEY, data TEXT NOT NULL)`,
+	`CREATE TABLE IF NOT EXISTS wasim_phone_state (phone TEXT PRIMARY KEY, data TEXT NOT NULL)`,
 }
 
 // persister writes state rows. saveMu orders "snapshot under Server.mu,

@@ -58,9 +58,17 @@ func (s *Server) routeIQ(c *conn, iq *waBinary.Node) (waBinary.Node, func()) {
 		child = children[0]
 	}
 	switch xmlns {
-	case "w:p", "passive", "privacy", "urn:xmpp:ping":
-		// keepalive, SetPassive, trusted-contact privacy tokens.
+	case "w:p", "passive", "urn:xmpp:ping":
+		// keepalive, SetPassive.
 		return iqResult(iq), nil
+	case "privacy":
+		return s.handlePrivacy(c, iq, child), nil
+	case "blocklist":
+		return s.handleBlocklist(c, iq, child), nil
+	case "w:m":
+		if child.Tag == "media_conn" {
+			return iqResult(iq, s.mediaConnNode()), nil
+		}
 	case "encrypt":
 		return s.handleEncrypt(c, iq, child), nil
 	case "usync":

@@ -1,6 +1,7 @@
 package wasim
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -111,7 +112,8 @@ func (s *Server) decryptStored(d whatsmeow.DownloadableMessage, appInfo whatsmeo
 	if !hmac.Equal(mac.Sum(nil)[:mediaHMACLength], tag) {
 		return nil, errors.New("bad media MAC")
 	}
-	data, err := cbcutil.Decrypt(cipherKey, iv, ct)
+	// cbcutil decrypts in place; the stored blob must stay intact for others.
+	data, err := cbcutil.Decrypt(cipherKey, iv, bytes.Clone(ct))
 	if err != nil {
 		return nil, err
 	}

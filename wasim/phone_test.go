@@ -3,6 +3,7 @@ package wasim_test
 import (
 	"testing"
 
+	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
@@ -139,5 +140,72 @@ func TestConversationBothWays(t *testing.T) {
 	wasimtest.WaitForMatch(t, rec, func(e *events.Message) bool { return e.Info.ID == id2 && textOf(e) == "ping 2" })
 	if n := sim.Undecryptable("15550103002"); n != 0 {
 		t.Fatalf("%d undecryptable messages", n)
+	}
+}
+
+func TestGroupMessagesBetweenPhonesAndInstances(t *testing.T) {
+	t.Parallel()
+	sim := wasimtest.NewServer(t, wasim.Config{})
+	alice, _, recA := wasimtest.NewPairedClientRecorded(t, sim, "15550104001")
+	_, _, recE := wasimtest.NewPairedClientRecorded(t, sim, "15550104005")
+	var phones []types.JID
+	for _, p := range []string{"15550104002", "15550104003", "15550104004"} {
+		jid, err := sim.RegisterPhone(p, "Phone "+p[len(p)-1:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		phones = append(phones, jid)
+	}
+	eve := types.NewJID("15550104005", types.DefaultUserServer)
+	info, err := alice.CreateGroup(testCtx(t), whatsmeow.ReqCreateGroup{Name: "Three phones, two instances", Participants: append(phones, eve)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	group := info.JID
+
+	// An instance sends: every member phone decrypts the skmsg with the
+	// sender key it got pairwise; the other instance gets it too.
+	resp, err := alice.SendMessage(testCtx(t), group, &waE2E.Message{Conversation: proto.String("hello group")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range phones {
+		got := waitInbox(t, sim, p.User, func(m wasim.InboxMessage) bool { return m.ID == resp.ID })
+		if got.Text != "hello group" || got.Chat != group || got.Sender.User != "15550104001" {
+			t.Fatalf("phone %s inbox = %+v", p.User, got)
+		}
+	}
+	wasimtest.WaitForMatch(t, recE, func(e *events.Message) bool { return e.Info.ID == resp.ID && textOf(e) == "hello group" })
+	// Each member phone's delivery receipt reaches the sender.
+	for _, p := range phones {
+		wasimtest.WaitForMatch(t, recA, func(r *events.Receipt) bool {
+			return r.MessageIDs[0] == resp.ID && r.Chat == group && r.Sender.User == p.User
+		})
+	}
+	// A second message rides on the same sender key (skmsg only).
+	resp2, err := alice.SendMessage(testCtx(t), group, &waE2E.Message{Conversation: proto.String("second")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitInbox(t, sim, phones[2].User, func(m wasim.InboxMessage) bool { return m.ID == resp2.ID && m.Text == "second" })
+
+	// A phone sends: both instances decrypt it; the other phones get it.
+	for i, text := range []string{"phone speaks", "phone again"} {
+		id, err := sim.PhoneSendText(testCtx(t), phones[0].User, group, text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, rec := range []*wasimtest.Recorder{recA, recE} {
+			evt := wasimtest.WaitForMatch(t, rec, func(e *events.Message) bool { return e.Info.ID == id && textOf(e) != "" })
+			if textOf(evt) != text || evt.Info.Chat != group || evt.Info.Sender.User != phones[0].User {
+				t.Fatalf("message %d: event %+v %q", i, evt.Info, textOf(evt))
+			}
+		}
+		waitInbox(t, sim, phones[1].User, func(m wasim.InboxMessage) bool { return m.ID == id && m.Text == text })
+	}
+	for _, p := range phones {
+		if n := sim.Undecryptable(p.User); n != 0 {
+			t.Fatalf("phone %s: %d undecryptable", p.User, n)
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sync"
 
+	"go.mau.fi/whatsmeow/appstate"
 	"go.mau.fi/whatsmeow/store"
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/util/keys"
@@ -37,6 +38,8 @@ type phone struct {
 	autoRead      bool
 	undecryptable int
 	skdmSent      map[string]bool // group|device that hold this phone's sender key
+	appProc       *appstate.Processor
+	appView       map[string]AppStateEntry // collection + index → value (phone_appstate.go)
 }
 
 // phoneFor returns the phone of an account, building its Signal stack on
@@ -73,7 +76,7 @@ func (s *Server) phoneFor(number string) (*phone, error) {
 		Container:      &store.NoopStore{},
 	}
 	dev.SetAllStores(st)
-	p := &phone{number: number, dev: dev, st: st}
+	p := &phone{number: number, dev: dev, st: st, appProc: appstate.NewProcessor(dev, waLog.Noop)}
 
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -70,6 +70,13 @@ func (s *Server) deliverToPhones(c *conn, msg *waBinary.Node, to types.JID) func
 			targets[acc.Phone] = &enc
 		}
 	}
+	if stringAttr(msg, "category") == "peer" && to.Device == 0 && to.User == c.phone {
+		// A companion's protocol message to its own phone (SendPeerMessage):
+		// one top-level <enc>, no participants.
+		if enc, ok := msg.GetOptionalChildByTag("enc"); ok {
+			targets[c.phone] = &enc
+		}
+	}
 	if to.Server == types.GroupServer {
 		for _, ch := range msg.GetChildren() {
 			if ch.Tag == "enc" && ch.Attrs["type"] == "skmsg" {
@@ -127,6 +134,10 @@ func (s *Server) receiveAtPhone(number string, d phoneDelivery) func() {
 	fromMe := d.from.phone == number
 	var recorded []InboxMessage
 	for _, m := range msgs {
+		if fromMe && m.GetProtocolMessage().GetType() == waE2E.ProtocolMessage_APP_STATE_SYNC_KEY_REQUEST {
+			s.answerKeyRequest(p, d.from)
+			continue
+		}
 		chat, sender := d.chat, d.from.pn()
 		if dsm := m.GetDeviceSentMessage(); dsm != nil {
 			m = dsm.GetMessage()
@@ -155,6 +166,15 @@ func (s *Server) receiveAtPhone(number string, d phoneDelivery) func() {
 		s.phoneReceipt(p, recorded[0], "")
 		if p.autoReadOn() {
 			_ = s.PhoneMarkRead(number, recorded[0].Chat, []string{d.id})
+		}
+	}
+}
+
+// answerKeyRequest sends the app-state key again to the companion that asked.
+func (s *Server) answerKeyRequest(p *phone, from sender) {
+	for _, c := range s.companionsOf(types.NewJID(p.number, types.DefaultUserServer)) {
+		if c.dev.ID == from.device {
+			s.goTracked(func() { s.sendKeyShare(context.Background(), p, c) })
 		}
 	}
 }

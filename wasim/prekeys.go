@@ -76,9 +76,14 @@ func (s *Server) storeUpload(dev *device, iq *waBinary.Node) {
 			b.PreKeys = append(b.PreKeys, k)
 		}
 	}
+	first := !b.UploadedOnce
 	b.UploadedOnce = true
 	s.mu.Unlock()
 	s.saveDevice(dev.pn())
+	if first {
+		// The phone can reach the new companion now that it has its keys.
+		s.goTracked(func() { s.bootstrapCompanion(dev) })
+	}
 }
 
 // fetchBundles answers one <user> per requested device: the uploaded bundle

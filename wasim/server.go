@@ -81,6 +81,7 @@ type Server struct {
 	httpSrv  *http.Server
 	pictures pictureBase // where picture URLs point (pictures.go)
 	media    mediaStore  // the media host's blobs (media.go)
+	appState appStateLog // app-state patches (appstate.go)
 }
 
 // New creates a simulator and, when cfg.DB is set, loads its saved state.

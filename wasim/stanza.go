@@ -65,6 +65,8 @@ func (s *Server) routeIQ(c *conn, iq *waBinary.Node) (waBinary.Node, func()) {
 		return s.handlePrivacy(c, iq, child), nil
 	case "blocklist":
 		return s.handleBlocklist(c, iq, child), nil
+	case "w:sync:app:state":
+		return s.handleAppStateIQ(c, iq)
 	case "w:m":
 		if child.Tag == "media_conn" {
 			return iqResult(iq, s.mediaConnNode()), nil

@@ -60,10 +60,14 @@ func (s *Server) PhoneWriteAppState(ctx context.Context, number string, patch ap
 	if err != nil {
 		return err
 	}
-	return s.phoneWriteAppState(ctx, p, patch)
+	return s.phoneWriteAppState(ctx, p, patch, nil)
 }
 
-func (s *Server) phoneWriteAppState(ctx context.Context, p *phone, patch appstate.PatchInfo) error {
+// phoneWriteAppState stores a patch the phone encodes and announces it to
+// every companion but quiet (one that is about to get the key share, which
+// makes it fetch everything anyway; a server_sync before it has the key
+// would only make it ask for the key).
+func (s *Server) phoneWriteAppState(ctx context.Context, p *phone, patch appstate.PatchInfo, quiet *device) error {
 	name := string(patch.Type)
 	for range 3 {
 		s.phoneSyncAppState(p, name)
@@ -81,7 +85,7 @@ func (s *Server) phoneWriteAppState(ctx context.Context, p *phone, patch appstat
 		}
 		if ok {
 			s.persistPatch(p.number, name, v, stamped)
-			s.announceAppState(p.number, name, nil)
+			s.announceAppState(p.number, name, quiet)
 			return nil
 		}
 		// A companion wrote meanwhile: catch up and encode again.
@@ -218,7 +222,7 @@ func (s *Server) bootstrapCompanion(dev *device) {
 	p.inboxMu.Unlock()
 	if !hasName {
 		push := s.phoneSender(p.number).push
-		if err := s.phoneWriteAppState(ctx, p, appstate.BuildSettingPushName(push)); err != nil {
+		if err := s.phoneWriteAppState(ctx, p, appstate.BuildSettingPushName(push), dev); err != nil {
 			s.log.Warn("wasim: phone cannot seed its push name", "phone", p.number, "err", err)
 		}
 	}

@@ -70,11 +70,21 @@ func (s *Server) deliverToPhones(c *conn, msg *waBinary.Node, to types.JID) func
 			targets[acc.Phone] = &enc
 		}
 	}
-	if stringAttr(msg, "category") == "peer" && to.Device == 0 && to.User == c.phone {
-		// A companion's protocol message to its own phone (SendPeerMessage):
-		// one top-level <enc>, no participants.
-		if enc, ok := msg.GetOptionalChildByTag("enc"); ok {
-			targets[c.phone] = &enc
+	if enc, ok := msg.GetOptionalChildByTag("enc"); ok && enc.Attrs["type"] != "skmsg" {
+		// One top-level <enc> for one device: a companion's protocol message
+		// to its own phone (SendPeerMessage), or a re-send answering a retry
+		// receipt (retry.go: to=the chat, participant=the device in groups).
+		dest := to
+		if p, ok := msg.Attrs["participant"].(types.JID); ok && to.Server == types.GroupServer {
+			dest = p
+		}
+		if dest.Device == 0 && dest.Server != types.GroupServer {
+			s.mu.Lock()
+			acc := s.accountForLocked(dest)
+			s.mu.Unlock()
+			if acc != nil {
+				targets[acc.Phone] = &enc
+			}
 		}
 	}
 	if to.Server == types.GroupServer {
@@ -123,6 +133,10 @@ func (s *Server) receiveAtPhone(number string, d phoneDelivery) func() {
 	p, err := s.phoneFor(number)
 	if err != nil {
 		return nil
+	}
+	if _, ok := s.faults.take(number, "phone:undecryptable"); ok {
+		// The phone lost its session with the sender, as after a reinstall.
+		_ = p.st.DeleteSession(context.Background(), d.from.signalAddress().String())
 	}
 	msgs, err := p.decrypt(d)
 	s.savePhone(p)

@@ -209,3 +209,38 @@ func TestGroupMessagesBetweenPhonesAndInstances(t *testing.T) {
 		}
 	}
 }
+
+// TestRetryReceiptRebuildsTheSession: a phone that cannot decrypt answers
+// with a retry receipt carrying its keys; whatsmeow rebuilds the session
+// from them and re-sends, and the phone reads the message.
+func TestRetryReceiptRebuildsTheSession(t *testing.T) {
+	t.Parallel()
+	sim := wasimtest.NewServer(t, wasim.Config{})
+	cli, _, rec := wasimtest.NewPairedClientRecorded(t, sim, "15550105001")
+	lee, _ := sim.RegisterPhone("15550105002", "Lee")
+	first, err := cli.SendMessage(testCtx(t), lee, &waE2E.Message{Conversation: proto.String("one")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitInbox(t, sim, "15550105002", func(m wasim.InboxMessage) bool { return m.ID == first.ID })
+	// A reply confirms the session, so the client's next message is a plain
+	// msg (an initiator keeps sending pkmsg until it hears back, and a pkmsg
+	// would rebuild the lost session by itself).
+	reply, _ := sim.PhoneSendText(testCtx(t), "15550105002", types.NewJID("15550105001", types.DefaultUserServer), "two")
+	wasimtest.WaitForMatch(t, rec, func(e *events.Message) bool { return e.Info.ID == reply })
+	sim.AddFault(wasim.FaultRule{Phone: "15550105002", Match: "phone:undecryptable"})
+	resp, err := cli.SendMessage(testCtx(t), lee, &waE2E.Message{Conversation: proto.String("lost then found")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wasimtest.WaitForMatch(t, rec, func(r *events.Receipt) bool {
+		return r.Type == types.ReceiptTypeRetry && r.MessageIDs[0] == resp.ID
+	})
+	got := waitInbox(t, sim, "15550105002", func(m wasim.InboxMessage) bool { return m.ID == resp.ID })
+	if got.Text != "lost then found" {
+		t.Fatalf("after the retry the phone read %q", got.Text)
+	}
+	if n := sim.Undecryptable("15550105002"); n != 1 {
+		t.Fatalf("undecryptable = %d, want exactly the one fault", n)
+	}
+}

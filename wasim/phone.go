@@ -40,6 +40,7 @@ type phone struct {
 	skdmSent      map[string]bool // group|device that hold this phone's sender key
 	appProc       *appstate.Processor
 	appView       map[string]AppStateEntry // collection + index → value (phone_appstate.go)
+	polls         map[string]sentPoll      // polls this phone created, by id (phone_poll.go)
 }
 
 // phoneFor returns the phone of an account, building its Signal stack on

@@ -24,6 +24,8 @@ type InboxMessage struct {
 	Type    string
 	Text    string
 	Media   *InboxMedia // the decrypted attachment, when the phone could fetch it
+	// PollVote is the options chosen in a vote on one of this phone's polls.
+	PollVote []string
 	Message *waE2E.Message
 
 	viaPhone bool // handed over by another simulated phone

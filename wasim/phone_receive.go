@@ -170,6 +170,9 @@ func (s *Server) receiveAtPhone(number string, d phoneDelivery) func() {
 			Type: typ, Text: text, Message: m,
 		}
 		in.Media = s.fetchAttachment(m)
+		if m.GetPollUpdateMessage() != nil && !fromMe {
+			in.PollVote, _ = p.readVote(sender, m)
+		}
 		p.record(in)
 		recorded = append(recorded, in)
 	}

@@ -56,6 +56,7 @@ func (s *Server) PhoneSend(ctx context.Context, from string, to types.JID, m *wa
 		return "", err
 	}
 	id := newMessageID()
+	p.rememberPoll(id, m)
 	me := s.phoneSender(from)
 	if to.Server == types.GroupServer {
 		return id, s.phoneSendGroup(ctx, p, me, to, id, m, plaintext)
@@ -313,7 +314,16 @@ func (s *Server) messageAttrs(id string, m *waE2E.Message, me sender) waBinary.A
 	case m.GetPollCreationMessage() != nil || m.GetPollCreationMessageV3() != nil || m.GetPollUpdateMessage() != nil:
 		typ = "poll"
 	}
-	return waBinary.Attrs{"id": id, "t": strconv.FormatInt(s.now().Unix(), 10), "type": typ, "notify": me.push}
+	attrs := waBinary.Attrs{"id": id, "t": strconv.FormatInt(s.now().Unix(), 10), "type": typ, "notify": me.push}
+	// The edit attribute whatsmeow sets for edits and revokes (send.go
+	// getEditAttribute; types.EditAttribute).
+	switch m.GetProtocolMessage().GetType() {
+	case waE2E.ProtocolMessage_MESSAGE_EDIT:
+		attrs["edit"] = string(types.EditAttributeMessageEdit)
+	case waE2E.ProtocolMessage_REVOKE:
+		attrs["edit"] = string(types.EditAttributeSenderRevoke)
+	}
+	return attrs
 }
 
 func encAttrs(typ string, m *waE2E.Message) waBinary.Attrs {

@@ -46,7 +46,9 @@ func TestInstanceMessageTypesReachPhone(t *testing.T) {
 		{cli.BuildReaction(mia, *cli.Store.ID, first.ID, "👍"), "reaction", "👍",
 			func(m *waE2E.Message) bool { return m.GetReactionMessage().GetKey().GetID() == first.ID }},
 		{cli.BuildPollCreation("Lunch?", []string{"pizza", "sushi"}, 1), "poll", "Lunch?",
-			func(m *waE2E.Message) bool { return len(m.GetPollCreationMessage().GetOptions())+len(m.GetPollCreationMessageV3().GetOptions()) == 2 }},
+			func(m *waE2E.Message) bool {
+				return len(m.GetPollCreationMessage().GetOptions())+len(m.GetPollCreationMessageV3().GetOptions()) == 2
+			}},
 		{cli.BuildEdit(mia, first.ID, &waE2E.Message{Conversation: proto.String("edited")}), "edit", "edited", nil},
 		{cli.BuildRevoke(mia, types.EmptyJID, first.ID), "revoke", "",
 			func(m *waE2E.Message) bool { return m.GetProtocolMessage().GetKey().GetID() == first.ID }},

@@ -21,12 +21,12 @@ type InboxMessage struct {
 	// Type classifies the content: text, image, video, audio, document,
 	// sticker, location, contact, reaction, poll, edit, revoke, protocol or
 	// other.
-	Type    string
-	Text    string
-	Media   *InboxMedia // the decrypted attachment, when the phone could fetch it
+	Type  string
+	Text  string
+	Media *InboxMedia // the decrypted attachment, when the phone could fetch it
 	// PollVote is the options chosen in a vote on one of this phone's polls.
 	PollVote []string
-	Message *waE2E.Message
+	Message  *waE2E.Message
 
 	viaPhone bool // handed over by another simulated phone
 }

@@ -105,6 +105,9 @@ func (s *Server) deliverToPhones(c *conn, msg *waBinary.Node, to types.JID) func
 	}
 	var receipts []func()
 	for number, enc := range targets {
+		if to.Server != types.GroupServer && number != c.phone && s.IsBlocked(number, from.pn()) {
+			continue // a user who blocked the sender gets nothing (one tick)
+		}
 		dd := d
 		dd.enc = enc
 		if r := s.receiveAtPhone(number, dd); r != nil {

@@ -144,7 +144,7 @@ func (s *Server) relayDirect(c *conn, msg *waBinary.Node, chat types.JID) {
 		identity = &n
 	}
 	for dev, enc := range s.participantEncs(msg) {
-		if dev == c.dev || enc.Tag != "enc" {
+		if dev == c.dev || enc.Tag != "enc" || (dev.Phone != c.phone && s.IsBlocked(dev.Phone, senderPN)) {
 			continue
 		}
 		content := []waBinary.Node{enc}

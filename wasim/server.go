@@ -74,6 +74,7 @@ type Server struct {
 	failLogin map[string]failure      // FailNextLogin, by phone
 	conns     map[*conn]struct{}
 	phones    map[string]*phone // running phone stacks, by phone number (phone.go)
+	presence  map[string]*presenceState
 	closed    bool
 	wg        sync.WaitGroup
 

@@ -17,9 +17,13 @@ func (s *Server) handleStanza(c *conn, node *waBinary.Node) {
 		s.handleMessage(c, node)
 	case "receipt":
 		s.handleReceipt(c, node)
-	case "ack", "ib", "presence", "chatstate":
+	case "presence":
+		s.handlePresence(c, node)
+	case "chatstate":
+		s.handleChatState(c, node)
+	case "ack", "ib":
 		// Acks for our notifications and messages, unified_session
-		// telemetry, presence: accepted silently, nothing to answer.
+		// telemetry: accepted silently, nothing to answer.
 	default:
 		s.log.Debug("wasim: unhandled stanza", "conn", c.label, "tag", node.Tag)
 	}

@@ -41,6 +41,7 @@ type phone struct {
 	appProc       *appstate.Processor
 	appView       map[string]AppStateEntry // collection + index → value (phone_appstate.go)
 	polls         map[string]sentPoll      // polls this phone created, by id (phone_poll.go)
+	calls         []InboxCall
 }
 
 // phoneFor returns the phone of an account, building its Signal stack on

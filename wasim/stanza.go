@@ -21,6 +21,8 @@ func (s *Server) handleStanza(c *conn, node *waBinary.Node) {
 		s.handlePresence(c, node)
 	case "chatstate":
 		s.handleChatState(c, node)
+	case "call":
+		s.handleCall(c, node)
 	case "ack", "ib":
 		// Acks for our notifications and messages, unified_session
 		// telemetry: accepted silently, nothing to answer.

@@ -36,7 +36,13 @@ func (s *Server) privacyValue(number, name string) string {
 // SetPrivacy changes a privacy setting of a simulated user, as its phone's
 // settings screen would, and tells the user's companions (account_sync).
 func (s *Server) SetPrivacy(number, name, value string) error {
-	number = digitsOnly(number)
+	return s.setPrivacy(digitsOnly(number), name, value, nil)
+}
+
+// setPrivacy stores a setting and tells the user's companions except the
+// one that changed it (it knows, and whatsmeow's SetPrivacySetting updates
+// its cache itself while a notification would race with it).
+func (s *Server) setPrivacy(number, name, value string, changedBy *device) error {
 	s.mu.Lock()
 	acc := s.accounts[number]
 	if acc == nil {
@@ -49,14 +55,17 @@ func (s *Server) SetPrivacy(number, name, value string) error {
 	acc.Privacy[name] = value
 	s.mu.Unlock()
 	s.saveAccount(number)
-	s.Notify([]types.JID{types.NewJID(number, types.DefaultUserServer)}, waBinary.Node{
-		Tag: "notification",
-		Attrs: waBinary.Attrs{"type": "account_sync", "from": types.NewJID(number, types.DefaultUserServer),
-			"t": strconv.FormatInt(s.now().Unix(), 10)},
-		Content: []waBinary.Node{{Tag: "privacy", Content: []waBinary.Node{
+	own := types.NewJID(number, types.DefaultUserServer)
+	for _, dev := range s.devicesOf([]types.JID{own}) {
+		if dev == changedBy {
+			continue
+		}
+		s.deliver(dev, waBinary.Node{Tag: "notification", Attrs: waBinary.Attrs{
+			"id": s.nextID(), "type": "account_sync", "from": own, "t": strconv.FormatInt(s.now().Unix(), 10),
+		}, Content: []waBinary.Node{{Tag: "privacy", Content: []waBinary.Node{
 			{Tag: "category", Attrs: waBinary.Attrs{"name": name, "value": value}},
-		}}},
-	})
+		}}}})
+	}
 	return nil
 }
 
@@ -73,7 +82,7 @@ func (s *Server) handlePrivacy(c *conn, iq *waBinary.Node, child waBinary.Node) 
 			if cat.Tag != "category" || name == "" || value == "" {
 				return iqError(iq, 400, "")
 			}
-			_ = s.SetPrivacy(c.phone, name, value)
+			_ = s.setPrivacy(c.phone, name, value, c.dev)
 		}
 		return iqResult(iq)
 	}

@@ -134,3 +134,32 @@ func containsAll(s string, parts ...string) bool {
 	}
 	return true
 }
+
+// TestInitialHistorySync: after linking, the phone sends an INITIAL_BOOTSTRAP
+// history sync listing its chats; the client downloads it from the media host.
+func TestInitialHistorySync(t *testing.T) {
+	t.Parallel()
+	sim := wasimtest.NewServer(t, wasim.Config{})
+	sim.RegisterPhone("15550504001", "Vic")
+	sim.RegisterPhone("15550504002", "Wes")
+	// Vic's phone already has a chat with Wes.
+	if _, err := sim.PhoneSendText(testCtx(t), "15550504002", types.NewJID("15550504001", types.DefaultUserServer), "old news"); err != nil {
+		t.Fatal(err)
+	}
+	_, _, rec := wasimtest.NewPairedClientRecorded(t, sim, "15550504001")
+	hs := wasimtest.WaitFor[*events.HistorySync](t, rec)
+	if hs.Data.GetSyncType().String() != "INITIAL_BOOTSTRAP" || len(hs.Data.GetConversations()) != 1 ||
+		hs.Data.GetConversations()[0].GetID() != "15550504002@s.whatsapp.net" {
+		t.Fatalf("history sync %v", hs.Data)
+	}
+	// The client's hist_sync receipt stays with the phone.
+	waitUntil(t, "the phone got the hist_sync receipt", func() bool {
+		_, receipts, _ := sim.Inbox("15550504001")
+		for _, r := range receipts {
+			if r.Type == "hist_sync" {
+				return true
+			}
+		}
+		return false
+	})
+}

@@ -209,7 +209,8 @@ func (s *Server) sendPeerMessage(ctx context.Context, p *phone, target companion
 // uploaded its keys: make sure critical_block holds the push name (whatsmeow
 // takes Store.PushName only from that mutation, appstate.go; without it
 // SendPresence fails with ErrNoPushName), then share the app-state key,
-// which makes the companion fetch every collection.
+// which makes the companion fetch every collection, then send the initial
+// history sync (phone_history.go).
 func (s *Server) bootstrapCompanion(dev *device) {
 	ctx := context.Background()
 	p, err := s.phoneFor(dev.Phone)
@@ -229,6 +230,7 @@ func (s *Server) bootstrapCompanion(dev *device) {
 	for _, c := range s.companionsOf(types.NewJID(dev.Phone, types.DefaultUserServer)) {
 		if c.dev == dev {
 			s.sendKeyShare(ctx, p, c)
+			s.sendInitialHistory(ctx, p, c)
 		}
 	}
 }

@@ -222,6 +222,11 @@ func (s *Server) handleReceipt(c *conn, r *waBinary.Node) {
 		s.recordPhoneReceipt(c.phone, r, to.ToNonAD(), own, typ)
 		return
 	}
+	if typ == string(types.ReceiptTypePeerMsg) || typ == string(types.ReceiptTypeHistorySync) {
+		// Acknowledgements of the phone's peer messages are for the phone only.
+		s.recordPhoneReceipt(c.phone, r, own, own, typ)
+		return
+	}
 	target := to
 	if to.Server == types.GroupServer {
 		p, ok := r.Attrs["participant"].(types.JID)

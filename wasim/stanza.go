@@ -71,6 +71,8 @@ func (s *Server) routeIQ(c *conn, iq *waBinary.Node) (waBinary.Node, func()) {
 		return s.handlePrivacy(c, iq, child), nil
 	case "blocklist":
 		return s.handleBlocklist(c, iq, child), nil
+	case "status":
+		return s.handleStatusIQ(c, iq, child), nil
 	case "w:sync:app:state":
 		return s.handleAppStateIQ(c, iq)
 	case "w:m":

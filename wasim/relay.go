@@ -199,6 +199,7 @@ func (s *Server) handleReceipt(c *conn, r *waBinary.Node) {
 	if c.dev == nil || to.IsEmpty() {
 		return
 	}
+	s.handleClientAck(c, r) // the receipt settles the message it is for
 	typ := stringAttr(r, "type")
 	attrs := waBinary.Attrs{"t": strconv.FormatInt(s.now().Unix(), 10)}
 	for k, v := range r.Attrs {

@@ -184,8 +184,10 @@ func (s *Server) serveDownload(w http.ResponseWriter, r *http.Request) {
 func (p *persister) saveBlob(id, mmsType string, data []byte, expires time.Time, evicted []string) {
 	p.saveMu.Lock()
 	defer p.saveMu.Unlock()
-	_, _ = p.db.Exec(`INSERT INTO wasim_media (id, mms_type, data, expires) VALUES ($1, $2, $3, $4)`,
-		id, mmsType, base64.StdEncoding.EncodeToString(data), expires.Unix())
+	if id != "" {
+		_, _ = p.db.Exec(`INSERT INTO wasim_media (id, mms_type, data, expires) VALUES ($1, $2, $3, $4)`,
+			id, mmsType, base64.StdEncoding.EncodeToString(data), expires.Unix())
+	}
 	for _, old := range evicted {
 		_, _ = p.db.Exec(`DELETE FROM wasim_media WHERE id = $1`, old)
 	}
@@ -203,4 +205,36 @@ func (p *persister) loadBlob(id string) *mediaBlob {
 		return nil
 	}
 	return &mediaBlob{data: data, mmsType: mms, expires: time.Unix(expires, 0)}
+}
+
+// serveDelete takes DELETE /mms/{type}/{token}?auth=…: whatsmeow deletes a
+// history-sync blob once it has downloaded it (upload.go DeleteMedia). The
+// blob whose encrypted SHA-256 is the token is forgotten.
+func (s *Server) serveDelete(w http.ResponseWriter, r *http.Request) {
+	s.media.init()
+	if r.URL.Query().Get("auth") != s.media.auth {
+		http.Error(w, "bad auth", http.StatusUnauthorized)
+		return
+	}
+	want, err := base64.URLEncoding.DecodeString(r.PathValue("token"))
+	if err != nil {
+		http.Error(w, "bad token", http.StatusBadRequest)
+		return
+	}
+	s.media.deleteByHash(want)
+	w.WriteHeader(http.StatusOK)
+}
+
+func (m *mediaStore) deleteByHash(hash []byte) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for id, b := range m.blobs {
+		if sum := sha256.Sum256(b.data); string(sum[:]) == string(hash) {
+			m.total -= len(b.data)
+			delete(m.blobs, id)
+			if m.db != nil {
+				m.db.saveBlob("", "", nil, time.Time{}, []string{id})
+			}
+		}
+	}
 }

@@ -161,6 +161,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /wasim/root-key", s.serveRootKey)
 	mux.HandleFunc("GET /pp/{group}/{id}", s.servePicture)
 	mux.HandleFunc("POST /mms/{type}/{token}", s.serveUpload)
+	mux.HandleFunc("DELETE /mms/{type}/{token}", s.serveDelete)
 	mux.HandleFunc("GET /v/", s.serveDownload)
 	s.mountControl(mux)
 	return mux

@@ -163,3 +163,19 @@ func TestInitialHistorySync(t *testing.T) {
 		return false
 	})
 }
+
+func TestNoLinkBootstrap(t *testing.T) {
+	t.Parallel()
+	sim := wasimtest.NewServer(t, wasim.Config{NoLinkBootstrap: true})
+	cli, _, rec := wasimtest.NewPairedClientRecorded(t, sim, "15550505001")
+	// A later phone message proves the client has handled what came before.
+	sim.RegisterPhone("15550505002", "Zed")
+	id, _ := sim.PhoneSendText(testCtx(t), "15550505002", types.NewJID("15550505001", types.DefaultUserServer), "ping")
+	wasimtest.WaitForMatch(t, rec, func(e *events.Message) bool { return e.Info.ID == id })
+	if _, ok := wasimtest.Find[*events.AppStateSyncComplete](rec); ok {
+		t.Fatal("app state synced although the phone sent no key share")
+	}
+	if id, _ := cli.Store.AppStateKeys.GetLatestAppStateSyncKeyID(testCtx(t)); id != nil {
+		t.Fatal("the client got an app-state key")
+	}
+}

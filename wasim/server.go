@@ -47,6 +47,12 @@ type Config struct {
 	TraceSize int
 	// Now overrides the clock (tests of time-dependent group behaviour).
 	Now func() time.Time
+	// NoLinkBootstrap stops phones from sending a newly linked companion
+	// what real phones send (app-state key share, push name, initial history
+	// sync). For suites that log devices out right after pairing: whatsmeow
+	// handles those messages in goroutines that race with its own Logout and
+	// store deletion, which the race detector reports.
+	NoLinkBootstrap bool
 }
 
 // Server is one simulated WhatsApp service: its accounts, their devices and

@@ -47,12 +47,14 @@ type Config struct {
 	TraceSize int
 	// Now overrides the clock (tests of time-dependent group behaviour).
 	Now func() time.Time
-	// NoLinkBootstrap stops phones from sending a newly linked companion
-	// what real phones send (app-state key share, push name, initial history
-	// sync). For suites that log devices out right after pairing: whatsmeow
-	// handles those messages in goroutines that race with its own Logout and
-	// store deletion, which the race detector reports.
-	NoLinkBootstrap bool
+	// LinkBootstrap makes phones send a newly linked companion what real
+	// phones send: the app-state key share, the push name (critical_block)
+	// and the initial history sync. Without them whatsmeow has no push name
+	// (SendPresence fails) and no app-state key (archive, pin, labels fail).
+	// Off by default for now: whatsmeow handles those messages in goroutines
+	// that race with its own Logout and store deletion, and gateway suites
+	// that log a device out right after pairing trip the race detector.
+	LinkBootstrap bool
 }
 
 // Server is one simulated WhatsApp service: its accounts, their devices and

@@ -2,6 +2,7 @@ package wasim
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/base64"
 	"encoding/json"
@@ -50,6 +51,14 @@ type Config struct {
 	// control request must carry as "Authorization: Bearer <token>". Empty mounts no control
 	// API at all: a simulator embedded in a gateway is driven in-process, never over a port.
 	ControlToken string
+	// LinkBootstrap makes phones send a newly linked companion what real
+	// phones send: the app-state key share, the push name (critical_block)
+	// and the initial history sync. Without them whatsmeow has no push name
+	// (SendPresence fails) and no app-state key (archive, pin, labels fail).
+	// Off by default for now: whatsmeow handles those messages in goroutines
+	// that race with its own Logout and store deletion, and gateway suites
+	// that log a device out right after pairing trip the race detector.
+	LinkBootstrap bool
 }
 
 // Server is one simulated WhatsApp service: its accounts, their devices and
@@ -77,12 +86,16 @@ type Server struct {
 	codes     map[string]*codeSession // pairing-code sessions by phone
 	failLogin map[string]failure      // FailNextLogin, by phone
 	conns     map[*conn]struct{}
+	phones    map[string]*phone // running phone stacks, by phone number (phone.go)
+	presence  map[string]*presenceState
 	closed    bool
 	wg        sync.WaitGroup
 
 	ln       net.Listener
 	httpSrv  *http.Server
 	pictures pictureBase // where picture URLs point (pictures.go)
+	media    mediaStore  // the media host's blobs (media.go)
+	appState appStateLog // app-state patches (appstate.go)
 }
 
 // New creates a simulator and, when cfg.DB is set, loads its saved state.
@@ -108,6 +121,7 @@ func New(cfg Config) (*Server, error) {
 		codes:     make(map[string]*codeSession),
 		failLogin: make(map[string]failure),
 		conns:     make(map[*conn]struct{}),
+		phones:    make(map[string]*phone),
 		idBase:    uint64(time.Now().UnixMilli()) * 1000,
 	}
 	s.root = cfg.RootKey
@@ -117,6 +131,7 @@ func New(cfg Config) (*Server, error) {
 			return nil, err
 		}
 		s.store = st
+		s.media.db = st
 		if err := s.load(); err != nil {
 			return nil, err
 		}
@@ -129,6 +144,10 @@ func New(cfg Config) (*Server, error) {
 			return nil, err
 		}
 	}
+	// The media host's auth token derives from the root key, so a restarted
+	// simulator accepts uploads from clients that cached media_conn.
+	mediaAuth := sha256.Sum256(append(s.root.Priv[:], "media_conn"...))
+	s.media.auth = base64.RawURLEncoding.EncodeToString(mediaAuth[:18])
 	// Certificates are checked against the client's real clock, not cfg.Now.
 	chain, err := issueCertChain(s.root, *s.static.Pub, time.Now())
 	if err != nil {
@@ -153,6 +172,9 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/ws/chat", s.serveWebsocket)
 	mux.HandleFunc("GET /wasim/root-key", s.serveRootKey)
 	mux.HandleFunc("GET /pp/{group}/{id}", s.servePicture)
+	mux.HandleFunc("POST /mms/{type}/{token}", s.serveUpload)
+	mux.HandleFunc("DELETE /mms/{type}/{token}", s.serveDelete)
+	mux.HandleFunc("GET /v/", s.serveDownload)
 	if s.cfg.ControlToken != "" {
 		s.mountControl(mux)
 	}

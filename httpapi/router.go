@@ -94,7 +94,7 @@ func (s *Server) authed(opts routeOptions, h handlerFunc) http.Handler {
 		if st := stateFrom(r.Context()); st != nil {
 			st.accountID = p.accountID
 		}
-		if err := s.rateLimit(w, p, opts.creates); err != nil {
+		if err := s.rateLimit(r.Context(), w, p, opts.creates); err != nil {
 			return err
 		}
 		return h(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))

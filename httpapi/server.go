@@ -64,7 +64,11 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// ConnectTimeout bounds how long /connect waits for a QR or pairing code (default 60 s).
 	ConnectTimeout time.Duration
-	// Now is the clock of the rate limiter; tests inject one (default time.Now).
+	// Limiter counts every rate-limit bucket; nil keeps them in this process's memory
+	// (NewLocalLimiter). A cluster passes the Redis limiter so that each budget is one across
+	// every node.
+	Limiter switchboard.RateLimiter
+	// Now is the clock of the in-memory rate limiter; tests inject one (default time.Now).
 	Now     func() time.Time
 	Version string
 	// MaxSubGroups is the community size the pre-checks enforce, not counting the announcement
@@ -89,11 +93,8 @@ type Server struct {
 	mux          *http.ServeMux
 	patterns     []string // every pattern registered through handle, for Routes
 	handler      http.Handler
-	global       *limiter
-	create       *limiter
-	authFailures *limiter
+	limits       switchboard.RateLimiter // every bucket: per token, per failing address, public
 	started      time.Time // for /health's uptime
-	publicBudget *limiter  // the unauthenticated budget per client address
 	sampler      *accessSampler
 	background   backgroundJobs   // async jobs, cancelled by Shutdown
 	idemPurge    idempotencyPurge // when old Idempotency-Keys were last deleted
@@ -132,15 +133,15 @@ func New(cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.Limiter == nil {
+		cfg.Limiter = NewLocalLimiter(cfg.Now)
+	}
 	s := &Server{
 		cfg:          cfg,
 		log:          cfg.Logger,
 		mux:          http.NewServeMux(),
-		global:       newLimiter(cfg.Now),
-		create:       newLimiter(cfg.Now),
-		authFailures: newLimiter(cfg.Now),
+		limits:       cfg.Limiter,
 		started:      cfg.Now(),
-		publicBudget: newLimiter(cfg.Now),
 		sampler:      newAccessSampler(cfg.Now),
 		media:        media.NewLoader(cfg.AllowPrivateImageURLs),
 	}

@@ -80,6 +80,11 @@ type Config struct {
 	AllowPrivateImageURLs bool
 	// Origins holds each account's allowed browser origins (CORS); nil answers no origin.
 	Origins Origins
+	// Ownership, in cluster mode, says which node runs each instance's session: requests for
+	// an instance owned elsewhere are forwarded there with ClusterSecret, and answered 503 with
+	// Retry-After while no node owns it. Nil serves every instance here.
+	Ownership     switchboard.Ownership
+	ClusterSecret string
 	// Jobs and Idempotency persist async jobs and Idempotency-Key replays; nil disables both
 	// features (the routes then answer synchronously and ignore the header).
 	Jobs        switchboard.JobStore

@@ -7,7 +7,10 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/switchboard/switchboard"
+	"github.com/switchboard/switchboard/cluster"
 	"github.com/switchboard/switchboard/console"
 	"github.com/switchboard/switchboard/httpapi"
 	"github.com/switchboard/switchboard/store"
@@ -23,6 +26,9 @@ type App struct {
 	sessions *whatsapp.Manager
 	api      *httpapi.Server
 	console  http.Handler
+
+	node  *cluster.Node // cluster mode only
+	redis *redis.Client // shared rate limits, when configured
 
 	stopPurge func() // ends the background purge of old jobs and Idempotency-Keys
 
@@ -88,9 +94,21 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 			return string(plain), err
 		}
 	}
+	var sessionRows switchboard.InstanceStore = a.store
+	var ownership switchboard.Ownership // a nil interface outside cluster mode
+	if cfg.clustered() {
+		if a.node, err = a.joinCluster(cfg); err != nil {
+			return nil, err
+		}
+		sessionRows, ownership = a.node.Fence(a.store, a.store), a.node
+	}
+	limiter, err := a.limiter(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
 	a.sessions = whatsapp.NewManager(whatsapp.Options{
 		Container:           container,
-		Instances:           a.store,
+		Instances:           sessionRows,
 		Logger:              log.With("component", "whatsapp"),
 		HTTPClient:          httpClient,
 		BootConcurrency:     cfg.BootConcurrency,
@@ -122,10 +140,21 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		Jobs:                  a.store,
 		Idempotency:           a.store,
 		Origins:               a.store,
+		Limiter:               limiter,
+		Ownership:             ownership,
+		ClusterSecret:         cfg.ClusterSecret,
 	})
 	a.console = console.Handler(console.Options{Sandbox: sandbox != nil, Version: cfg.Version})
 	a.startPurge(cfg)
 	a.startCtx, a.cancelStart = context.WithCancel(context.Background())
+	if a.node != nil {
+		// The node, not Start, decides which saved sessions run here.
+		defer close(a.started)
+		if err := a.node.Run(a.startCtx); err != nil {
+			return nil, err
+		}
+		return a, nil
+	}
 	go func() {
 		defer close(a.started)
 		if err := a.sessions.Start(a.startCtx); err != nil && !errors.Is(err, context.Canceled) {
@@ -168,8 +197,14 @@ func (a *App) Close() {
 	if a.api != nil {
 		a.api.Close() // async jobs stop and record themselves while sessions and database are up
 	}
+	if a.node != nil {
+		a.node.Close() // stops its sessions and hands the leases over for an immediate takeover
+	}
 	if a.sessions != nil {
 		a.sessions.Close()
+	}
+	if a.redis != nil {
+		_ = a.redis.Close()
 	}
 	if a.sim != nil {
 		if err := a.sim.Close(); err != nil {

@@ -73,6 +73,17 @@ type Config struct {
 	// PurgeInterval is how often that purge runs (0 means hourly; tests shorten it).
 	PurgeInterval time.Duration
 
+	// RedisURL keeps the rate-limit buckets in Redis, one budget for every node.
+	RedisURL string
+	// ClusterSecret turns cluster mode on (package cluster): nodes sharing the PostgreSQL
+	// database each run the sessions they hold leases of, and forward requests for the others to
+	// their owner's ClusterAddr with this secret.
+	ClusterSecret string
+	ClusterAddr   string
+	NodeID        string
+	// ClusterLease is how long a lease lasts without renewal (cluster.Options.Lease).
+	ClusterLease time.Duration
+
 	BootConcurrency int
 	BootJitter      time.Duration
 	ConnectTimeout  time.Duration

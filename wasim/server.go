@@ -77,8 +77,10 @@ type Server struct {
 	codes     map[string]*codeSession // pairing-code sessions by phone
 	failLogin map[string]failure      // FailNextLogin, by phone
 	conns     map[*conn]struct{}
-	closed    bool
-	wg        sync.WaitGroup
+	// deviceStats counts logins per device for GET /wasim/control/devices (control_devices.go).
+	deviceStats map[*device]*deviceSessionStats
+	closed      bool
+	wg          sync.WaitGroup
 
 	ln       net.Listener
 	httpSrv  *http.Server

@@ -93,16 +93,16 @@ type Config struct {
 
 // Server is the REST API as an http.Handler.
 type Server struct {
-	cfg          Config
-	log          *slog.Logger
-	mux          *http.ServeMux
-	patterns     []string // every pattern registered through handle, for Routes
-	handler      http.Handler
-	limits       switchboard.RateLimiter // every bucket: per token, per failing address, public
-	started      time.Time // for /health's uptime
-	sampler      *accessSampler
-	background   backgroundJobs   // async jobs, cancelled by Shutdown
-	idemPurge    idempotencyPurge // when old Idempotency-Keys were last deleted
+	cfg        Config
+	log        *slog.Logger
+	mux        *http.ServeMux
+	patterns   []string // every pattern registered through handle, for Routes
+	handler    http.Handler
+	limits     switchboard.RateLimiter // every bucket: per token, per failing address, public
+	started    time.Time               // for /health's uptime
+	sampler    *accessSampler
+	background backgroundJobs   // async jobs, cancelled by Shutdown
+	idemPurge  idempotencyPurge // when old Idempotency-Keys were last deleted
 
 	// media loads group and community pictures; it holds the download pool and decode slots.
 	media *media.Loader
@@ -142,13 +142,13 @@ func New(cfg Config) *Server {
 		cfg.Limiter = NewLocalLimiter(cfg.Now)
 	}
 	s := &Server{
-		cfg:          cfg,
-		log:          cfg.Logger,
-		mux:          http.NewServeMux(),
-		limits:       cfg.Limiter,
-		started:      cfg.Now(),
-		sampler:      newAccessSampler(cfg.Now),
-		media:        media.NewLoader(cfg.AllowPrivateImageURLs),
+		cfg:     cfg,
+		log:     cfg.Logger,
+		mux:     http.NewServeMux(),
+		limits:  cfg.Limiter,
+		started: cfg.Now(),
+		sampler: newAccessSampler(cfg.Now),
+		media:   media.NewLoader(cfg.AllowPrivateImageURLs),
 	}
 	s.routes()
 	s.handler = s.observe(s.recoverPanics(s.limitBody(http.HandlerFunc(s.dispatch))))

@@ -118,11 +118,15 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		AllowPrivateProxies: cfg.AllowPrivateProxies,
 		DeviceName:          "Switchboard",
 	})
+	var apiSessions switchboard.Sessions = a.sessions
+	if a.node != nil {
+		apiSessions = a.node.Sessions(a.sessions) // instance lists show every node's sessions
+	}
 	sandbox := a.sandbox(cfg)
 	a.api = httpapi.New(httpapi.Config{
 		Accounts:              a.store,
 		Instances:             a.store,
-		Sessions:              a.sessions,
+		Sessions:              apiSessions,
 		Sealer:                apiSealer,
 		Sandbox:               sandbox,
 		SandboxPhones:         a.store,

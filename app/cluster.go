@@ -95,3 +95,6 @@ func (l lateSessions) Adopt(ctx context.Context, inst *switchboard.Instance) {
 	l.a.sessions.Adopt(ctx, inst)
 }
 func (l lateSessions) Release(inst *switchboard.Instance) { l.a.sessions.Release(inst) }
+func (l lateSessions) Status(inst *switchboard.Instance) switchboard.ConnectionStatus {
+	return l.a.sessions.Status(inst)
+}

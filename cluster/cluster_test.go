@@ -55,6 +55,15 @@ func (s nodeSessions) Release(inst *switchboard.Instance) {
 	s.f.released[s.node] = append(s.f.released[s.node], inst.ID)
 }
 
+func (s nodeSessions) Status(inst *switchboard.Instance) switchboard.ConnectionStatus {
+	s.f.mu.Lock()
+	defer s.f.mu.Unlock()
+	if s.f.running[inst.ID] == s.node {
+		return switchboard.ConnectionStatus{State: switchboard.StateConnected}
+	}
+	return switchboard.ConnectionStatus{State: switchboard.StateDisconnected}
+}
+
 func (f *fakeSessions) runningOn(node string) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -249,8 +258,26 @@ func TestJoiningNodeTakesItsShareInBoundedSteps(t *testing.T) {
 		t.Errorf("b took %d instances at once, want steps bounded by MaxMoves", maxStep)
 	}
 	f.check(t)
+	// b's instance list shows a's sessions as a published them.
+	view := b.Sessions(downEverywhere{})
+	eventually(t, 10*time.Second, "b sees a's sessions connected", func() bool {
+		for _, id := range ids {
+			if pick(id, []string{"a", "b"}) == "a" && view.Status(&switchboard.Instance{ID: id}).State != switchboard.StateConnected {
+				return false
+			}
+		}
+		return true
+	})
 	a.Close()
 	eventually(t, 10*time.Second, "b takes a's instances after a leaves", func() bool { return f.runningOn("b") == len(ids) })
 	b.Close()
 	f.check(t)
+}
+
+// downEverywhere is a session manager that runs nothing: what b's own manager says of a's
+// instances, which b must not show.
+type downEverywhere struct{ switchboard.Sessions }
+
+func (downEverywhere) Status(*switchboard.Instance) switchboard.ConnectionStatus {
+	return switchboard.ConnectionStatus{State: switchboard.StateDisconnected}
 }

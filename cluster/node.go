@@ -22,6 +22,8 @@ type Sessions interface {
 	// Release stops the session of inst here without logging it out, so another node can run
 	// it; it returns once the connection is closed.
 	Release(inst *switchboard.Instance)
+	// Status is the live state of a session run here, published for the other nodes.
+	Status(inst *switchboard.Instance) switchboard.ConnectionStatus
 }
 
 // Options configure a Node.
@@ -56,9 +58,12 @@ type Node struct {
 	log     *slog.Logger
 
 	mu        sync.Mutex
-	held      map[int64]held // leases this node holds and whose session it runs
-	lastRenew time.Time      // when the last successful renewal was sent
-	stopped   bool           // sessions were stopped for want of a renewal
+	held      map[int64]held                         // leases this node holds and whose session it runs
+	lastRenew time.Time                              // when the last successful renewal was sent
+	stopped   bool                                   // sessions were stopped for want of a renewal
+	remote    map[int64]switchboard.ConnectionStatus // other nodes' sessions (status.go)
+
+	published map[int64]string // the state last written per held instance; rounds only
 
 	adoptSlots chan struct{}
 	wg         sync.WaitGroup
@@ -100,6 +105,7 @@ func New(o Options) (*Node, error) {
 		db: o.DB, id: o.NodeID, address: o.Address, opts: o,
 		log:        o.Logger.With("node", o.NodeID),
 		held:       make(map[int64]held),
+		published:  make(map[int64]string),
 		adoptSlots: make(chan struct{}, o.AdoptConcurrency),
 		done:       make(chan struct{}),
 	}, nil
@@ -166,6 +172,8 @@ func (n *Node) round(ctx context.Context) {
 	}
 	n.claimRunnable(ctx, nodes)
 	n.rebalance(ctx, nodes)
+	n.publishStatuses(call)
+	n.readStatuses(call)
 }
 
 // settle aligns the running sessions with the leases the renewal returned: sessions whose lease

@@ -168,6 +168,27 @@ func TestClusterTakeoverAfterKill(t *testing.T) {
 	}
 	waitAllLive(t, sim, paired, time.Now().Add(childTimeout))
 	checkOneSessionPerDevice(t, sim, paired)
+	// Every node lists every instance as connected, whichever node runs it.
+	for _, n := range nodes {
+		for _, p := range paired {
+			waitListed(t, n, p, "connected")
+		}
+	}
+}
+
+// waitListed polls the node's instance list until the instance shows state.
+func waitListed(t *testing.T, n *clusterNode, p pairedInstance, state string) {
+	t.Helper()
+	deadline := time.Now().Add(childTimeout)
+	var last answer
+	for time.Now().Before(deadline) {
+		last = n.call(context.Background(), "GET", "/api/instance/list?instanceName="+p.name, p.token, nil)
+		if last.err == nil && last.status == http.StatusOK && last.str("instances.0.connection.state") == state {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("%s never listed %s as %q; last answer: %v", n.id, p.name, state, last)
 }
 
 // busiestNode waits until every instance's lease is held, unexpired, by a running node, and

@@ -12,7 +12,8 @@ CREATE TABLE instance_leases (
     instance_id BIGINT      PRIMARY KEY REFERENCES instances (id) ON DELETE CASCADE,
     node_id     TEXT        NOT NULL,
     epoch       BIGINT      NOT NULL CHECK (epoch > 0), -- the fencing token: raised by every takeover
-    expires_at  TIMESTAMPTZ NOT NULL
+    expires_at  TIMESTAMPTZ NOT NULL,
+    status      TEXT        NOT NULL DEFAULT '' -- the owner's live view (JSON), for the other nodes' lists
 );
 
 CREATE INDEX instance_leases_node_idx ON instance_leases (node_id);

@@ -12,7 +12,8 @@ CREATE TABLE instance_leases (
     instance_id INTEGER PRIMARY KEY REFERENCES instances (id) ON DELETE CASCADE,
     node_id     TEXT    NOT NULL,
     epoch       INTEGER NOT NULL CHECK (epoch > 0),
-    expires_at  INTEGER NOT NULL
+    expires_at  INTEGER NOT NULL,
+    status      TEXT    NOT NULL DEFAULT ''
 ) STRICT;
 
 ALTER TABLE instances ADD COLUMN session_epoch INTEGER NOT NULL DEFAULT 0;

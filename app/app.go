@@ -102,6 +102,10 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		}
 		sessionRows, ownership = a.node.Fence(a.store, a.store), a.node
 	}
+	var mayConnect func(int64) error
+	if a.node != nil {
+		mayConnect = a.node.MayConnect
+	}
 	limiter, err := a.limiter(ctx, cfg)
 	if err != nil {
 		return nil, err
@@ -117,6 +121,7 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		OpenProxy:           openProxy,
 		AllowPrivateProxies: cfg.AllowPrivateProxies,
 		DeviceName:          "Switchboard",
+		MayConnect:          mayConnect,
 	})
 	var apiSessions switchboard.Sessions = a.sessions
 	if a.node != nil {

@@ -277,3 +277,19 @@ func (n *Node) Held() int {
 	defer n.mu.Unlock()
 	return len(n.held)
 }
+
+// MayConnect says whether this node may open a WhatsApp connection for instance id now: it
+// holds the lease and renewed it within StopBound. A process that was frozen finds its last
+// renewal old when it thaws and is refused until a round confirms the lease, so a reconnect
+// that whatsmeow starts on its own at the thaw cannot replace the new owner's session.
+func (n *Node) MayConnect(id int64) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if _, ok := n.held[id]; !ok {
+		return fmt.Errorf("cluster: node %s holds no lease of instance %d", n.id, id)
+	}
+	if since := time.Since(n.lastRenew); since > n.StopBound() {
+		return fmt.Errorf("cluster: node %s last renewed its leases %v ago", n.id, since.Round(time.Millisecond))
+	}
+	return nil
+}

@@ -167,3 +167,12 @@ func (n *clusterNode) sigkill() {
 	fmt.Fprintf(n.logs, "----- %s SIGKILL at %s\n", n.id, time.Now().Format(time.RFC3339Nano))
 	n.cmd = nil
 }
+
+// signal sends sig (SIGSTOP, SIGCONT) to the running node.
+func (n *clusterNode) signal(sig syscall.Signal) {
+	n.t.Helper()
+	if err := n.cmd.Process.Signal(sig); err != nil {
+		n.t.Fatalf("%v to %s: %v", sig, n.id, err)
+	}
+	fmt.Fprintf(n.logs, "----- %s %v at %s\n", n.id, sig, time.Now().Format(time.RFC3339Nano))
+}

@@ -7,10 +7,12 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -38,7 +40,25 @@ const clusterLease = 6 * time.Second
 // with Retry-After, never another 5xx. Over the whole test the simulator never saw two live
 // sockets for one device nor a replaced login. The killed node restarts and takes instances back
 // (bounded rebalance), which the next round exercises too.
-func TestClusterTakeoverAfterKill(t *testing.T) {
+func TestClusterTakeoverAfterKill(t *testing.T) { runClusterFaults(t, faultKill) }
+
+// TestClusterTakeoverAfterFreeze is the same with SIGSTOP: the frozen node can neither renew
+// nor stop its sessions, and its sockets stay open at the simulator, so the survivor's login
+// replaces each frozen socket once (what WhatsApp itself does to a silent old connection; no
+// lease can prevent it without the server timing the socket out first). Asserted: the takeover
+// within 30 s as for a kill, at most one replaced login per moved device, and after SIGCONT the
+// thawed node stops what it ran and never logs in again (no replaced ping-pong, same single
+// device), then serves requests by forwarding.
+func TestClusterTakeoverAfterFreeze(t *testing.T) { runClusterFaults(t, faultFreeze) }
+
+type clusterFault int
+
+const (
+	faultKill clusterFault = iota
+	faultFreeze
+)
+
+func runClusterFaults(t *testing.T, fault clusterFault) {
 	ce := clusterEnv{redisURL: clusterDeps(t), dsn: storetest.PostgresDSN(t), secret: randomSecret(t), lease: clusterLease}
 	sim := wasimtest.NewServer(t, wasim.Config{RootKey: wasimtest.SharedRoot()})
 	ce.simURL = sim.URL()
@@ -130,9 +150,14 @@ func TestClusterTakeoverAfterKill(t *testing.T) {
 			}()
 		}
 
+		replacedBefore, loginsBefore := replacedCounts(sim, paired), loginCounts(sim, paired)
 		killedAt := time.Now()
-		victim.sigkill()
-		waitAllLive(t, sim, moved, killedAt.Add(takeoverLimit))
+		if fault == faultKill {
+			victim.sigkill()
+		} else {
+			victim.signal(syscall.SIGSTOP)
+		}
+		waitLoggedInAgain(t, sim, moved, loginsBefore, killedAt.Add(takeoverLimit))
 		took := time.Since(killedAt)
 		close(stop)
 		probes.Wait()
@@ -160,14 +185,54 @@ func TestClusterTakeoverAfterKill(t *testing.T) {
 		}
 		t.Logf("round %d: killed %s holding %d of %d instances; all connected again on survivors after %v (%d answers were 503 meanwhile)",
 			round, victim.id, len(moved), len(paired), took.Round(time.Millisecond), unavailable.Load())
-		checkOneSessionPerDevice(t, sim, paired)
+		if fault == faultKill {
+			checkOneSessionPerDevice(t, sim, paired)
+			if t.Failed() {
+				return
+			}
+			victim.start()
+			continue
+		}
+		replacedAtTakeover := replacedCounts(sim, paired)
+		victim.signal(syscall.SIGCONT)
+		// The thawed node must find its leases gone and stay off WhatsApp. An absence can only
+		// be watched for: two leases long, rebalancing included (instances that hash to the
+		// thawed node move back to it, each stopped before it starts again).
+		time.Sleep(2 * clusterLease)
+		waitAllLive(t, sim, paired, time.Now().Add(childTimeout))
+		replacedAfter := replacedCounts(sim, paired)
+		for _, p := range paired {
+			allowed := 0
+			if slices.ContainsFunc(moved, func(m pairedInstance) bool { return m.name == p.name }) {
+				allowed = 1 // the frozen socket, replaced by the survivor's login
+			}
+			if n := replacedAtTakeover[p.name] - replacedBefore[p.name]; n > allowed {
+				t.Errorf("round %d: %s had %d replaced logins in the takeover, want at most %d", round, p.name, n, allowed)
+			}
+			if n := replacedAfter[p.name] - replacedAtTakeover[p.name]; n != 0 {
+				t.Errorf("round %d: %s had %d replaced logins after the thaw, want none (no fight)", round, p.name, n)
+			}
+			if n := len(phoneDevices(sim, p.phone)); n != 1 {
+				t.Errorf("round %d: %s's phone lists %d devices after the thaw, want 1", round, p.name, n)
+			}
+		}
+		if !strings.Contains(victim.logs.String(), "leases not renewed in time") {
+			t.Errorf("round %d: the thawed node never said it stopped its sessions", round)
+		}
+		for _, p := range moved {
+			a := victim.must("GET", "/api/instance/connect/"+p.name, p.token, nil)
+			if a.status != http.StatusOK || a.str("status") != "connected" {
+				t.Errorf("round %d: connect %s via the thawed %s: %v", round, p.name, victim.id, a)
+			}
+		}
 		if t.Failed() {
 			return
 		}
-		victim.start()
 	}
 	waitAllLive(t, sim, paired, time.Now().Add(childTimeout))
-	checkOneSessionPerDevice(t, sim, paired)
+	if fault == faultKill {
+		checkOneSessionPerDevice(t, sim, paired)
+	}
 	// Every node lists every instance as connected, whichever node runs it.
 	for _, n := range nodes {
 		for _, p := range paired {
@@ -234,6 +299,28 @@ func deviceOf(sim *wasim.Server, phone string) (wasim.DeviceSessions, bool) {
 	return wasim.DeviceSessions{}, false
 }
 
+// waitLoggedInAgain waits until every instance's device logged in anew (on the node that took
+// it over) and has exactly one live socket.
+func waitLoggedInAgain(t *testing.T, sim *wasim.Server, insts []pairedInstance, logins map[string]int, deadline time.Time) {
+	t.Helper()
+	for {
+		missing := ""
+		for _, p := range insts {
+			if d, ok := deviceOf(sim, p.phone); !ok || d.Live != 1 || d.Logins <= logins[p.name] {
+				missing = fmt.Sprintf("%s (%+v)", p.name, d)
+				break
+			}
+		}
+		if missing == "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not taken over in time: %s", missing)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // waitAllLive waits until every instance's device has exactly one live socket at the simulator.
 func waitAllLive(t *testing.T, sim *wasim.Server, insts []pairedInstance, deadline time.Time) {
 	t.Helper()
@@ -253,6 +340,24 @@ func waitAllLive(t *testing.T, sim *wasim.Server, insts []pairedInstance, deadli
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+func replacedCounts(sim *wasim.Server, insts []pairedInstance) map[string]int {
+	out := map[string]int{}
+	for _, p := range insts {
+		d, _ := deviceOf(sim, p.phone)
+		out[p.name] = d.Replaced
+	}
+	return out
+}
+
+func loginCounts(sim *wasim.Server, insts []pairedInstance) map[string]int {
+	out := map[string]int{}
+	for _, p := range insts {
+		d, _ := deviceOf(sim, p.phone)
+		out[p.name] = d.Logins
+	}
+	return out
 }
 
 // checkOneSessionPerDevice is the invariant: no device ever had two live sockets, and no login

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"crypto/subtle"
 	"net/http"
 	"net/http/httputil"
@@ -43,7 +44,7 @@ func (s *Server) routeToOwner(w http.ResponseWriter, r *http.Request, inst *swit
 	case route.Local:
 		return false, nil
 	case route.Address != "":
-		s.forward(w, r, route.Address)
+		s.forward(w, r, inst, route.Address)
 		return true, nil
 	}
 	secs := int((route.RetryAfter + time.Second - 1) / time.Second)
@@ -51,15 +52,25 @@ func (s *Server) routeToOwner(w http.ResponseWriter, r *http.Request, inst *swit
 	return true, errNoOwner
 }
 
+// ownerCheckInterval is how often a forwarded request in flight checks that its target still
+// owns the instance.
+const ownerCheckInterval = time.Second
+
 // forward proxies r to the owner at address. The answer's headers join those already set here
 // (the rate-limit headers of this node's count); CORS is left to this node, so the owner does
-// not see the Origin.
-func (s *Server) forward(w http.ResponseWriter, r *http.Request, address string) {
+// not see the Origin. An owner that stops answering (frozen: its socket accepts, nothing
+// replies) loses its lease within a lease time; the request is then cut and answered like a
+// takeover, instead of hanging until the client gives up.
+func (s *Server) forward(w http.ResponseWriter, r *http.Request, inst *switchboard.Instance, address string) {
 	target, err := url.Parse(address)
 	if err != nil {
 		s.renderError(w, r, failed("Internal server error", err))
 		return
 	}
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	go s.watchOwner(ctx, cancel, inst, address)
+	r = r.WithContext(ctx)
 	proxy := &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			pr.SetURL(target)
@@ -86,4 +97,22 @@ func (s *Server) forward(w http.ResponseWriter, r *http.Request, address string)
 		},
 	}
 	proxy.ServeHTTP(w, r)
+}
+
+// watchOwner cancels a forwarded request once address no longer owns inst.
+func (s *Server) watchOwner(ctx context.Context, cancel context.CancelFunc, inst *switchboard.Instance, address string) {
+	t := time.NewTicker(ownerCheckInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		route, err := s.cfg.Ownership.Route(ctx, inst)
+		if err == nil && route.Address != address {
+			cancel()
+			return
+		}
+	}
 }

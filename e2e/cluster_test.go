@@ -183,8 +183,8 @@ func runClusterFaults(t *testing.T, fault clusterFault) {
 				}
 			}
 		}
-		t.Logf("round %d: killed %s holding %d of %d instances; all connected again on survivors after %v (%d answers were 503 meanwhile)",
-			round, victim.id, len(moved), len(paired), took.Round(time.Millisecond), unavailable.Load())
+		t.Logf("round %d: %s %s holding %d of %d instances; all connected again on survivors after %v (%d answers were 503 meanwhile)",
+			round, map[clusterFault]string{faultKill: "SIGKILL", faultFreeze: "SIGSTOP"}[fault], victim.id, len(moved), len(paired), took.Round(time.Millisecond), unavailable.Load())
 		if fault == faultKill {
 			checkOneSessionPerDevice(t, sim, paired)
 			if t.Failed() {

@@ -43,8 +43,15 @@ type LinkResult struct {
 	Message string
 }
 
-// Succeeded reports whether the group ends up in the state the batch asked for.
-func (r LinkResult) Succeeded() bool { return r.Status != LinkStatusFailed }
+// Succeeded reports whether the group ends up in the state the batch asked for. It names the
+// statuses that succeed, so a result left without a status (a bug) never counts as done.
+func (r LinkResult) Succeeded() bool {
+	switch r.Status {
+	case LinkStatusLinked, LinkStatusAlreadyLinked, LinkStatusUnlinked:
+		return true
+	}
+	return false
+}
 
 // LinkBatch describes one link or unlink request.
 type LinkBatch struct {

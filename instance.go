@@ -1,14 +1,9 @@
 package switchboard
 
-import "time"
-
-// Account owns instances. Its token is stored only as a hash.
-type Account struct {
-	ID           int64
-	Name         string
-	MaxInstances int // 0 means unlimited
-	CreatedAt    time.Time
-}
+import (
+	"context"
+	"time"
+)
 
 // Instance is one WhatsApp companion device slot of an account, addressed by its name.
 type Instance struct {
@@ -74,4 +69,28 @@ type Proxy struct {
 	Port           string
 	Username       string
 	PasswordSealed []byte
+}
+
+// InstanceStore persists instances. Every lookup that serves a request is scoped by account.
+// Lookups of a missing instance, and writes to one, return ErrNotFound; besides the errors named
+// below, any method may return a wrapped database error.
+type InstanceStore interface {
+	// CreateInstance inserts inst (filling ID and CreatedAt) in one transaction that enforces the
+	// account's quota (ErrQuotaExceeded), the name's uniqueness in the account (ErrDuplicateName)
+	// and the token hash's uniqueness (ErrDuplicateTok).
+	CreateInstance(ctx context.Context, inst *Instance, tokenHash string, maxInstances int) error
+	InstanceByTokenHash(ctx context.Context, tokenHash string) (*Instance, error)
+	InstanceByName(ctx context.Context, accountID int64, name string) (*Instance, error)
+	InstanceByID(ctx context.Context, id int64) (*Instance, error)
+	ListInstances(ctx context.Context, accountID int64) ([]*Instance, error)
+	// AutoConnectInstances lists every instance, of every account, to reconnect at boot.
+	AutoConnectInstances(ctx context.Context) ([]*Instance, error)
+	DeleteInstance(ctx context.Context, id int64) error
+	// RotateInstanceToken replaces the instance's token hash; the old token stops working at once
+	// (ErrDuplicateTok if the new hash names another account or instance).
+	RotateInstanceToken(ctx context.Context, id int64, tokenHash string) error
+	// SetSession records the paired device and whether the instance should reconnect at boot.
+	SetSession(ctx context.Context, id int64, deviceJID string, autoConnect, loggedOut bool) error
+	SetSettings(ctx context.Context, id int64, s Settings) error
+	SetProxy(ctx context.Context, id int64, p Proxy) error
 }

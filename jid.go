@@ -2,6 +2,7 @@ package switchboard
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -145,8 +146,18 @@ func NormalizeUserJID(s string) (JID, error) {
 	return j.ToNonAD(), nil
 }
 
+// The length bounds of a phone number in digits, country code included: wide enough for every
+// numbering plan, narrow enough to refuse what cannot be a number.
+const (
+	MinPhoneDigits = 5
+	MaxPhoneDigits = 20
+)
+
+// PhoneLengthRule says the bounds in messages, from the constants so the two cannot drift.
+var PhoneLengthRule = fmt.Sprintf("%d to %d digits", MinPhoneDigits, MaxPhoneDigits)
+
 // PhoneDigits strips the punctuation people write in phone numbers and returns the digits, or ""
-// when the input holds anything else or is not 5 to 20 digits long.
+// when the input holds anything else or is not MinPhoneDigits to MaxPhoneDigits long.
 func PhoneDigits(s string) string {
 	var b strings.Builder
 	for _, r := range strings.TrimSpace(s) {
@@ -158,7 +169,7 @@ func PhoneDigits(s string) string {
 			return ""
 		}
 	}
-	if b.Len() < 5 || b.Len() > 20 {
+	if b.Len() < MinPhoneDigits || b.Len() > MaxPhoneDigits {
 		return ""
 	}
 	return b.String()

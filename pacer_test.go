@@ -153,7 +153,7 @@ func TestPacerDisabled(t *testing.T) {
 
 func TestPacersOnePerInstance(t *testing.T) {
 	ps := NewPacers(time.Second)
-	if ps.For(1) != ps.For(1) || ps.For(1) == ps.For(2) {
+	if a, b := ps.For(1), ps.For(1); a != b || a == ps.For(2) {
 		t.Fatal("want one pacer per instance, shared by every caller")
 	}
 	first := ps.For(1)

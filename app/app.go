@@ -7,12 +7,14 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/switchboard/switchboard"
 	"github.com/switchboard/switchboard/cluster"
 	"github.com/switchboard/switchboard/console"
 	"github.com/switchboard/switchboard/httpapi"
+	"github.com/switchboard/switchboard/outbox"
 	"github.com/switchboard/switchboard/store"
 	"github.com/switchboard/switchboard/wasim"
 	"github.com/switchboard/switchboard/whatsapp"
@@ -25,7 +27,9 @@ type App struct {
 	sim      *wasim.Server // embedded simulator, sandbox mode only
 	sessions *whatsapp.Manager
 	api      *httpapi.Server
+	outbox   *outbox.Outbox
 	console  http.Handler
+	metrics  *prometheus.Registry
 
 	node  *cluster.Node // cluster mode only
 	redis *redis.Client // shared rate limits, when configured
@@ -51,7 +55,7 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 	if err := useSecretKey(&cfg); err != nil {
 		return nil, err
 	}
-	a := &App{log: log, started: make(chan struct{})}
+	a := &App{log: log, started: make(chan struct{}), metrics: newMetricsRegistry(cfg.Metrics)}
 	defer func() {
 		if err != nil {
 			a.Close()
@@ -83,6 +87,9 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 	}
 	sealer, err := a.sealer(ctx, cfg)
 	if err != nil {
+		return nil, err
+	}
+	if err := a.openOutbox(ctx, cfg, sealer); err != nil {
 		return nil, err
 	}
 	var apiSealer httpapi.Sealer // stays a nil interface without a key, not a nil *store.Sealer
@@ -122,6 +129,8 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		AllowPrivateProxies: cfg.AllowPrivateProxies,
 		DeviceName:          "Switchboard",
 		MayConnect:          mayConnect,
+		Events:              a.outbox,
+		Metrics:             a.metrics,
 	})
 	var apiSessions switchboard.Sessions = a.sessions
 	if a.node != nil {
@@ -129,29 +138,35 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 	}
 	sandbox := a.sandbox(cfg)
 	a.api = httpapi.New(httpapi.Config{
-		Accounts:              a.store,
-		Instances:             a.store,
-		Sessions:              apiSessions,
-		Sealer:                apiSealer,
-		Sandbox:               sandbox,
-		SandboxPhones:         a.store,
-		Ping:                  a.store.Ping,
-		Logger:                log.With("component", "http"),
-		RateLimit:             cfg.RateLimit,
-		CreateRateLimit:       cfg.CreateRateLimit,
-		PublicRateLimit:       cfg.PublicRateLimit,
-		AuthFailureLimit:      cfg.AuthFailureLimit,
-		TrustedProxies:        cfg.TrustedProxies,
-		ConnectTimeout:        cfg.ConnectTimeout,
-		Version:               cfg.Version,
-		MaxSubGroups:          cfg.MaxSubGroups,
-		AllowPrivateImageURLs: cfg.AllowPrivateImageURLs,
-		Jobs:                  a.store,
-		Idempotency:           a.store,
-		Origins:               a.store,
-		Limiter:               limiter,
-		Ownership:             ownership,
-		ClusterSecret:         cfg.ClusterSecret,
+		Accounts:                a.store,
+		Instances:               a.store,
+		Sessions:                apiSessions,
+		Sealer:                  apiSealer,
+		Sandbox:                 sandbox,
+		SandboxPhones:           a.store,
+		Ping:                    a.store.Ping,
+		Logger:                  log.With("component", "http"),
+		RateLimit:               cfg.RateLimit,
+		CreateRateLimit:         cfg.CreateRateLimit,
+		PublicRateLimit:         cfg.PublicRateLimit,
+		AuthFailureLimit:        cfg.AuthFailureLimit,
+		TrustedProxies:          cfg.TrustedProxies,
+		ConnectTimeout:          cfg.ConnectTimeout,
+		Version:                 cfg.Version,
+		MaxSubGroups:            cfg.MaxSubGroups,
+		AllowPrivateImageURLs:   cfg.AllowPrivateImageURLs,
+		Jobs:                    a.store,
+		Idempotency:             a.store,
+		Origins:                 a.store,
+		Webhooks:                a.store,
+		Events:                  a.outbox,
+		Websockets:              a.store,
+		Stream:                  a.outbox,
+		AllowPrivateWebhookURLs: cfg.AllowPrivateWebhookURLs,
+		Metrics:                 a.metrics,
+		Limiter:                 limiter,
+		Ownership:               ownership,
+		ClusterSecret:           cfg.ClusterSecret,
 	})
 	a.console = console.Handler(console.Options{Sandbox: sandbox != nil, Version: cfg.Version})
 	a.startPurge(cfg)
@@ -190,6 +205,9 @@ func (a *App) Store() *store.Store { return a.store }
 // Sim is the embedded simulator, nil outside sandbox mode.
 func (a *App) Sim() *wasim.Server { return a.sim }
 
+// Outbox is the event outbox (webhook dispatchers).
+func (a *App) Outbox() *outbox.Outbox { return a.outbox }
+
 // Sessions is the WhatsApp session manager.
 func (a *App) Sessions() *whatsapp.Manager { return a.sessions }
 
@@ -210,7 +228,10 @@ func (a *App) Close() {
 		a.node.Close() // stops its sessions and hands the leases over for an immediate takeover
 	}
 	if a.sessions != nil {
-		a.sessions.Close()
+		a.sessions.Close() // its last instance.state events go to the outbox, still open
+	}
+	if a.outbox != nil {
+		a.outbox.Close()
 	}
 	if a.redis != nil {
 		_ = a.redis.Close()
@@ -226,3 +247,7 @@ func (a *App) Close() {
 		}
 	}
 }
+
+// Drain lets the async jobs already running finish until ctx ends, refusing new ones; Close
+// then cancels whatever is left. The HTTP server's own Shutdown drains synchronous requests.
+func (a *App) Drain(ctx context.Context) error { return a.api.Drain(ctx) }

@@ -2,9 +2,11 @@ package app
 
 import (
 	"log/slog"
+	"net/http"
 	"net/netip"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.mau.fi/whatsmeow/util/keys"
 
 	"github.com/switchboard/switchboard/store"
@@ -83,6 +85,25 @@ type Config struct {
 	NodeID        string
 	// ClusterLease is how long a lease lasts without renewal (cluster.Options.Lease).
 	ClusterLease time.Duration
+
+	// Events: WebhookRetrySchedule is the delay before each delivery attempt (outbox default
+	// when empty); EventRetention how long finished events are kept (7 days when 0); BaseURL is
+	// instanceData.baseUrl in envelopes; AllowPrivateWebhookURLs lets webhooks reach loopback and
+	// private addresses (development); WebhookHTTPClient replaces the guarded default client.
+	WebhookRetrySchedule    []time.Duration
+	EventRetention          time.Duration
+	BaseURL                 string
+	AllowPrivateWebhookURLs bool
+	WebhookHTTPClient       *http.Client
+	// MetricsAddr is where `serve` exposes /metrics on a listener of its own ("" for none); the
+	// API's listener never serves metrics.
+	MetricsAddr string
+	// ShutdownTimeout bounds how long `serve` drains in-flight requests and async jobs after
+	// SIGTERM before it cuts them.
+	ShutdownTimeout time.Duration
+	// Metrics is the registry every collector registers on; New makes one when nil. Tests pass
+	// their own to read it.
+	Metrics *prometheus.Registry
 
 	BootConcurrency int
 	BootJitter      time.Duration

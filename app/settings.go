@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/switchboard/switchboard/outbox"
 	"github.com/switchboard/switchboard/store"
 )
 
@@ -81,6 +82,18 @@ var settings = []setting{
 		field: func(c *Config) any { return &c.NodeID }},
 	{flag: "cluster-lease", env: "SWITCHBOARD_CLUSTER_LEASE", def: "15s", usage: "how long a node's hold on an instance lasts unrenewed; renewed every 1/5, sessions stopped after 2/3 without renewal, taken over after 4/3",
 		field: func(c *Config) any { return &c.ClusterLease }},
+	{flag: "allow-private-webhook-urls", env: "SWITCHBOARD_ALLOW_PRIVATE_WEBHOOK_URLS", def: "false", usage: "let webhook URLs point at loopback and private addresses (development; off: SSRF guard)",
+		field: func(c *Config) any { return &c.AllowPrivateWebhookURLs }},
+	{flag: "webhook-retry-schedule", env: "SWITCHBOARD_WEBHOOK_RETRY_SCHEDULE", def: "0s,5s,5m,30m,2h,5h,10h,14h,20h,24h", usage: "comma-separated delays before each webhook delivery attempt (±20% jitter); after the last the event is dead",
+		field: func(c *Config) any { return &c.WebhookRetrySchedule }},
+	{flag: "event-retention", env: "SWITCHBOARD_EVENT_RETENTION", def: "168h", usage: "how long events are kept once no webhook waits for them (and ?since= can replay); 0 keeps them",
+		field: func(c *Config) any { return &c.EventRetention }},
+	{flag: "base-url", env: "SWITCHBOARD_BASE_URL", usage: "the gateway's public URL, sent as instanceData.baseUrl in events",
+		field: func(c *Config) any { return &c.BaseURL }},
+	{flag: "metrics-addr", env: "SWITCHBOARD_METRICS_ADDR", usage: "serve Prometheus metrics at /metrics on this separate address (e.g. 127.0.0.1:9090); empty turns them off",
+		field: func(c *Config) any { return &c.MetricsAddr }},
+	{flag: "shutdown-timeout", env: "SWITCHBOARD_SHUTDOWN_TIMEOUT", def: "25s", usage: "on SIGTERM, how long in-flight requests and async link batches may finish before they are cut; a second signal exits at once",
+		field: func(c *Config) any { return &c.ShutdownTimeout }},
 	{flag: "secret-key", env: "SWITCHBOARD_SECRET_KEY", usage: "32 random bytes, base64 or hex, sealing proxy passwords at rest (openssl rand -base64 32); prefer the environment to the flag",
 		show: maskSecret, field: func(c *Config) any { return &c.SecretKey }},
 }
@@ -215,6 +228,12 @@ func (s setting) set(c *Config, v string) error {
 		*p = d
 	case *[]string:
 		*p = splitList(v)
+	case *[]time.Duration:
+		schedule, err := outbox.ParseSchedule(v)
+		if err != nil {
+			return err
+		}
+		*p = schedule
 	case *[]netip.Prefix:
 		prefixes, err := parsePrefixes(v)
 		if err != nil {
@@ -240,6 +259,12 @@ func (s setting) get(c *Config) string {
 		return p.String()
 	case *[]string:
 		return strings.Join(*p, ",")
+	case *[]time.Duration:
+		parts := make([]string, len(*p))
+		for i, d := range *p {
+			parts[i] = d.String()
+		}
+		return strings.Join(parts, ",")
 	case *[]netip.Prefix:
 		parts := make([]string, len(*p))
 		for i, prefix := range *p {

@@ -308,7 +308,7 @@ func (g caseGen) trailingGarbage() badRequest {
 }
 
 // oddStrings are valid JSON strings that a careless handler mishandles.
-var oddStrings = []string{"", " ", "\x00", "‮", "💩", "@g.us", "@s.whatsapp.net", "120363@broadcast",
+var oddStrings = []string{"", " ", "\x00", "\u202e", "💩", "@g.us", "@s.whatsapp.net", "120363@broadcast",
 	"status@broadcast", "0@g.us", "-1@g.us", "1:2@s.whatsapp.net", "https://chat.whatsapp.com/",
 	"chat.whatsapp.com/%00", "\u200b", "a\nb", strings.Repeat("ñ", 3000)}
 

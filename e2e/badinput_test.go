@@ -41,6 +41,12 @@ func TestBadInputAcrossEveryOperation(t *testing.T) {
 			send(client, e.URL, badRequest{method: op.Method, path: caseGen{op: op, tgt: tgt}.path("target"), token: tgt.account})
 		}
 	}
+	// Each enabled webhook has a dispatcher goroutine for as long as it is enabled; with the
+	// instance's three allowed ones in place before the baseline, the flood can replace or disable
+	// them but never add a fourth.
+	for _, label := range []string{"wa", "wb", "wc"} {
+		e.Do("POST", "/api/events/webhook/target", tgt.account, map[string]any{"label": label, "url": "https://example.com/" + label}).Want(http.StatusOK)
+	}
 	client.CloseIdleConnections()
 	http.DefaultClient.CloseIdleConnections()
 	baseline := settledGoroutines(0, 2*time.Second)

@@ -24,7 +24,7 @@ const (
 // (?async=true) runs. After each restart: the database is intact; the job says interrupted,
 // with a done count WhatsApp confirms; no group was linked twice, then or after the restart.
 func TestCrashDuringAsyncLink(t *testing.T) {
-	rounds, rng := crashPlan(t)
+	rounds, rng := crashPlan(t, 3) // keeps the default run, build included, well under a minute
 	sim := wasimtest.NewServer(t, wasim.Config{RootKey: wasimtest.SharedRoot()})
 	g := newGateway(t, sim.URL(), "SWITCHBOARD_LINK_INTERVAL="+crashLinkInterval.String())
 	acc := g.createAccount("crash-link")

@@ -3,7 +3,10 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -35,8 +38,13 @@ type pairedInstance struct{ name, token, phone string }
 // without a new QR and without a second device; an instance whose pairing was cut pairs again
 // with a fresh QR.
 func TestCrashDuringPairing(t *testing.T) {
-	rounds, rng := crashPlan(t)
-	sim := wasimtest.NewServer(t, wasim.Config{RootKey: wasimtest.SharedRoot()})
+	// Every third round kills right after the scan. A gateway that recorded the pairing only after
+	// confirming it loses that race in most such rounds, not all (its write runs while the
+	// simulator checks the confirmation), so the default has four of them; a round costs under
+	// a second.
+	rounds, rng := crashPlan(t, 12)
+	pairHook := &onPaired{}
+	sim := wasimtest.NewServer(t, wasim.Config{RootKey: wasimtest.SharedRoot(), Logger: slog.New(pairHook)})
 	g := newGateway(t, sim.URL())
 	acc := g.createAccount("crash-pairing")
 	g.start()
@@ -69,8 +77,16 @@ func TestCrashDuringPairing(t *testing.T) {
 			scanErr = <-done
 			t.Logf("round %d: SIGKILL %v into a scan of up to %v", round, delay, scanTook)
 		case killAfterScan:
+			// The kill is sent from inside the simulator the instant it has recorded the new device,
+			// which leaves the gateway, after its confirmation, only the time the simulator takes to
+			// check it: a pairing recorded after the confirmation is lost, not saved by luck.
+			proc := g.cmd.Process
+			pairHook.arm(func() { _ = proc.Signal(syscall.SIGKILL) })
 			began := time.Now()
 			scanErr = scan(sim, qr, inst.phone)
+			if !pairHook.fired() {
+				t.Fatalf("round %d: the simulator never logged the pairing; the kill hook did not run", round)
+			}
 			g.kill()
 			if took := time.Since(began); !measured || took > scanTook {
 				scanTook, measured = took, true
@@ -113,6 +129,37 @@ func TestCrashDuringPairing(t *testing.T) {
 		}
 		paired = append(paired, inst)
 	}
+}
+
+// onPaired is the simulator's log handler in the pairing crash test: it drops every record, and
+// runs the armed function once, synchronously, when the simulator logs that it recorded a new
+// device (wasim's pairDevice, after it verified the gateway's confirmation). That is the first
+// instant at which the phone lists the device, so it is where the gateway must already have
+// recorded the pairing.
+type onPaired struct {
+	armed atomic.Pointer[func()]
+	ran   atomic.Bool
+}
+
+// arm sets what runs at the next pairing.
+func (h *onPaired) arm(f func()) { h.ran.Store(false); h.armed.Store(&f) }
+
+// fired reports whether the armed function ran.
+func (h *onPaired) fired() bool { return h.ran.Load() }
+
+func (h *onPaired) Enabled(context.Context, slog.Level) bool { return true }
+func (h *onPaired) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h *onPaired) WithGroup(string) slog.Handler            { return h }
+
+func (h *onPaired) Handle(_ context.Context, r slog.Record) error {
+	if r.Message != "wasim: paired" {
+		return nil
+	}
+	if f := h.armed.Swap(nil); f != nil {
+		(*f)()
+		h.ran.Store(true)
+	}
+	return nil
 }
 
 // requestQR asks the gateway for a login QR code.

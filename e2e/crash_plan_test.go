@@ -8,17 +8,18 @@ import (
 	"time"
 )
 
-// crashPlan returns how many kills a crash test makes and the random source that picks their
-// moments. SWITCHBOARD_CRASH_N raises the count (the reliability suite's long form uses 20);
+// crashPlan returns how many kills a crash test makes (defaultRounds unless SWITCHBOARD_CRASH_N
+// says otherwise) and the random source that picks their moments. SWITCHBOARD_CRASH_N raises the
+// count (the reliability suite's long form uses 20);
 // SWITCHBOARD_CRASH_SEED replays the choices of a failed run, whose seed every run logs. The
 // choices replay exactly; the kill itself lands wherever the child happens to be at that
 // instant, which is the point of the test.
-func crashPlan(t *testing.T) (rounds int, rng *rand.Rand) {
+func crashPlan(t *testing.T, defaultRounds int) (rounds int, rng *rand.Rand) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("crash safety runs `switchboard serve` as a child process and kills it repeatedly; skipped under -short")
 	}
-	rounds = envInt(t, "SWITCHBOARD_CRASH_N", 3) // 3 keeps the default run, build included, well under a minute
+	rounds = envInt(t, "SWITCHBOARD_CRASH_N", defaultRounds)
 	seed := uint64(time.Now().UnixNano())
 	if v := os.Getenv("SWITCHBOARD_CRASH_SEED"); v != "" {
 		s, err := strconv.ParseUint(v, 10, 64)

@@ -20,7 +20,7 @@ const createsPerRound = 10
 // exists exactly once and its token works; no name exists twice; and a creation that got no
 // answer either happened (a retry gets 409) or did not (a retry gets 201), never a 500.
 func TestCrashDuringCreate(t *testing.T) {
-	rounds, rng := crashPlan(t)
+	rounds, rng := crashPlan(t, 3) // keeps the default run, build included, well under a minute
 	sim := wasimtest.NewServer(t, wasim.Config{RootKey: wasimtest.SharedRoot()})
 	g := newGateway(t, sim.URL())
 	acc := g.createAccount("crash-create")

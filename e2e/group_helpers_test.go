@@ -8,7 +8,6 @@ import (
 	"image/png"
 	"net/http"
 	"net/url"
-	"sort"
 	"strconv"
 	"testing"
 
@@ -102,15 +101,6 @@ func roles(g wasim.GroupView) map[string]string {
 		}
 		out[p.JID.User] = role
 	}
-	return out
-}
-
-func sortedKeys(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
 	return out
 }
 

@@ -27,7 +27,11 @@ var readmeSections = [2]string{"## Try it in sandbox mode", "## Configuration"}
 func TestREADMEWalkthrough(t *testing.T) {
 	for _, tool := range []string{"bash", "curl", "jq"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Fatalf("the README walkthrough needs %s (e.g. apt-get install %s): %v", tool, tool, err)
+			// .ci/run installs the tools and sets SWITCHBOARD_REQUIRE_TOOLS, so CI never skips.
+			if os.Getenv("SWITCHBOARD_REQUIRE_TOOLS") != "" {
+				t.Fatalf("the README walkthrough needs %s (apt-get install %s): %v", tool, tool, err)
+			}
+			t.Skipf("README walkthrough skipped: it needs %s (apt-get install %s); .ci/run always runs it", tool, tool)
 		}
 	}
 	readme, err := os.ReadFile("../README.md")

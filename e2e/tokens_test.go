@@ -108,7 +108,9 @@ func TestCreateInstanceIdempotencyKey(t *testing.T) {
 		e.DoWithHeaders("POST", "/api/instance/new", acc, map[string]any{"name": "other"}, hdr).
 			WantError(http.StatusUnprocessableEntity, "Idempotency-Key was already used with a different request body")
 
-		plain := apptest.Start(t, storetest.SQLiteDSN(t)) // no SWITCHBOARD_SECRET_KEY
+		// A live (not sandbox) server without SWITCHBOARD_SECRET_KEY: the sandbox would keep a
+		// key of its own. Creating an instance does not dial WhatsApp, so nothing leaves the host.
+		plain := apptest.Start(t, storetest.SQLiteDSN(t), func(c *app.Config) { c.Sandbox = false })
 		acc2 := plain.Account("bob")
 		res := plain.DoWithHeaders("POST", "/api/instance/new", acc2, body, hdr).Want(http.StatusBadRequest)
 		if !bytes.Contains([]byte(res.Str("error.message")), []byte("SWITCHBOARD_SECRET_KEY")) {

@@ -33,13 +33,13 @@ func TestAccessLogSampling(t *testing.T) {
 	e := newEnv(t)
 	tok := e.account("a", 0)
 	for i := 0; i < accessLogBurst+15; i++ {
-		e.do("GET", "/nope", "", nil).wantStatus(http.StatusNotFound)
+		e.do("GET", "/nope", "", nil).Want(http.StatusNotFound)
 	}
 	for i := 0; i < 5; i++ {
-		e.do("GET", "/api/instance/list", "sba_bad", nil).wantStatus(http.StatusUnauthorized)
+		e.do("GET", "/api/instance/list", "sba_bad", nil).Want(http.StatusUnauthorized)
 	}
 	for i := 0; i < accessLogBurst+5; i++ {
-		e.do("GET", "/api/instance/list", tok, nil).wantStatus(http.StatusOK)
+		e.do("GET", "/api/instance/list", tok, nil).Want(http.StatusOK)
 	}
 	requests, summaries := accessLines(t, e.logs.String())
 	refused := 0
@@ -54,7 +54,7 @@ func TestAccessLogSampling(t *testing.T) {
 	}
 
 	e.clock.Advance(time.Minute)
-	e.do("GET", "/nope", "", nil).wantStatus(http.StatusNotFound)
+	e.do("GET", "/nope", "", nil).Want(http.StatusNotFound)
 	requests, summaries = accessLines(t, e.logs.String())
 	if len(summaries) != 1 || summaries[0]["suppressed"] != float64(20) || summaries[0]["client"] == "" {
 		t.Fatalf("summaries after the window: %v", summaries)

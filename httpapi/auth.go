@@ -61,6 +61,7 @@ func (s *Server) authenticate(r *http.Request, scope authScope) (*principal, err
 	}
 	if switchboard.IsCode(err, switchboard.CodeUnauthorized) {
 		if d := s.limits.Take(r.Context(), switchboard.BucketAuthFailures, s.clientIP(r), s.cfg.AuthFailureLimit); !d.Allowed {
+			s.metrics.refused(bucketAuthFailures)
 			return nil, &authThrottled{decision: d}
 		}
 		if errors.Is(err, errMissingToken) && authorizationWithoutBearer(r) {
@@ -173,6 +174,7 @@ func (s *Server) rateLimit(ctx context.Context, w http.ResponseWriter, p *princi
 	}
 	setRateHeaders(w.Header(), now, policies...)
 	if !allowed {
+		s.metrics.refused(policies[len(policies)-1].name)
 		refused := policies[len(policies)-1].d
 		w.Header().Set("Retry-After", strconv.Itoa(retryAfter(refused, now)))
 		return errRateLimited

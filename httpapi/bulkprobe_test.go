@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/switchboard/switchboard"
+	"github.com/switchboard/switchboard/internal/testkit"
 	"github.com/switchboard/switchboard/store"
 	"github.com/switchboard/switchboard/store/storetest"
 )
@@ -30,13 +30,19 @@ type probe struct {
 	step     chan struct{} // one value lets one item through, when stepped
 	entered  chan struct{} // one value per run, at its start
 	reported chan int      // each report after it is recorded
+	// released is closed when the test ends, so that a test failing while the probe holds a
+	// request fails at once: the server's Close waits for that request to finish.
+	released chan struct{}
 }
 
 // withProbe registers the probe at POST /test/bulk/{instance}, idempotent and async like the
 // community link route. The route goes to the mux directly, not through handle: it is not part
 // of the API and must not be listed for the OpenAPI coverage test.
 func withProbe(e *testEnv, stepped bool) *probe {
-	p := &probe{stepped: stepped, step: make(chan struct{}), entered: make(chan struct{}, 100), reported: make(chan int, 100)}
+	p := &probe{stepped: stepped, step: make(chan struct{}), entered: make(chan struct{}, 100),
+		reported: make(chan int, 100), released: make(chan struct{})}
+	// Registered after the server's, so it runs before the server's Close.
+	e.t.Cleanup(func() { close(p.released) })
 	opts := routeOptions{scope: scopeAny, idempotent: true, async: true}
 	e.api.mux.Handle("POST "+probePath+"{instance}", e.api.authedInstance(opts, p.handle))
 	return p
@@ -69,6 +75,8 @@ func (p *probe) handle(w http.ResponseWriter, r *http.Request, inst *switchboard
 				// Cancelled (server shutdown): answer what was done, as a bulk route does.
 				writeJSON(w, http.StatusOK, probeAnswer(processed, req.Items, inst))
 				return nil
+			case <-p.released:
+				return invalid("the test ended while the probe held this request")
 			}
 		}
 		if i == req.FailAt {
@@ -118,6 +126,7 @@ func (p *probe) advance(t *testing.T, want int) {
 }
 
 // raw sends a request without the OpenAPI check of do: the probe route is not part of the API.
+// Headers may repeat (Add), to test a doubled Idempotency-Key.
 func (e *testEnv) raw(method, path, token, body string, headers ...string) *result {
 	e.t.Helper()
 	req, err := http.NewRequest(method, e.srv.URL+path, strings.NewReader(body))
@@ -125,26 +134,10 @@ func (e *testEnv) raw(method, path, token, body string, headers ...string) *resu
 		e.t.Fatal(err)
 	}
 	req.Header.Set("token", token)
-	req.Header.Set("Content-Type", "application/json")
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Add(headers[i], headers[i+1])
 	}
-	resp, err := e.srv.Client().Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	res := &result{t: e.t, status: resp.StatusCode, header: resp.Header, raw: raw}
-	if len(raw) > 0 {
-		if err := json.Unmarshal(raw, &res.body); err != nil {
-			e.t.Fatalf("%s %s: body is not a JSON object: %v\n%s", method, path, err, raw)
-		}
-	}
-	return res
+	return testkit.Send(e.t, e.srv.Client(), req, nil)
 }
 
 // job reads a job through the API.
@@ -158,12 +151,12 @@ func (e *testEnv) waitJob(token, instance, id string) *result {
 	e.t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		res := e.job(token, instance, id).wantStatus(http.StatusOK)
-		if res.str("job.status") != "running" {
+		res := e.job(token, instance, id).Want(http.StatusOK)
+		if res.Str("job.status") != "running" {
 			return res
 		}
 		if time.Now().After(deadline) {
-			e.t.Fatalf("job %s still running: %s", id, res.raw)
+			e.t.Fatalf("job %s still running: %s", id, res.Raw)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}

@@ -18,7 +18,8 @@ const (
 	approvalRequestRequired      = "request_required"
 )
 
-// Messages of community create, where the reference's error table was not captured.
+// Messages of community create that the RyzeAPI contract does not fix: Switchboard's own, in
+// the reference's style, and recorded in openapi.json.
 var (
 	errCommunityNameRequired = invalid("name is required")
 	errCommunityNameTooLong  = invalid(fmt.Sprintf("name must be at most %d characters", maxCommunityNameRunes))
@@ -179,7 +180,7 @@ func communityCreateFailure(err error, community bool) error {
 func (s *Server) announcementOf(ctx context.Context, gc switchboard.GroupClient, community switchboard.JID) string {
 	subs, err := gc.SubGroups(ctx, community)
 	if err != nil {
-		s.log.Warn("listing the new community's subgroups failed", "community", community.String(), "err", err)
+		s.logFor(ctx).Warn("listing the new community's subgroups failed", "community", community.String(), "err", err)
 		return ""
 	}
 	for _, sg := range subs {
@@ -195,7 +196,7 @@ func (s *Server) announcementOf(ctx context.Context, gc switchboard.GroupClient,
 func (s *Server) inviteCodeOf(ctx context.Context, gc switchboard.GroupClient, group switchboard.JID) string {
 	code, err := gc.InviteCode(ctx, group, false)
 	if err != nil {
-		s.log.Warn("reading the new community's invite code failed", "group", group.String(), "err", err)
+		s.logFor(ctx).Warn("reading the new community's invite code failed", "group", group.String(), "err", err)
 		return ""
 	}
 	return code

@@ -26,24 +26,24 @@ func TestDecoder(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			res := e.do("POST", path, token, c.body).wantError(400, "Invalid request body", "invalid")
-			if got := res.str("error.detail"); got != c.detail {
+			res := e.do("POST", path, token, c.body).WantErrorCode(400, "Invalid request body", "invalid")
+			if got := res.Str("error.detail"); got != c.detail {
 				t.Fatalf("detail = %q, want %q", got, c.detail)
 			}
 		})
 	}
 
 	// Unknown fields are ignored; trailing whitespace is fine.
-	res := e.do("POST", path, token, `{"ignoreStatus": true, "webhookURL": "https://x", "s3Bucket": "b"}`+"\n\t ").wantStatus(200)
-	if res.get("settings.ignoreStatus") != true {
-		t.Fatalf("settings not applied: %s", res.raw)
+	res := e.do("POST", path, token, `{"ignoreStatus": true, "webhookURL": "https://x", "s3Bucket": "b"}`+"\n\t ").Want(200)
+	if res.Get("settings.ignoreStatus") != true {
+		t.Fatalf("settings not applied: %s", res.Raw)
 	}
 	// null decodes to no field at all.
-	e.do("POST", path, token, `null`).wantError(400, "At least one setting must be provided", "invalid")
+	e.do("POST", path, token, `null`).WantErrorCode(400, "At least one setting must be provided", "invalid")
 	// Another media type is refused; a missing one is accepted.
 	e.do("POST", path, token, `{"ignoreStatus":true}`, "Content-Type", "text/plain").
-		wantError(415, "Content-Type must be application/json", "unsupported_media_type")
-	e.do("POST", path, token, `{"ignoreStatus":true}`, "Content-Type", "application/json; charset=utf-8").wantStatus(200)
+		WantErrorCode(415, "Content-Type must be application/json", "unsupported_media_type")
+	e.do("POST", path, token, `{"ignoreStatus":true}`, "Content-Type", "application/json; charset=utf-8").Want(200)
 }
 
 func TestBodyTooLarge(t *testing.T) {
@@ -54,7 +54,7 @@ func TestBodyTooLarge(t *testing.T) {
 
 	// Declared length over the cap: refused before reading.
 	e.do("POST", "/api/instance/settings/main", token, huge).
-		wantError(413, "Request body too large", "payload_too_large")
+		WantErrorCode(413, "Request body too large", "payload_too_large")
 
 	// Undeclared length (chunked): cut while reading.
 	req, _ := http.NewRequest("POST", e.srv.URL+"/api/instance/settings/main", io.MultiReader(strings.NewReader(huge)))

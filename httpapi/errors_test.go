@@ -88,47 +88,47 @@ func TestPanicBecomesLogged500(t *testing.T) {
 		panic("kaboom")
 	}))
 	res := e.do("GET", "/boom", "", nil, "X-Request-Id", "req-123")
-	res.wantError(500, "Internal server error", "internal")
-	if res.header.Get("X-Request-Id") != "req-123" {
-		t.Fatalf("X-Request-Id = %q", res.header.Get("X-Request-Id"))
+	res.WantErrorCode(500, "Internal server error", "internal")
+	if res.Header.Get("X-Request-Id") != "req-123" {
+		t.Fatalf("X-Request-Id = %q", res.Header.Get("X-Request-Id"))
 	}
 	logs := e.logs.String()
 	if !strings.Contains(logs, "handler panic") || !strings.Contains(logs, "kaboom") || !strings.Contains(logs, `"request_id":"req-123"`) {
 		t.Fatalf("panic not logged with its request id:\n%s", logs)
 	}
 	// The server keeps serving.
-	e.do("GET", "/health", "", nil).wantStatus(200)
+	e.do("GET", "/health", "", nil).Want(200)
 }
 
 func TestUnknownRouteAndWrongMethod(t *testing.T) {
 	e := newEnv(t)
-	e.do("GET", "/api/nothing/here", "", nil).wantError(404, "Route not found", "not_found")
-	e.do("GET", "/", "", nil).wantError(404, "Route not found", "not_found")
+	e.do("GET", "/api/nothing/here", "", nil).WantErrorCode(404, "Route not found", "not_found")
+	e.do("GET", "/", "", nil).WantErrorCode(404, "Route not found", "not_found")
 
-	res := e.do("GET", "/api/instance/new", "", nil).wantError(405, "Method not allowed", "method_not_allowed")
-	if res.header.Get("Allow") != "POST" {
-		t.Fatalf("Allow = %q", res.header.Get("Allow"))
+	res := e.do("GET", "/api/instance/new", "", nil).WantErrorCode(405, "Method not allowed", "method_not_allowed")
+	if res.Header.Get("Allow") != "POST" {
+		t.Fatalf("Allow = %q", res.Header.Get("Allow"))
 	}
-	res = e.do("PUT", "/api/instance/settings/x", "", nil).wantError(405, "Method not allowed", "method_not_allowed")
-	if res.header.Get("Allow") != "POST" {
-		t.Fatalf("Allow = %q", res.header.Get("Allow"))
+	res = e.do("PUT", "/api/instance/settings/x", "", nil).WantErrorCode(405, "Method not allowed", "method_not_allowed")
+	if res.Header.Get("Allow") != "POST" {
+		t.Fatalf("Allow = %q", res.Header.Get("Allow"))
 	}
 	// Sandbox routes do not exist outside sandbox mode.
-	e.do("POST", "/sandbox/scan", "", map[string]any{}).wantError(404, "Route not found", "not_found")
+	e.do("POST", "/sandbox/scan", "", map[string]any{}).WantErrorCode(404, "Route not found", "not_found")
 }
 
 func TestRequestID(t *testing.T) {
 	e := newEnv(t)
 	res := e.do("GET", "/health", "", nil)
-	if id := res.header.Get("X-Request-Id"); len(id) != 32 {
+	if id := res.Header.Get("X-Request-Id"); len(id) != 32 {
 		t.Fatalf("generated id = %q", id)
 	}
 	res = e.do("GET", "/health", "", nil, "X-Request-Id", "abc-DEF_1.2:3")
-	if id := res.header.Get("X-Request-Id"); id != "abc-DEF_1.2:3" {
+	if id := res.Header.Get("X-Request-Id"); id != "abc-DEF_1.2:3" {
 		t.Fatalf("echoed id = %q", id)
 	}
 	res = e.do("GET", "/health", "", nil, "X-Request-Id", `bad id"with{junk}`)
-	if id := res.header.Get("X-Request-Id"); id == `bad id"with{junk}` || len(id) != 32 {
+	if id := res.Header.Get("X-Request-Id"); id == `bad id"with{junk}` || len(id) != 32 {
 		t.Fatalf("unsafe id echoed: %q", id)
 	}
 }

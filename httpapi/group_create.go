@@ -28,7 +28,8 @@ type groupCreateResponse struct {
 	Warnings     []string                `json:"warnings,omitempty"`
 }
 
-// Messages of group create where the reference is silent (its error table was not captured).
+// Messages of group create that the RyzeAPI contract does not fix: Switchboard's own, in the
+// reference's style, and recorded in openapi.json.
 const (
 	msgGroupCreated           = "Group created successfully"
 	msgCommunityNotFound      = "Community not found or you are not a member of this community"

@@ -7,8 +7,8 @@ import (
 )
 
 // groupDetailJSON is RyzeAPI's GroupDetail (section 2.0), returned by GET /api/group/info:
-// GroupInfo plus image, createdAt, metadata and the state flags, with members' LIDs. The
-// reference's exact JSON for the additions was not captured; these names follow its prose.
+// GroupInfo plus image, createdAt, metadata and the state flags, with members' LIDs. The contract
+// describes these additions in prose only; the field names follow that prose.
 type groupDetailJSON struct {
 	groupInfoJSON
 	// Participants shadows GroupInfo's list so that ?participants=false can leave it out

@@ -228,7 +228,7 @@ func (s *Server) inviteCodeIfAdmin(ctx context.Context, gc switchboard.GroupClie
 	}
 	code, err := gc.InviteCode(ctx, g.JID, false)
 	if err != nil {
-		s.log.Warn("reading the group invite code failed", "group", g.JID.String(), "err", err)
+		s.logFor(ctx).Warn("reading the group invite code failed", "group", g.JID.String(), "err", err)
 		return ""
 	}
 	return code

@@ -12,7 +12,7 @@ import (
 func (s *Server) pictureOf(ctx context.Context, gc switchboard.GroupClient, g *switchboard.Group) *string {
 	url, err := gc.PictureURL(ctx, g.JID, g.IsCommunity)
 	if err != nil {
-		s.log.Warn("reading the group picture failed", "group", g.JID.String(), "err", err)
+		s.logFor(ctx).Warn("reading the group picture failed", "group", g.JID.String(), "err", err)
 		return nil
 	}
 	if url == "" {

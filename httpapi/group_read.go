@@ -22,8 +22,8 @@ type groupInfoResponse struct {
 }
 
 // handleGroupList lists every group the instance is in, communities and announcement groups
-// included (flagged), sorted by name. The reference's page for this route was not readable, so
-// the shape is Switchboard's: `groups` of GroupInfo without the invite code, plus the flags;
+// included (flagged), sorted by name. The contract does not fix this route's shape, so it is
+// Switchboard's: `groups` of GroupInfo without the invite code, plus the flags;
 // ?participants=false leaves the member lists out. Message: "N group(s) found".
 func (s *Server) handleGroupList(w http.ResponseWriter, r *http.Request, inst *switchboard.Instance) error {
 	withParticipants, err := participantsParam(r)

@@ -21,16 +21,16 @@ func TestIdempotencyReplay(t *testing.T) {
 		e.instance(acc, "shop")
 		e.instance(acc, "other")
 
-		first := e.raw("POST", probePath+"shop", acc, `{"items": 2}`, "Idempotency-Key", "order-1").wantStatus(http.StatusOK)
-		if first.header.Get(replayedHeader) != "" {
+		first := e.raw("POST", probePath+"shop", acc, `{"items": 2}`, "Idempotency-Key", "order-1").Want(http.StatusOK)
+		if first.Header.Get(replayedHeader) != "" {
 			t.Fatal("a first answer must not claim to be replayed")
 		}
 		// The same object serialised differently is the same request.
-		again := e.raw("POST", probePath+"shop", acc, "{ \"items\":2 }\n", "Idempotency-Key", "order-1").wantStatus(http.StatusOK)
-		if !bytes.Equal(again.raw, first.raw) || again.header.Get(replayedHeader) != "true" {
-			t.Fatalf("replay = %s (replayed %q), want %s", again.raw, again.header.Get(replayedHeader), first.raw)
+		again := e.raw("POST", probePath+"shop", acc, "{ \"items\":2 }\n", "Idempotency-Key", "order-1").Want(http.StatusOK)
+		if !bytes.Equal(again.Raw, first.Raw) || again.Header.Get(replayedHeader) != "true" {
+			t.Fatalf("replay = %s (replayed %q), want %s", again.Raw, again.Header.Get(replayedHeader), first.Raw)
 		}
-		if ct := again.header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		if ct := again.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 			t.Fatalf("replay Content-Type %q", ct)
 		}
 		if n := p.calls.Load(); n != 1 {
@@ -38,19 +38,19 @@ func TestIdempotencyReplay(t *testing.T) {
 		}
 
 		e.raw("POST", probePath+"shop", acc, `{"items": 3}`, "Idempotency-Key", "order-1").
-			wantError(http.StatusUnprocessableEntity, "Idempotency-Key was already used with a different request body", switchboard.CodeUnprocessable)
+			WantErrorCode(http.StatusUnprocessableEntity, "Idempotency-Key was already used with a different request body", switchboard.CodeUnprocessable)
 		e.raw("POST", probePath+"other", acc, `{"items": 2}`, "Idempotency-Key", "order-1").
-			wantError(http.StatusUnprocessableEntity, "Idempotency-Key was already used with a different route, instance or query", switchboard.CodeUnprocessable)
+			WantErrorCode(http.StatusUnprocessableEntity, "Idempotency-Key was already used with a different route, instance or query", switchboard.CodeUnprocessable)
 		e.raw("POST", probePath+"shop?async=false", acc, `{"items": 2}`, "Idempotency-Key", "order-1").
-			wantError(http.StatusUnprocessableEntity, "Idempotency-Key was already used with a different route, instance or query", switchboard.CodeUnprocessable)
+			WantErrorCode(http.StatusUnprocessableEntity, "Idempotency-Key was already used with a different route, instance or query", switchboard.CodeUnprocessable)
 		if n := p.calls.Load(); n != 1 {
 			t.Fatalf("refused requests ran the handler: %d runs", n)
 		}
 
 		// The instance's own token is the same account: it replays too.
 		instToken := e.instance(acc, "third")
-		e.raw("POST", probePath+"third", instToken, `{"items": 1}`, "Idempotency-Key", "k-third").wantStatus(http.StatusOK)
-		e.raw("POST", probePath+"third", acc, `{"items": 1}`, "Idempotency-Key", "k-third").wantStatus(http.StatusOK)
+		e.raw("POST", probePath+"third", instToken, `{"items": 1}`, "Idempotency-Key", "k-third").Want(http.StatusOK)
+		e.raw("POST", probePath+"third", acc, `{"items": 1}`, "Idempotency-Key", "k-third").Want(http.StatusOK)
 		if n := p.calls.Load(); n != 2 {
 			t.Fatalf("handler ran %d times, want 2 (one per key)", n)
 		}
@@ -58,23 +58,23 @@ func TestIdempotencyReplay(t *testing.T) {
 		// Keys belong to an account: another account's same key is its own request.
 		other := e.account("b", 0)
 		e.instance(other, "shop")
-		res := e.raw("POST", probePath+"shop", other, `{"items": 2}`, "Idempotency-Key", "order-1").wantStatus(http.StatusOK)
-		if res.header.Get(replayedHeader) != "" || p.calls.Load() != 3 {
-			t.Fatalf("another account's key replayed: %s, %d runs", res.raw, p.calls.Load())
+		res := e.raw("POST", probePath+"shop", other, `{"items": 2}`, "Idempotency-Key", "order-1").Want(http.StatusOK)
+		if res.Header.Get(replayedHeader) != "" || p.calls.Load() != 3 {
+			t.Fatalf("another account's key replayed: %s, %d runs", res.Raw, p.calls.Load())
 		}
 
 		// Without a key every request runs.
-		e.raw("POST", probePath+"shop", acc, `{"items": 2}`).wantStatus(http.StatusOK)
-		e.raw("POST", probePath+"shop", acc, `{"items": 2}`).wantStatus(http.StatusOK)
+		e.raw("POST", probePath+"shop", acc, `{"items": 2}`).Want(http.StatusOK)
+		e.raw("POST", probePath+"shop", acc, `{"items": 2}`).Want(http.StatusOK)
 		if n := p.calls.Load(); n != 5 {
 			t.Fatalf("handler ran %d times, want 5", n)
 		}
 
 		// After 24 hours the key is free again.
 		e.clock.Advance(24*time.Hour + time.Minute)
-		res = e.raw("POST", probePath+"shop", acc, `{"items": 3}`, "Idempotency-Key", "order-1").wantStatus(http.StatusOK)
-		if res.header.Get(replayedHeader) != "" || p.calls.Load() != 6 {
-			t.Fatalf("expired key replayed: %s", res.raw)
+		res = e.raw("POST", probePath+"shop", acc, `{"items": 3}`, "Idempotency-Key", "order-1").Want(http.StatusOK)
+		if res.Header.Get(replayedHeader) != "" || p.calls.Load() != 6 {
+			t.Fatalf("expired key replayed: %s", res.Raw)
 		}
 		// That request also purged the day-old records it did not touch.
 		var left int
@@ -94,13 +94,13 @@ func TestIdempotencyReplayAfterRestart(t *testing.T) {
 		withProbe(e, false)
 		acc := e.account("a", 0)
 		e.instance(acc, "shop")
-		first := e.raw("POST", probePath+"shop", acc, `{"items": 2}`, "Idempotency-Key", "k").wantStatus(http.StatusOK)
+		first := e.raw("POST", probePath+"shop", acc, `{"items": 2}`, "Idempotency-Key", "k").Want(http.StatusOK)
 
 		restarted := start()
 		p := withProbe(restarted, false)
-		again := restarted.raw("POST", probePath+"shop", acc, `{"items": 2}`, "Idempotency-Key", "k").wantStatus(http.StatusOK)
-		if !bytes.Equal(again.raw, first.raw) || again.header.Get(replayedHeader) != "true" {
-			t.Fatalf("after restart: %s, want the replay of %s", again.raw, first.raw)
+		again := restarted.raw("POST", probePath+"shop", acc, `{"items": 2}`, "Idempotency-Key", "k").Want(http.StatusOK)
+		if !bytes.Equal(again.Raw, first.Raw) || again.Header.Get(replayedHeader) != "true" {
+			t.Fatalf("after restart: %s, want the replay of %s", again.Raw, first.Raw)
 		}
 		if p.calls.Load() != 0 {
 			t.Fatal("the restarted server ran the handler again")
@@ -126,14 +126,14 @@ func TestIdempotencyConcurrent(t *testing.T) {
 		}()
 		p.waitEntered(t)
 		e.raw("POST", probePath+"shop", acc, `{"items": 1}`, "Idempotency-Key", "k").
-			wantError(http.StatusConflict, "A request with this Idempotency-Key is still running", switchboard.CodeConflict)
+			WantErrorCode(http.StatusConflict, "A request with this Idempotency-Key is still running", switchboard.CodeConflict)
 		p.advance(t, 1)
 		wg.Wait()
-		first.wantStatus(http.StatusOK)
+		first.Want(http.StatusOK)
 
-		again := e.raw("POST", probePath+"shop", acc, `{"items": 1}`, "Idempotency-Key", "k").wantStatus(http.StatusOK)
-		if !bytes.Equal(again.raw, first.raw) || p.calls.Load() != 1 {
-			t.Fatalf("replay %s after %d runs, want %s after 1", again.raw, p.calls.Load(), first.raw)
+		again := e.raw("POST", probePath+"shop", acc, `{"items": 1}`, "Idempotency-Key", "k").Want(http.StatusOK)
+		if !bytes.Equal(again.Raw, first.Raw) || p.calls.Load() != 1 {
+			t.Fatalf("replay %s after %d runs, want %s after 1", again.Raw, p.calls.Load(), first.Raw)
 		}
 	})
 }
@@ -149,10 +149,10 @@ func TestIdempotencyWhatIsKept(t *testing.T) {
 
 	// A validation error is an answer to this body: replayed.
 	first := e.raw("POST", probePath+"shop", acc, `{"items": 0}`, "Idempotency-Key", "bad-body").
-		wantError(http.StatusBadRequest, "items is required", switchboard.CodeInvalid)
-	again := e.raw("POST", probePath+"shop", acc, `{"items": 0}`, "Idempotency-Key", "bad-body").wantStatus(http.StatusBadRequest)
-	if !bytes.Equal(again.raw, first.raw) || again.header.Get(replayedHeader) != "true" || p.calls.Load() != 1 {
-		t.Fatalf("4xx not replayed: %s after %d runs", again.raw, p.calls.Load())
+		WantErrorCode(http.StatusBadRequest, "items is required", switchboard.CodeInvalid)
+	again := e.raw("POST", probePath+"shop", acc, `{"items": 0}`, "Idempotency-Key", "bad-body").Want(http.StatusBadRequest)
+	if !bytes.Equal(again.Raw, first.Raw) || again.Header.Get(replayedHeader) != "true" || p.calls.Load() != 1 {
+		t.Fatalf("4xx not replayed: %s after %d runs", again.Raw, p.calls.Load())
 	}
 
 	for _, tc := range []struct {
@@ -167,9 +167,9 @@ func TestIdempotencyWhatIsKept(t *testing.T) {
 	} {
 		before := p.calls.Load()
 		body := `{"items": 1, "code": "` + string(tc.code) + `"}`
-		e.raw("POST", probePath+"shop", acc, body, "Idempotency-Key", "k-"+string(tc.code)).wantStatus(tc.status)
-		res := e.raw("POST", probePath+"shop", acc, body, "Idempotency-Key", "k-"+string(tc.code)).wantStatus(tc.status)
-		if res.header.Get(replayedHeader) != "" || p.calls.Load() != before+2 {
+		e.raw("POST", probePath+"shop", acc, body, "Idempotency-Key", "k-"+string(tc.code)).Want(tc.status)
+		res := e.raw("POST", probePath+"shop", acc, body, "Idempotency-Key", "k-"+string(tc.code)).Want(tc.status)
+		if res.Header.Get(replayedHeader) != "" || p.calls.Load() != before+2 {
 			t.Errorf("%s: the retry was replayed instead of run (%d runs)", tc.code, p.calls.Load()-before)
 		}
 	}
@@ -190,19 +190,19 @@ func TestIdempotencyKeyValidation(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			e.sub(t).raw("POST", probePath+"shop", acc, `{"items": 1}`, "Idempotency-Key", key).
-				wantError(http.StatusBadRequest, msg, switchboard.CodeInvalid)
+				WantErrorCode(http.StatusBadRequest, msg, switchboard.CodeInvalid)
 		})
 	}
 	// Present but empty is not "no key": the client meant to send one.
 	e.raw("POST", probePath+"shop", acc, `{"items": 1}`, "Idempotency-Key", "").
-		wantError(http.StatusBadRequest, msg, switchboard.CodeInvalid)
+		WantErrorCode(http.StatusBadRequest, msg, switchboard.CodeInvalid)
 	e.raw("POST", probePath+"shop", acc, `{"items": 1}`, "Idempotency-Key", "a", "Idempotency-Key", "b").
-		wantError(http.StatusBadRequest, "Idempotency-Key must be sent once", switchboard.CodeInvalid)
+		WantErrorCode(http.StatusBadRequest, "Idempotency-Key must be sent once", switchboard.CodeInvalid)
 	if p.calls.Load() != 0 {
 		t.Fatal("a refused key ran the handler")
 	}
-	e.raw("POST", probePath+"shop", acc, `{"items": 1}`, "Idempotency-Key", strings.Repeat("k", 255)).wantStatus(http.StatusOK)
-	e.raw("POST", probePath+"shop", acc, `{"items": 1}`, "Idempotency-Key", "with space, punctuation: ~!").wantStatus(http.StatusOK)
+	e.raw("POST", probePath+"shop", acc, `{"items": 1}`, "Idempotency-Key", strings.Repeat("k", 255)).Want(http.StatusOK)
+	e.raw("POST", probePath+"shop", acc, `{"items": 1}`, "Idempotency-Key", "with space, punctuation: ~!").Want(http.StatusOK)
 }
 
 // TestIdempotencyWithoutStore: with no IdempotencyStore the header is ignored.
@@ -212,8 +212,8 @@ func TestIdempotencyWithoutStore(t *testing.T) {
 	acc := e.account("a", 0)
 	e.instance(acc, "shop")
 	for range 2 {
-		res := e.raw("POST", probePath+"shop", acc, `{"items": 1}`, "Idempotency-Key", "k").wantStatus(http.StatusOK)
-		if res.header.Get(replayedHeader) != "" {
+		res := e.raw("POST", probePath+"shop", acc, `{"items": 1}`, "Idempotency-Key", "k").Want(http.StatusOK)
+		if res.Header.Get(replayedHeader) != "" {
 			t.Fatal("replayed without a store")
 		}
 	}

@@ -42,8 +42,8 @@ type profileView struct {
 	BusinessName string  `json:"businessName"`
 }
 
-// integrationView is the summary of an integration Switchboard does not run yet (webhook,
-// chatwoot, s3): always disabled. Status and Error say why when the client asked for it.
+// integrationView is the summary of an integration Switchboard does not run yet (chatwoot, s3;
+// for webhooks the list shows no more, see GET /api/events/getWebhook): always disabled. Status and Error say why when the client asked for it.
 type integrationView struct {
 	Enabled bool   `json:"enabled"`
 	Status  string `json:"status,omitempty"`

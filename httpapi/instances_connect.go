@@ -38,7 +38,7 @@ func (s *Server) handleInstanceConnect(w http.ResponseWriter, r *http.Request, i
 	phone := ""
 	if number := query.Get("number"); number != "" {
 		if phone = switchboard.PhoneDigits(number); phone == "" {
-			return invalid("Invalid phone number: use 5 to 20 digits with the country code, e.g. 5511999999999")
+			return invalid("Invalid phone number: use " + switchboard.PhoneLengthRule + " with the country code, e.g. 5511999999999")
 		}
 		if err := s.claimConnectPhone(r.Context(), inst.AccountID, phone); err != nil {
 			return err

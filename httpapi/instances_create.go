@@ -7,9 +7,10 @@ import (
 	"github.com/switchboard/switchboard"
 )
 
-// createInstanceRequest is the body of POST /api/instance/new. The webhook, websocket, chatwoot
-// and s3 blocks are read only to report that they are not supported yet; their other fields are
-// ignored like any unknown field.
+// createInstanceRequest is the body of POST /api/instance/new. The webhook block configures the
+// `default` webhook and the websocket block the WebSocket; the chatwoot and s3 blocks are read
+// only to report that they are not supported yet, their other fields ignored like any unknown
+// field.
 type createInstanceRequest struct {
 	Name  string `json:"name"`
 	Token string `json:"token"`
@@ -23,10 +24,19 @@ type createInstanceRequest struct {
 	ProxyUsername string    `json:"proxyUsername"`
 	ProxyPassword *string   `json:"proxyPassword"`
 
-	WebhookEnabled   bool `json:"webhookEnabled"`
-	WebsocketEnabled bool `json:"websocketEnabled"`
-	ChatwootEnabled  bool `json:"chatwootEnabled"`
-	S3Enabled        bool `json:"s3Enabled"`
+	WebhookEnabled       bool     `json:"webhookEnabled"`
+	WebhookURL           string   `json:"webhookURL"`
+	WebhookAuthorization *string  `json:"webhookAuthorization"`
+	WebhookByEvents      bool     `json:"webhookByEvents"`
+	WebhookEvents        []string `json:"webhookEvents"`
+	WebhookMediaBase64   bool     `json:"webhookMediaBase64"`
+
+	WebsocketEnabled     bool     `json:"websocketEnabled"`
+	WebsocketEvents      []string `json:"websocketEvents"`
+	WebsocketMediaBase64 bool     `json:"websocketMediaBase64"`
+
+	ChatwootEnabled bool `json:"chatwootEnabled"`
+	S3Enabled       bool `json:"s3Enabled"`
 }
 
 // createInstanceResponse carries the new token twice: the create page documents it at
@@ -40,6 +50,15 @@ type createInstanceResponse struct {
 type createdInstanceView struct {
 	instanceView
 	Token string `json:"token"`
+	// Webhook shadows instanceView's: it reports the inline webhook block, with its signing
+	// secret, shown this once.
+	Webhook createdWebhookView `json:"webhook"`
+}
+
+type createdWebhookView struct {
+	integrationView
+	Label  string `json:"label,omitempty"`
+	Secret string `json:"secret,omitempty"`
 }
 
 type createdInstanceData struct {
@@ -107,6 +126,8 @@ func (s *Server) handleInstanceCreate(w http.ResponseWriter, r *http.Request) er
 	s.requestLogger(r).Info("instance created", "instance_id", inst.ID)
 
 	view := createdInstanceView{instanceView: newInstanceView(inst, s.cfg.Sessions.Status(inst)), Token: token}
+	view.Webhook = s.createWebhook(r, inst, req)
+	view.Websocket = s.createWebsocket(r, inst, req)
 	s.reportUnsupported(r, req, &view.instanceView)
 	writeJSON(w, http.StatusCreated, createInstanceResponse{
 		envelope: ok("Instance created successfully"),
@@ -198,14 +219,6 @@ func (s *Server) refuseAccountToken(r *http.Request, hash string) error {
 // run yet, and logs them, so the client sees why they are off instead of guessing.
 func (s *Server) reportUnsupported(r *http.Request, req createInstanceRequest, view *instanceView) {
 	var skipped []string
-	if req.WebhookEnabled {
-		view.Webhook.Error = notSupportedYet
-		skipped = append(skipped, "webhook")
-	}
-	if req.WebsocketEnabled {
-		view.Websocket.Error = notSupportedYet
-		skipped = append(skipped, "websocket")
-	}
 	if req.ChatwootEnabled {
 		view.Chatwoot.Status, view.Chatwoot.Error = "error", notSupportedYet
 		skipped = append(skipped, "chatwoot")
@@ -217,4 +230,47 @@ func (s *Server) reportUnsupported(r *http.Request, req createInstanceRequest, v
 	if len(skipped) > 0 {
 		s.requestLogger(r).Info("instance created without unsupported integrations", "skipped", skipped)
 	}
+}
+
+// createWebhook configures the inline webhook block as the `default` webhook. Following RyzeAPI's
+// log-and-continue rule, a failure does not undo the instance: the block comes back disabled with
+// the reason.
+func (s *Server) createWebhook(r *http.Request, inst *switchboard.Instance, req createInstanceRequest) createdWebhookView {
+	if !req.WebhookEnabled {
+		return createdWebhookView{}
+	}
+	if s.cfg.Webhooks == nil || s.cfg.Events == nil {
+		return createdWebhookView{integrationView: integrationView{Error: errEventsOff.Message}}
+	}
+	enabled := true
+	hook, secret, err := s.saveWebhook(r, inst, webhookInput{
+		Enabled: &enabled, URL: req.WebhookURL, Authorization: req.WebhookAuthorization, ByEvents: req.WebhookByEvents,
+		Events: req.WebhookEvents, MediaBase64: req.WebhookMediaBase64,
+	})
+	if err != nil {
+		s.requestLogger(r).Info("instance created without its webhook", "err", err)
+		return createdWebhookView{integrationView: integrationView{Error: switchboard.ErrorMessageOf(err)}}
+	}
+	return createdWebhookView{integrationView: integrationView{Enabled: true}, Label: hook.Label, Secret: secret}
+}
+
+// createWebsocket configures the inline WebSocket block, log-and-continue like the webhook.
+func (s *Server) createWebsocket(r *http.Request, inst *switchboard.Instance, req createInstanceRequest) websocketView {
+	if !req.WebsocketEnabled {
+		return websocketView{Events: []string{}}
+	}
+	if s.cfg.Websockets == nil {
+		return websocketView{Events: []string{}, Error: errEventsOff.Message}
+	}
+	enabled := true
+	c, err := toWebsocketConfig(inst, websocketRequest{Enabled: &enabled, Events: req.WebsocketEvents, MediaBase64: req.WebsocketMediaBase64})
+	if err == nil {
+		err = s.cfg.Websockets.SetWebsocketConfig(r.Context(), c)
+	}
+	if err != nil {
+		s.requestLogger(r).Info("instance created without its websocket", "err", err)
+		return websocketView{Events: []string{}, Error: switchboard.ErrorMessageOf(err)}
+	}
+	v := newWebsocketConfigView(c)
+	return websocketView{Enabled: v.Enabled, Events: v.Events, MediaBase64: v.MediaBase64}
 }

@@ -21,18 +21,18 @@ func TestTakenCustomTokenCountsAsFailedLogin(t *testing.T) {
 	acc := weakOnly.account("a", 0)
 	for range 5 {
 		weakOnly.do("POST", "/api/instance/new", acc, map[string]any{"name": "x", "token": "my-instance-token-01"}).
-			wantError(http.StatusBadRequest, invalidToken, switchboard.CodeInvalid)
+			WantErrorCode(http.StatusBadRequest, invalidToken, switchboard.CodeInvalid)
 	}
-	weakOnly.do("GET", "/api/instance/list", "sbi_unknown", nil).wantError(http.StatusUnauthorized, "Invalid token", switchboard.CodeUnauthorized)
+	weakOnly.do("GET", "/api/instance/list", "sbi_unknown", nil).WantErrorCode(http.StatusUnauthorized, "Invalid token", switchboard.CodeUnauthorized)
 
 	e := newEnv(t, func(c *Config) { c.AuthFailureLimit = 3 })
 	acc = e.account("a", 0)
-	e.do("POST", "/api/instance/new", acc, map[string]any{"name": "owner", "token": taken}).wantStatus(http.StatusCreated)
+	e.do("POST", "/api/instance/new", acc, map[string]any{"name": "owner", "token": taken}).Want(http.StatusCreated)
 	for range 3 {
 		e.do("POST", "/api/instance/new", acc, map[string]any{"name": "x", "token": taken}).
-			wantError(http.StatusBadRequest, invalidToken, switchboard.CodeInvalid)
+			WantErrorCode(http.StatusBadRequest, invalidToken, switchboard.CodeInvalid)
 	}
-	e.do("GET", "/api/instance/list", "sbi_unknown", nil).wantStatus(http.StatusTooManyRequests)
+	e.do("GET", "/api/instance/list", "sbi_unknown", nil).Want(http.StatusTooManyRequests)
 }
 
 // TestRotateTokenStoreFailure: a failing store is the route's 500, the cause only in the log,
@@ -43,11 +43,11 @@ func TestRotateTokenStoreFailure(t *testing.T) {
 	old := e.instance(acc, "shop")
 	e.store.failOnce("RotateInstanceToken", errors.New("disk on fire"))
 	res := e.do("POST", "/api/instance/rotateToken/shop", acc, nil).
-		wantError(http.StatusInternalServerError, "Failed to rotate the instance token", switchboard.CodeInternal)
-	if strings.Contains(string(res.raw), "fire") || !strings.Contains(e.logs.String(), "disk on fire") {
-		t.Fatalf("cause handling: %s", res.raw)
+		WantErrorCode(http.StatusInternalServerError, "Failed to rotate the instance token", switchboard.CodeInternal)
+	if strings.Contains(string(res.Raw), "fire") || !strings.Contains(e.logs.String(), "disk on fire") {
+		t.Fatalf("cause handling: %s", res.Raw)
 	}
-	e.do("GET", "/api/instance/getSettings/shop", old, nil).wantStatus(http.StatusOK)
+	e.do("GET", "/api/instance/getSettings/shop", old, nil).Want(http.StatusOK)
 }
 
 // TestSealedReplayIsBoundToAccountAndKey: a sealed answer opens only for the account and key it

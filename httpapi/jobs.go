@@ -260,16 +260,21 @@ func (b *backgroundJobs) begin(parent context.Context) (ctx context.Context, fin
 	}, true
 }
 
-// shutdown refuses new jobs, cancels the running ones and waits for them until ctx ends.
-func (b *backgroundJobs) shutdown(ctx context.Context) error {
+// drain refuses new jobs and waits until the running ones end on their own or ctx ends,
+// cancelling none of them.
+func (b *backgroundJobs) drain(ctx context.Context) error {
 	b.mu.Lock()
 	b.closed = true
 	b.init()
 	b.mu.Unlock()
-	b.cancel(errShuttingDown)
+	return waitGroupOrDone(ctx, &b.wg)
+}
+
+// waitGroupOrDone waits for wg or ctx, whichever ends first.
+func waitGroupOrDone(ctx context.Context, wg *sync.WaitGroup) error {
 	waited := make(chan struct{})
 	go func() {
-		b.wg.Wait()
+		wg.Wait()
 		close(waited)
 	}()
 	select {
@@ -278,6 +283,23 @@ func (b *backgroundJobs) shutdown(ctx context.Context) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// shutdown refuses new jobs, cancels the running ones and waits for them until ctx ends.
+func (b *backgroundJobs) shutdown(ctx context.Context) error {
+	b.mu.Lock()
+	b.closed = true
+	b.init()
+	b.mu.Unlock()
+	b.cancel(errShuttingDown)
+	return waitGroupOrDone(ctx, &b.wg)
+}
+
+// Drain lets the async jobs already running (a community link batch with ?async=true) finish,
+// until ctx ends, while later async requests are refused with 503. It cancels nothing: Shutdown
+// or Close does that to whatever is still running afterwards.
+func (s *Server) Drain(ctx context.Context) error {
+	return s.background.drain(ctx)
 }
 
 // Shutdown cancels the async jobs still running and waits, until ctx ends, for each to record

@@ -20,37 +20,37 @@ func TestAsyncJobToCompletion(t *testing.T) {
 		acc := e.account("a", 0)
 		e.instance(acc, "shop")
 
-		accepted := e.raw("POST", probePath+"shop?async=true", acc, `{"items": 3}`).wantStatus(http.StatusAccepted)
-		id := accepted.str("job.id")
+		accepted := e.raw("POST", probePath+"shop?async=true", acc, `{"items": 3}`).Want(http.StatusAccepted)
+		id := accepted.Str("job.id")
 		if id == "" {
-			t.Fatalf("no job id: %s", accepted.raw)
+			t.Fatalf("no job id: %s", accepted.Raw)
 		}
-		jsonEqual(t, accepted.raw, []byte(`{"success":true,"message":"Accepted","job":{"id":"`+id+`","status":"running"}}`))
+		jsonEqual(t, accepted.Raw, []byte(`{"success":true,"message":"Accepted","job":{"id":"`+id+`","status":"running"}}`))
 
-		running := e.job(acc, "shop", id).wantStatus(http.StatusOK)
+		running := e.job(acc, "shop", id).Want(http.StatusOK)
 		for path, want := range map[string]any{
 			"success": true, "message": "Job running", "job.id": id, "job.status": "running",
 			"job.kind": "test.bulk", "job.done": 0.0, "job.total": 3.0, "job.finishedAt": nil, "job.result": nil,
 		} {
-			if got := running.get(path); got != want {
+			if got := running.Get(path); got != want {
 				t.Errorf("%s = %v, want %v", path, got, want)
 			}
 		}
-		if running.str("job.createdAt") == "" {
-			t.Errorf("no createdAt: %s", running.raw)
+		if running.Str("job.createdAt") == "" {
+			t.Errorf("no createdAt: %s", running.Raw)
 		}
 
 		p.advance(t, 1)
-		if res := e.job(acc, "shop", id); res.get("job.done") != 1.0 || res.get("job.total") != 3.0 || res.str("job.status") != "running" {
-			t.Fatalf("after one item: %s", res.raw)
+		if res := e.job(acc, "shop", id); res.Get("job.done") != 1.0 || res.Get("job.total") != 3.0 || res.Str("job.status") != "running" {
+			t.Fatalf("after one item: %s", res.Raw)
 		}
 		p.advance(t, 2)
 		p.advance(t, 3)
 		done := e.waitJob(acc, "shop", id)
-		if done.str("job.status") != "done" || done.str("message") != "Job done" || done.get("job.done") != 3.0 || done.str("job.finishedAt") == "" {
-			t.Fatalf("finished job: %s", done.raw)
+		if done.Str("job.status") != "done" || done.Str("message") != "Job done" || done.Get("job.done") != 3.0 || done.Str("job.finishedAt") == "" {
+			t.Fatalf("finished job: %s", done.Raw)
 		}
-		result, _ := json.Marshal(done.get("job.result"))
+		result, _ := json.Marshal(done.Get("job.result"))
 		jsonEqual(t, result, []byte(`{"success":true,"message":"Processed 3 of 3 items","processed":[1,2,3],"instance":"shop"}`))
 		if p.calls.Load() != 1 {
 			t.Fatalf("handler ran %d times", p.calls.Load())
@@ -69,19 +69,19 @@ func TestAsyncJobFailures(t *testing.T) {
 	e.instance(acc, "shop")
 
 	e.raw("POST", probePath+"shop?async=true", acc, `{"items": 0}`).
-		wantError(http.StatusBadRequest, "items is required", switchboard.CodeInvalid)
+		WantErrorCode(http.StatusBadRequest, "items is required", switchboard.CodeInvalid)
 	e.raw("POST", probePath+"shop?async=true", acc, `{"items": 1, "code": "rate_limited"}`).
-		wantError(http.StatusTooManyRequests, "probe failed with rate_limited", switchboard.CodeRateLimited)
+		WantErrorCode(http.StatusTooManyRequests, "probe failed with rate_limited", switchboard.CodeRateLimited)
 	e.raw("POST", probePath+"shop?async=maybe", acc, `{"items": 1}`).
-		wantError(http.StatusBadRequest, "async must be true or false", switchboard.CodeInvalid)
-	e.raw("POST", probePath+"shop?async=false", acc, `{"items": 1}`).wantStatus(http.StatusOK)
+		WantErrorCode(http.StatusBadRequest, "async must be true or false", switchboard.CodeInvalid)
+	e.raw("POST", probePath+"shop?async=false", acc, `{"items": 1}`).Want(http.StatusOK)
 
-	accepted := e.raw("POST", probePath+"shop?async=true", acc, `{"items": 3, "failAt": 2}`).wantStatus(http.StatusAccepted)
-	res := e.waitJob(acc, "shop", accepted.str("job.id"))
-	if res.str("job.status") != "failed" || res.get("job.done") != 1.0 || res.get("job.total") != 3.0 {
-		t.Fatalf("failed job: %s", res.raw)
+	accepted := e.raw("POST", probePath+"shop?async=true", acc, `{"items": 3, "failAt": 2}`).Want(http.StatusAccepted)
+	res := e.waitJob(acc, "shop", accepted.Str("job.id"))
+	if res.Str("job.status") != "failed" || res.Get("job.done") != 1.0 || res.Get("job.total") != 3.0 {
+		t.Fatalf("failed job: %s", res.Raw)
 	}
-	result, _ := json.Marshal(res.get("job.result"))
+	result, _ := json.Marshal(res.Get("job.result"))
 	jsonEqual(t, result, []byte(`{"success":false,"error":{"message":"probe failed at an item","code":"internal"}}`))
 }
 
@@ -97,14 +97,14 @@ func TestAsyncRefusalAndIdempotencyKey(t *testing.T) {
 
 	for range 2 {
 		e.raw("POST", probePath+"shop?async=true", acc, `{"items": 1, "code": "not_connected"}`, "Idempotency-Key", "offline").
-			wantError(http.StatusBadRequest, "probe failed with not_connected", switchboard.CodeNotConnected)
+			WantErrorCode(http.StatusBadRequest, "probe failed with not_connected", switchboard.CodeNotConnected)
 	}
 	if p.calls.Load() != 2 {
 		t.Fatalf("not connected: %d runs, want 2 (the key must be freed)", p.calls.Load())
 	}
 	for range 2 {
 		e.raw("POST", probePath+"shop?async=true", acc, `{"items": 0}`, "Idempotency-Key", "invalid").
-			wantError(http.StatusBadRequest, "items is required", switchboard.CodeInvalid)
+			WantErrorCode(http.StatusBadRequest, "items is required", switchboard.CodeInvalid)
 	}
 	if p.calls.Load() != 3 {
 		t.Fatalf("validation error: %d runs, want 3 (the answer is kept)", p.calls.Load())
@@ -117,9 +117,9 @@ func TestAsyncWithoutJobStore(t *testing.T) {
 	withProbe(e, false)
 	acc := e.account("a", 0)
 	e.instance(acc, "shop")
-	res := e.raw("POST", probePath+"shop?async=true", acc, `{"items": 2}`).wantStatus(http.StatusOK)
-	if res.str("message") != "Processed 2 of 2 items" {
-		t.Fatalf("synchronous answer expected: %s", res.raw)
+	res := e.raw("POST", probePath+"shop?async=true", acc, `{"items": 2}`).Want(http.StatusOK)
+	if res.Str("message") != "Processed 2 of 2 items" {
+		t.Fatalf("synchronous answer expected: %s", res.Raw)
 	}
 }
 
@@ -130,12 +130,12 @@ func TestAsyncIdempotent(t *testing.T) {
 		p := withProbe(e, false)
 		acc := e.account("a", 0)
 		e.instance(acc, "shop")
-		first := e.raw("POST", probePath+"shop?async=true", acc, `{"items": 2}`, "Idempotency-Key", "k").wantStatus(http.StatusAccepted)
-		e.waitJob(acc, "shop", first.str("job.id"))
+		first := e.raw("POST", probePath+"shop?async=true", acc, `{"items": 2}`, "Idempotency-Key", "k").Want(http.StatusAccepted)
+		e.waitJob(acc, "shop", first.Str("job.id"))
 
-		again := e.raw("POST", probePath+"shop?async=true", acc, `{"items": 2}`, "Idempotency-Key", "k").wantStatus(http.StatusAccepted)
-		if again.str("job.id") != first.str("job.id") || again.header.Get(replayedHeader) != "true" || p.calls.Load() != 1 {
-			t.Fatalf("replay %s (%d runs), want job %s once", again.raw, p.calls.Load(), first.str("job.id"))
+		again := e.raw("POST", probePath+"shop?async=true", acc, `{"items": 2}`, "Idempotency-Key", "k").Want(http.StatusAccepted)
+		if again.Str("job.id") != first.Str("job.id") || again.Header.Get(replayedHeader) != "true" || p.calls.Load() != 1 {
+			t.Fatalf("replay %s (%d runs), want job %s once", again.Raw, p.calls.Load(), first.Str("job.id"))
 		}
 	})
 }
@@ -148,7 +148,7 @@ func TestJobInterruptedByRestart(t *testing.T) {
 		p := withProbe(e, true)
 		acc := e.account("a", 0)
 		e.instance(acc, "shop")
-		id := e.raw("POST", probePath+"shop?async=true", acc, `{"items": 3}`).wantStatus(http.StatusAccepted).str("job.id")
+		id := e.raw("POST", probePath+"shop?async=true", acc, `{"items": 3}`).Want(http.StatusAccepted).Str("job.id")
 		p.advance(t, 1)
 
 		// The "crash": the first server is abandoned as is, and a new one boots on the database.
@@ -156,9 +156,9 @@ func TestJobInterruptedByRestart(t *testing.T) {
 			t.Fatalf("InterruptRunningJobs = %d, %v", n, err)
 		}
 		restarted := start()
-		res := restarted.job(acc, "shop", id).wantStatus(http.StatusOK)
-		if res.str("job.status") != "interrupted" || res.get("job.done") != 1.0 || res.get("job.total") != 3.0 || res.str("job.finishedAt") == "" {
-			t.Fatalf("after restart: %s", res.raw)
+		res := restarted.job(acc, "shop", id).Want(http.StatusOK)
+		if res.Str("job.status") != "interrupted" || res.Get("job.done") != 1.0 || res.Get("job.total") != 3.0 || res.Str("job.finishedAt") == "" {
+			t.Fatalf("after restart: %s", res.Raw)
 		}
 
 		// The old process's job ends later (here: cancelled); the first verdict stands.
@@ -166,8 +166,8 @@ func TestJobInterruptedByRestart(t *testing.T) {
 			t.Fatal(err)
 		}
 		res = restarted.job(acc, "shop", id)
-		if res.str("job.status") != "interrupted" || res.get("job.done") != 1.0 || res.get("job.result") != nil {
-			t.Fatalf("a late end overwrote the interruption: %s", res.raw)
+		if res.Str("job.status") != "interrupted" || res.Get("job.done") != 1.0 || res.Get("job.result") != nil {
+			t.Fatalf("a late end overwrote the interruption: %s", res.Raw)
 		}
 	})
 }
@@ -180,21 +180,21 @@ func TestShutdownInterruptsJobs(t *testing.T) {
 	p := withProbe(e, true)
 	acc := e.account("a", 0)
 	e.instance(acc, "shop")
-	id := e.raw("POST", probePath+"shop?async=true", acc, `{"items": 3}`).wantStatus(http.StatusAccepted).str("job.id")
+	id := e.raw("POST", probePath+"shop?async=true", acc, `{"items": 3}`).Want(http.StatusAccepted).Str("job.id")
 	p.advance(t, 1)
 
 	if err := e.api.Shutdown(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	res := e.job(acc, "shop", id).wantStatus(http.StatusOK)
-	if res.str("job.status") != "interrupted" || res.get("job.done") != 1.0 || res.get("job.total") != 3.0 {
-		t.Fatalf("after shutdown: %s", res.raw)
+	res := e.job(acc, "shop", id).Want(http.StatusOK)
+	if res.Str("job.status") != "interrupted" || res.Get("job.done") != 1.0 || res.Get("job.total") != 3.0 {
+		t.Fatalf("after shutdown: %s", res.Raw)
 	}
-	result, _ := json.Marshal(res.get("job.result"))
+	result, _ := json.Marshal(res.Get("job.result"))
 	jsonEqual(t, result, []byte(`{"success":true,"message":"Processed 1 of 3 items","processed":[1],"instance":"shop"}`))
 
 	e.raw("POST", probePath+"shop?async=true", acc, `{"items": 1}`).
-		wantError(http.StatusServiceUnavailable, "Server is shutting down", switchboard.CodeUnavailable)
+		WantErrorCode(http.StatusServiceUnavailable, "Server is shutting down", switchboard.CodeUnavailable)
 }
 
 // TestJobGetErrors: the documented refusals, and tenancy: a job is visible only through its
@@ -206,19 +206,19 @@ func TestJobGetErrors(t *testing.T) {
 		acc := e.account("a", 0)
 		e.instance(acc, "shop")
 		e.instance(acc, "other")
-		id := e.raw("POST", probePath+"shop?async=true", acc, `{"items": 1}`).wantStatus(http.StatusAccepted).str("job.id")
+		id := e.raw("POST", probePath+"shop?async=true", acc, `{"items": 1}`).Want(http.StatusAccepted).Str("job.id")
 		e.waitJob(acc, "shop", id)
 
-		e.do("GET", "/api/job/get/shop", acc, nil).wantError(http.StatusBadRequest, "id is required", switchboard.CodeInvalid)
-		e.do("GET", "/api/job/get/shop?id=", acc, nil).wantError(http.StatusBadRequest, "id is required", switchboard.CodeInvalid)
-		e.job(acc, "shop", "nope").wantError(http.StatusNotFound, "Job not found", switchboard.CodeNotFound)
-		e.job(acc, "other", id).wantError(http.StatusNotFound, "Job not found", switchboard.CodeNotFound)
+		e.do("GET", "/api/job/get/shop", acc, nil).WantErrorCode(http.StatusBadRequest, "id is required", switchboard.CodeInvalid)
+		e.do("GET", "/api/job/get/shop?id=", acc, nil).WantErrorCode(http.StatusBadRequest, "id is required", switchboard.CodeInvalid)
+		e.job(acc, "shop", "nope").WantErrorCode(http.StatusNotFound, "Job not found", switchboard.CodeNotFound)
+		e.job(acc, "other", id).WantErrorCode(http.StatusNotFound, "Job not found", switchboard.CodeNotFound)
 
 		intruder := e.account("b", 0)
 		e.instance(intruder, "shop")
-		e.job(intruder, "shop", id).wantError(http.StatusNotFound, "Job not found", switchboard.CodeNotFound)
+		e.job(intruder, "shop", id).WantErrorCode(http.StatusNotFound, "Job not found", switchboard.CodeNotFound)
 		otherToken := e.instance(acc, "third")
-		e.job(otherToken, "shop", id).wantError(http.StatusForbidden, "Instance token does not match this instance", switchboard.CodeForbidden)
+		e.job(otherToken, "shop", id).WantErrorCode(http.StatusForbidden, "Instance token does not match this instance", switchboard.CodeForbidden)
 	})
 }
 

@@ -46,6 +46,7 @@ type requestState struct {
 	id        string
 	accountID int64
 	instance  string
+	route     string // the matched route pattern, for metrics; "" when none matched
 }
 
 type stateKey struct{}
@@ -57,8 +58,12 @@ func stateFrom(ctx context.Context) *requestState {
 
 // requestLogger returns the server logger with the request's id, account and instance. Tokens
 // are never among the fields: the account id identifies the caller in logs.
-func (s *Server) requestLogger(r *http.Request) *slog.Logger {
-	st := stateFrom(r.Context())
+func (s *Server) requestLogger(r *http.Request) *slog.Logger { return s.logFor(r.Context()) }
+
+// logFor is requestLogger for code that has the request's context but not the request (helpers
+// of a handler): its lines carry the same request_id, account and instance.
+func (s *Server) logFor(ctx context.Context) *slog.Logger {
+	st := stateFrom(ctx)
 	if st == nil {
 		return s.log
 	}
@@ -133,6 +138,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
 		r = r.WithContext(context.WithValue(r.Context(), stateKey{}, st))
 		next.ServeHTTP(rec, r)
+		s.metrics.observe(st.route, rec.status, time.Since(start))
 		s.logAccess(r, st, rec, start)
 	})
 }

@@ -32,15 +32,6 @@ func openAPI(t testing.TB) *openapitest.Validator {
 	return v
 }
 
-// checkOpenAPI fails the test when an answer does not match the OpenAPI document. The harness
-// calls it for every request, so every test of this package checks the document too.
-func checkOpenAPI(t testing.TB, method, path string, status int, header http.Header, body []byte) {
-	t.Helper()
-	if err := openAPI(t).Validate(method, path, status, header, body); err != nil {
-		t.Errorf("%s %s answered %d, which the OpenAPI document does not allow:\n%v", method, path, status, err)
-	}
-}
-
 // sandboxEnv is a server with every route registered, sandbox ones included, and the stores
 // that turn Idempotency-Key and ?async on.
 func sandboxEnv(t *testing.T) *testEnv {
@@ -162,28 +153,28 @@ func TestOpenAPIScopesMatchAuthentication(t *testing.T) {
 			res := e.do(op.Method, openAPIProbePath(op.Path, "probe"), inst, body)
 			switch op.Scope {
 			case "account":
-				res.wantError(http.StatusUnauthorized, "Invalid token", "unauthorized")
+				res.WantErrorCode(http.StatusUnauthorized, "Invalid token", "unauthorized")
 			default:
-				if res.status == http.StatusUnauthorized {
-					t.Fatalf("scope %s, but an instance token is refused: %s", op.Scope, res.raw)
+				if res.Status == http.StatusUnauthorized {
+					t.Fatalf("scope %s, but an instance token is refused: %s", op.Scope, res.Raw)
 				}
 			}
 			// No token: refused everywhere but on public routes.
 			res = e.do(op.Method, openAPIProbePath(op.Path, "probe"), "", body)
-			if got := res.status == http.StatusUnauthorized; got != (op.Scope != "public") {
-				t.Fatalf("scope %s, but a request without a token answered %d: %s", op.Scope, res.status, res.raw)
+			if got := res.Status == http.StatusUnauthorized; got != (op.Scope != "public") {
+				t.Fatalf("scope %s, but a request without a token answered %d: %s", op.Scope, res.Status, res.Raw)
 			}
 			// The account token on an instance it does not have (so nothing is changed): the
 			// buckets counted are the ones the document names.
 			res = e.do(op.Method, openAPIProbePath(op.Path, "ghost"), acc, body)
 			var buckets []string
-			for _, part := range strings.Split(res.header.Get("RateLimit-Policy"), ",") {
+			for _, part := range strings.Split(res.Header.Get("RateLimit-Policy"), ",") {
 				if name, _, ok := strings.Cut(strings.TrimSpace(part), ";"); ok {
 					buckets = append(buckets, strings.Trim(name, `"`))
 				}
 			}
 			if !slices.Equal(buckets, op.RateLimit) {
-				t.Fatalf("x-switchboard-rate-limit %v, but the answer counted %v (status %d)", op.RateLimit, buckets, res.status)
+				t.Fatalf("x-switchboard-rate-limit %v, but the answer counted %v (status %d)", op.RateLimit, buckets, res.Status)
 			}
 		})
 	}
@@ -210,16 +201,16 @@ func TestOpenAPIIdempotentAndAsyncFlags(t *testing.T) {
 			}
 			path := openAPIProbePath(op.Path, "probe")
 			res := e.do(op.Method, path, inst, body, "Idempotency-Key", strings.Repeat("k", 256))
-			if refused := res.str("error.message") == keyRule; refused != op.Idempotent {
-				t.Errorf("x-switchboard-idempotent is %v, but a malformed key answered %d: %s", op.Idempotent, res.status, res.raw)
+			if refused := res.Str("error.message") == keyRule; refused != op.Idempotent {
+				t.Errorf("x-switchboard-idempotent is %v, but a malformed key answered %d: %s", op.Idempotent, res.Status, res.Raw)
 			}
 			sep := "?"
 			if strings.Contains(path, "?") {
 				sep = "&"
 			}
 			res = e.do(op.Method, path+sep+"async=maybe", inst, body)
-			if refused := res.str("error.message") == "async must be true or false"; refused != op.Async {
-				t.Errorf("x-switchboard-async is %v, but ?async=maybe answered %d: %s", op.Async, res.status, res.raw)
+			if refused := res.Str("error.message") == "async must be true or false"; refused != op.Async {
+				t.Errorf("x-switchboard-async is %v, but ?async=maybe answered %d: %s", op.Async, res.Status, res.Raw)
 			}
 		})
 	}
@@ -227,14 +218,14 @@ func TestOpenAPIIdempotentAndAsyncFlags(t *testing.T) {
 
 func TestOpenAPIServed(t *testing.T) {
 	e := newEnv(t)
-	res := e.do("GET", "/openapi.json", "", nil).wantStatus(http.StatusOK)
-	if !bytes.Equal(res.raw, openAPIDocument) {
+	res := e.do("GET", "/openapi.json", "", nil).Want(http.StatusOK)
+	if !bytes.Equal(res.Raw, openAPIDocument) {
 		t.Fatal("GET /openapi.json does not serve the embedded document")
 	}
-	if res.header.Get("X-RateLimit-Limit") != "" {
+	if res.Header.Get("X-RateLimit-Limit") != "" {
 		t.Fatal("GET /openapi.json is rate limited")
 	}
-	if got := e.do("HEAD", "/openapi.json", "", nil).wantStatus(http.StatusOK).header.Get("Content-Length"); got != strconv.Itoa(len(openAPIDocument)) {
+	if got := e.do("HEAD", "/openapi.json", "", nil).Want(http.StatusOK).Header.Get("Content-Length"); got != strconv.Itoa(len(openAPIDocument)) {
 		t.Fatalf("HEAD Content-Length = %q", got)
 	}
 }

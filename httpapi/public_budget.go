@@ -20,6 +20,7 @@ func (s *Server) overPublicBudget(w http.ResponseWriter, r *http.Request) bool {
 	if d.Allowed {
 		return false
 	}
+	s.metrics.refused(bucketPublic)
 	w.Header().Set("Retry-After", strconv.Itoa(retryAfter(d, s.now())))
 	s.renderError(w, r, errRateLimited)
 	return true

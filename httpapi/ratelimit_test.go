@@ -126,7 +126,7 @@ func TestRateLimitOverHTTP(t *testing.T) {
 	reset := strconv.FormatInt(e.clock.Now().Add(time.Minute).Unix(), 10)
 
 	for i := 1; i <= 100; i++ {
-		res := e.do("GET", "/api/instance/list", tokenA, nil).wantStatus(http.StatusOK)
+		res := e.do("GET", "/api/instance/list", tokenA, nil).Want(http.StatusOK)
 		want := map[string]string{
 			"X-RateLimit-Limit":     "100",
 			"X-RateLimit-Remaining": strconv.Itoa(100 - i),
@@ -135,7 +135,7 @@ func TestRateLimitOverHTTP(t *testing.T) {
 			"RateLimit":             fmt.Sprintf(`"global";r=%d;t=60`, 100-i),
 		}
 		for h, v := range want {
-			if got := res.header.Get(h); got != v {
+			if got := res.Header.Get(h); got != v {
 				t.Fatalf("request %d: %s = %q, want %q", i, h, got, v)
 			}
 		}
@@ -143,26 +143,26 @@ func TestRateLimitOverHTTP(t *testing.T) {
 
 	e.clock.Advance(15 * time.Second)
 	res := e.do("GET", "/api/instance/list", tokenA, nil)
-	res.wantError(http.StatusTooManyRequests, "Rate limit exceeded. Try again later.", "rate_limited")
-	if string(res.raw) != `{"success":false,"error":{"message":"Rate limit exceeded. Try again later.","code":"rate_limited"}}`+"\n" {
-		t.Fatalf("429 body = %s", res.raw)
+	res.WantErrorCode(http.StatusTooManyRequests, "Rate limit exceeded. Try again later.", "rate_limited")
+	if string(res.Raw) != `{"success":false,"error":{"message":"Rate limit exceeded. Try again later.","code":"rate_limited"}}`+"\n" {
+		t.Fatalf("429 body = %s", res.Raw)
 	}
 	for h, v := range map[string]string{"Retry-After": "45", "X-RateLimit-Remaining": "0", "X-RateLimit-Limit": "100", "X-RateLimit-Reset": reset} {
-		if got := res.header.Get(h); got != v {
+		if got := res.Header.Get(h); got != v {
 			t.Fatalf("429: %s = %q, want %q", h, got, v)
 		}
 	}
 
 	// Errors after authentication count and carry the headers too.
-	e.do("GET", "/api/instance/getSettings/nope", tokenB, nil).wantStatus(http.StatusNotFound)
-	res = e.do("GET", "/api/instance/list", tokenB, nil).wantStatus(http.StatusOK)
-	if got := res.header.Get("X-RateLimit-Remaining"); got != "98" {
+	e.do("GET", "/api/instance/getSettings/nope", tokenB, nil).Want(http.StatusNotFound)
+	res = e.do("GET", "/api/instance/list", tokenB, nil).Want(http.StatusOK)
+	if got := res.Header.Get("X-RateLimit-Remaining"); got != "98" {
 		t.Fatalf("token B remaining = %q, want 98 (its own bucket, 404 counted)", got)
 	}
 
 	e.clock.Advance(45 * time.Second)
-	res = e.do("GET", "/api/instance/list", tokenA, nil).wantStatus(http.StatusOK)
-	if got := res.header.Get("X-RateLimit-Remaining"); got != "99" {
+	res = e.do("GET", "/api/instance/list", tokenA, nil).Want(http.StatusOK)
+	if got := res.Header.Get("X-RateLimit-Remaining"); got != "99" {
 		t.Fatalf("after reset remaining = %q, want 99", got)
 	}
 }
@@ -171,25 +171,25 @@ func TestCreateBucketOverHTTP(t *testing.T) {
 	e := newEnv(t)
 	token := e.account("a", 0)
 	for i := 1; i <= 20; i++ {
-		res := e.do("POST", "/api/instance/new", token, map[string]any{"name": fmt.Sprint("i", i)}).wantStatus(http.StatusCreated)
-		if got, want := res.header.Get("X-RateLimit-Remaining"), strconv.Itoa(20-i); got != want {
+		res := e.do("POST", "/api/instance/new", token, map[string]any{"name": fmt.Sprint("i", i)}).Want(http.StatusCreated)
+		if got, want := res.Header.Get("X-RateLimit-Remaining"), strconv.Itoa(20-i); got != want {
 			t.Fatalf("create %d: remaining = %q, want %q", i, got, want)
 		}
-		if got := res.header.Get("X-RateLimit-Limit"); got != "20" {
+		if got := res.Header.Get("X-RateLimit-Limit"); got != "20" {
 			t.Fatalf("create %d: limit = %q, want 20", i, got)
 		}
-		if got, want := res.header.Get("RateLimit-Policy"), `"global";q=100;w=60, "create";q=20;w=60`; got != want {
+		if got, want := res.Header.Get("RateLimit-Policy"), `"global";q=100;w=60, "create";q=20;w=60`; got != want {
 			t.Fatalf("RateLimit-Policy = %q, want %q", got, want)
 		}
 	}
 	res := e.do("POST", "/api/instance/new", token, map[string]any{"name": "i21"})
-	res.wantError(http.StatusTooManyRequests, "Rate limit exceeded. Try again later.", "rate_limited")
-	if res.header.Get("Retry-After") != "60" {
-		t.Fatalf("Retry-After = %q", res.header.Get("Retry-After"))
+	res.WantErrorCode(http.StatusTooManyRequests, "Rate limit exceeded. Try again later.", "rate_limited")
+	if res.Header.Get("Retry-After") != "60" {
+		t.Fatalf("Retry-After = %q", res.Header.Get("Retry-After"))
 	}
 	// The global bucket still has room: other routes work.
-	res = e.do("GET", "/api/instance/list", token, nil).wantStatus(http.StatusOK)
-	if got := res.header.Get("X-RateLimit-Remaining"); got != "78" {
+	res = e.do("GET", "/api/instance/list", token, nil).Want(http.StatusOK)
+	if got := res.Header.Get("X-RateLimit-Remaining"); got != "78" {
 		t.Fatalf("global remaining = %q, want 78 (21 creates counted)", got)
 	}
 }
@@ -197,8 +197,8 @@ func TestCreateBucketOverHTTP(t *testing.T) {
 func TestHealthBypassesRateLimit(t *testing.T) {
 	e := newEnv(t, func(c *Config) { c.RateLimit = 1 })
 	for i := 0; i < 5; i++ {
-		res := e.do("GET", "/health", "", nil).wantStatus(http.StatusOK)
-		if res.header.Get("X-RateLimit-Limit") != "" {
+		res := e.do("GET", "/health", "", nil).Want(http.StatusOK)
+		if res.Header.Get("X-RateLimit-Limit") != "" {
 			t.Fatal("/health carries rate-limit headers")
 		}
 	}
@@ -208,19 +208,19 @@ func TestAuthFailuresLimitedPerIP(t *testing.T) {
 	e := newEnv(t, func(c *Config) { c.AuthFailureLimit = 5 })
 	good := e.account("a", 0)
 	for i := 0; i < 5; i++ {
-		e.do("GET", "/api/instance/list", "sba_wrong", nil).wantError(http.StatusUnauthorized, "Invalid token", "unauthorized")
+		e.do("GET", "/api/instance/list", "sba_wrong", nil).WantErrorCode(http.StatusUnauthorized, "Invalid token", "unauthorized")
 	}
 	res := e.do("GET", "/api/instance/list", "sba_wrong", nil)
-	res.wantError(http.StatusTooManyRequests, "Rate limit exceeded. Try again later.", "rate_limited")
-	if res.header.Get("Retry-After") == "" {
+	res.WantErrorCode(http.StatusTooManyRequests, "Rate limit exceeded. Try again later.", "rate_limited")
+	if res.Header.Get("Retry-After") == "" {
 		t.Fatal("no Retry-After on an auth-failure 429")
 	}
 	// Only failures are refused: a valid token from the same address still works (behind a
 	// proxy, the address is shared with whoever is guessing), and does not reset the count.
-	e.do("GET", "/api/instance/list", good, nil).wantStatus(http.StatusOK)
-	e.do("GET", "/api/instance/list", "sba_wrong", nil).wantStatus(http.StatusTooManyRequests)
+	e.do("GET", "/api/instance/list", good, nil).Want(http.StatusOK)
+	e.do("GET", "/api/instance/list", "sba_wrong", nil).Want(http.StatusTooManyRequests)
 	e.clock.Advance(time.Minute)
-	e.do("GET", "/api/instance/list", "sba_wrong", nil).wantError(http.StatusUnauthorized, "Invalid token", "unauthorized")
+	e.do("GET", "/api/instance/list", "sba_wrong", nil).WantErrorCode(http.StatusUnauthorized, "Invalid token", "unauthorized")
 }
 
 func TestClientIP(t *testing.T) {

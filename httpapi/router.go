@@ -52,6 +52,7 @@ func (s *Server) routes() {
 
 	s.communityRoutes(either)
 	s.groupRoutes(either)
+	s.eventRoutes(either)
 	s.handle("GET /api/job/get/{instance}", s.authedInstance(either, s.handleJobGet))
 
 	if s.cfg.Sandbox != nil {
@@ -141,13 +142,21 @@ func (s *Server) instanceRoute(opts routeOptions, precheck func(*http.Request) e
 // dispatch routes the request. ServeMux answers unknown paths and wrong methods in plain text;
 // those two cases are detected first (an empty pattern) and answered with JSON envelopes.
 func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
+	st := stateFrom(r.Context())
 	if isPreflight(r) {
+		if st != nil {
+			st.route = routePreflight
+		}
 		s.preflight(w, r)
 		return
 	}
-	if _, pattern := s.mux.Handler(r); pattern == "" {
+	pattern := s.routeOf(r)
+	if pattern == "" {
 		s.unmatched(w, r)
 		return
+	}
+	if st != nil {
+		st.route = pattern
 	}
 	s.mux.ServeHTTP(w, r)
 }

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
@@ -110,7 +111,7 @@ func sandboxPhone(field, value string) (string, error) {
 	}
 	digits := switchboard.PhoneDigits(value)
 	if digits == "" {
-		return "", invalid(field + " must be a phone number of 5 to 20 digits")
+		return "", invalid(field + " must be a phone number of " + switchboard.PhoneLengthRule)
 	}
 	return digits, nil
 }
@@ -131,7 +132,7 @@ func sandboxText(field, value string, required bool) (string, error) {
 	case value == "" && required:
 		return "", invalid(field + " is required")
 	case !utf8.ValidString(value) || len(value) > maxSandboxText:
-		return "", invalid(field + " must be valid text of at most 512 bytes")
+		return "", invalid(fmt.Sprintf("%s must be valid text of at most %d bytes", field, maxSandboxText))
 	}
 	return value, nil
 }

@@ -59,22 +59,22 @@ func TestSandboxRoutes(t *testing.T) {
 	a := e.account("a", 0)
 	inst := e.instance(a, "i")
 
-	res := e.do("POST", "/sandbox/scan", a, `{"qrCode":"2@ref,k,i,a","phone":"+55 11 90000-0001"}`).wantStatus(200)
-	if res.str("phone") != "5511900000001" || res.str("jid") != "5511900000001@s.whatsapp.net" || res.get("success") != true {
-		t.Fatalf("scan: %s", res.raw)
+	res := e.do("POST", "/sandbox/scan", a, `{"qrCode":"2@ref,k,i,a","phone":"+55 11 90000-0001"}`).Want(200)
+	if res.Str("phone") != "5511900000001" || res.Str("jid") != "5511900000001@s.whatsapp.net" || res.Get("success") != true {
+		t.Fatalf("scan: %s", res.Raw)
 	}
 	if sb.scanned != [2]string{"2@ref,k,i,a", "5511900000001"} {
 		t.Fatalf("scan passed %v", sb.scanned)
 	}
-	if res.header.Get("X-Switchboard-Sandbox") != "true" {
+	if res.Header.Get("X-Switchboard-Sandbox") != "true" {
 		t.Fatal("sandbox header missing")
 	}
 	// Every answer of a sandbox process is marked, errors and other routes included.
-	if e.do("POST", "/sandbox/scan", "", `{}`).wantStatus(401).header.Get("X-Switchboard-Sandbox") != "true" ||
-		e.do("GET", "/health", "", nil).header.Get("X-Switchboard-Sandbox") != "true" {
+	if e.do("POST", "/sandbox/scan", "", `{}`).Want(401).Header.Get("X-Switchboard-Sandbox") != "true" ||
+		e.do("GET", "/health", "", nil).Header.Get("X-Switchboard-Sandbox") != "true" {
 		t.Fatal("sandbox header missing on other answers")
 	}
-	e.do("POST", "/sandbox/scan", inst, `{"qrCode":"x","phone":"5511900000001"}`).wantError(401, "Invalid token", "unauthorized")
+	e.do("POST", "/sandbox/scan", inst, `{"qrCode":"x","phone":"5511900000001"}`).WantErrorCode(401, "Invalid token", "unauthorized")
 
 	for _, c := range []struct{ path, body, message string }{
 		{"/sandbox/scan", `{"phone":"5511900000001"}`, "qrCode is required"},
@@ -95,19 +95,19 @@ func TestSandboxRoutes(t *testing.T) {
 		{"/sandbox/faults", `{"phone":"5511900000001","match":"w:g2 links","code":500}`, "match must be one IQ xmlns or child tag, e.g. w:g2, links or message"},
 		{"/sandbox/faults", `{"phone":"5511900000001","match":"w:g2","code":500,"text":"Your account is suspended, call +1 555"}`, "text must be a WhatsApp error condition such as rate-overlimit: lowercase letters, digits and '-', at most 64"},
 	} {
-		e.do("POST", c.path, a, c.body).wantError(400, c.message, "invalid")
+		e.do("POST", c.path, a, c.body).WantErrorCode(400, c.message, "invalid")
 	}
 
-	e.do("POST", "/sandbox/pairCode", a, `{"phone":"5511900000001","code":"WRONG-CODE"}`).wantError(400, "Pairing code does not match", "invalid")
-	res = e.do("POST", "/sandbox/pairCode", a, `{"phone":"5511900000001","code":"ABCD-EFGH"}`).wantStatus(200)
-	if res.str("jid") != "5511900000001@s.whatsapp.net" {
-		t.Fatalf("pairCode: %s", res.raw)
+	e.do("POST", "/sandbox/pairCode", a, `{"phone":"5511900000001","code":"WRONG-CODE"}`).WantErrorCode(400, "Pairing code does not match", "invalid")
+	res = e.do("POST", "/sandbox/pairCode", a, `{"phone":"5511900000001","code":"ABCD-EFGH"}`).Want(200)
+	if res.Str("jid") != "5511900000001@s.whatsapp.net" {
+		t.Fatalf("pairCode: %s", res.Raw)
 	}
-	e.do("POST", "/sandbox/users", a, `{"phone":"5511900000002","name":"Ana"}`).wantStatus(200)
+	e.do("POST", "/sandbox/users", a, `{"phone":"5511900000002","name":"Ana"}`).Want(200)
 
-	res = e.do("POST", "/sandbox/groups", a, `{"name":" Team ","owner":"5511900000001","participants":["5511900000002","5511900000002@s.whatsapp.net"],"admins":["5511900000002"],"isCommunity":true}`).wantStatus(200)
-	if res.str("jid") != "120363000000000001@g.us" || res.str("announcementJid") != "120363000000000002@g.us" {
-		t.Fatalf("group create: %s", res.raw)
+	res = e.do("POST", "/sandbox/groups", a, `{"name":" Team ","owner":"5511900000001","participants":["5511900000002","5511900000002@s.whatsapp.net"],"admins":["5511900000002"],"isCommunity":true}`).Want(200)
+	if res.Str("jid") != "120363000000000001@g.us" || res.Str("announcementJid") != "120363000000000002@g.us" {
+		t.Fatalf("group create: %s", res.Raw)
 	}
 	wantReq := SandboxGroupRequest{Name: "Team", Owner: "5511900000001@s.whatsapp.net",
 		Participants: []string{"5511900000002@s.whatsapp.net"}, Admins: []string{"5511900000002@s.whatsapp.net"}, IsCommunity: true}
@@ -115,16 +115,16 @@ func TestSandboxRoutes(t *testing.T) {
 		t.Fatalf("group request = %+v, want %+v", sb.groupReq, wantReq)
 	}
 
-	res = e.do("GET", "/sandbox/groups/120363000000000001", a, nil).wantStatus(200)
-	if res.str("group.jid") != "120363000000000001@g.us" || res.get("group.isCommunity") != true ||
-		res.str("group.participants.0.role") != "superadmin" || res.get("group.subGroups") == nil {
-		t.Fatalf("group get: %s", res.raw)
+	res = e.do("GET", "/sandbox/groups/120363000000000001", a, nil).Want(200)
+	if res.Str("group.jid") != "120363000000000001@g.us" || res.Get("group.isCommunity") != true ||
+		res.Str("group.participants.0.role") != "superadmin" || res.Get("group.subGroups") == nil {
+		t.Fatalf("group get: %s", res.Raw)
 	}
-	e.do("GET", "/sandbox/groups/120363000000000009@g.us", a, nil).wantError(404, "Group not found", "not_found")
-	e.do("GET", "/sandbox/groups/not-a-jid", a, nil).wantError(400, "jid must be a group JID", "invalid")
+	e.do("GET", "/sandbox/groups/120363000000000009@g.us", a, nil).WantErrorCode(404, "Group not found", "not_found")
+	e.do("GET", "/sandbox/groups/not-a-jid", a, nil).WantErrorCode(400, "jid must be a group JID", "invalid")
 
-	res = e.do("POST", "/sandbox/faults", a, `{"phone":"5511900000001","match":"links","code":429,"text":"rate-overlimit","times":2}`).wantStatus(200)
-	if res.get("success") != true || sb.fault != (SandboxFault{Phone: "5511900000001", Match: "links", Code: 429, Text: "rate-overlimit", Times: 2}) {
-		t.Fatalf("fault: %s %+v", res.raw, sb.fault)
+	res = e.do("POST", "/sandbox/faults", a, `{"phone":"5511900000001","match":"links","code":429,"text":"rate-overlimit","times":2}`).Want(200)
+	if res.Get("success") != true || sb.fault != (SandboxFault{Phone: "5511900000001", Match: "links", Code: 429, Text: "rate-overlimit", Times: 2}) {
+		t.Fatalf("fault: %s %+v", res.Raw, sb.fault)
 	}
 }

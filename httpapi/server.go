@@ -7,6 +7,8 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/switchboard/switchboard"
 	"github.com/switchboard/switchboard/media"
 )
@@ -89,6 +91,17 @@ type Config struct {
 	// features (the routes then answer synchronously and ignore the header).
 	Jobs        switchboard.JobStore
 	Idempotency switchboard.IdempotencyStore
+	// Webhooks and Events run the /api/events routes; nil answers them 501.
+	Webhooks   switchboard.WebhookStore
+	Events     EventOutbox
+	Websockets switchboard.WebsocketStore
+	Stream     EventStream
+	// AllowPrivateWebhookURLs accepts webhook URLs on loopback and private addresses
+	// (SWITCHBOARD_ALLOW_PRIVATE_WEBHOOK_URLS, for development).
+	AllowPrivateWebhookURLs bool
+	// Metrics receives the API's collectors (requests by route and status, their latency,
+	// rate-limit refusals); nil counts without exposing.
+	Metrics prometheus.Registerer
 }
 
 // Server is the REST API as an http.Handler.
@@ -101,6 +114,7 @@ type Server struct {
 	limits     switchboard.RateLimiter // every bucket: per token, per failing address, public
 	started    time.Time               // for /health's uptime
 	sampler    *accessSampler
+	metrics    *httpMetrics
 	background backgroundJobs   // async jobs, cancelled by Shutdown
 	idemPurge  idempotencyPurge // when old Idempotency-Keys were last deleted
 
@@ -148,6 +162,7 @@ func New(cfg Config) *Server {
 		limits:  cfg.Limiter,
 		started: cfg.Now(),
 		sampler: newAccessSampler(cfg.Now),
+		metrics: newHTTPMetrics(cfg.Metrics),
 		media:   media.NewLoader(cfg.AllowPrivateImageURLs),
 	}
 	s.routes()

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -16,7 +17,7 @@ import (
 // and ".." can never be a name, which the router would clean out of a path).
 const maxInstanceNameLength = 64
 
-const instanceNameRule = "Instance name must be 1 to 64 characters of letters, digits, '_', '.' or '-', starting with a letter or digit"
+var instanceNameRule = fmt.Sprintf("Instance name must be 1 to %d characters of letters, digits, '_', '.' or '-', starting with a letter or digit", maxInstanceNameLength)
 
 func validInstanceName(name string) bool {
 	if name == "" || len(name) > maxInstanceNameLength {

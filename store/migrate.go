@@ -80,6 +80,7 @@ func (s *Store) migrate(ctx context.Context) error {
 			return err
 		}
 		if applied {
+			s.migratedNow = append(s.migratedNow, m.version)
 			s.log.Info("schema migrated", "version", m.version, "migration", m.name)
 		}
 	}
@@ -138,4 +139,48 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("store: schema version: %w", err)
 	}
 	return v, nil
+}
+
+// Migration is one version of Switchboard's schema as `switchboard db migrate` reports it.
+type Migration struct {
+	Version int
+	Name    string // the file, e.g. 0003_account_names_and_token_cache.sql
+	// AppliedAt is when it was applied to this database; zero if it is not (a newer binary's
+	// migration is not listed at all).
+	AppliedAt time.Time
+	// Now says this process applied it when it opened the database.
+	Now bool
+}
+
+// Migrations lists this build's migrations with when each was applied to the database.
+func (s *Store) Migrations(ctx context.Context) ([]Migration, error) {
+	all, err := loadMigrations(s.dialect)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT version, applied_at FROM switchboard_migrations`)
+	if err != nil {
+		return nil, fmt.Errorf("store: list migrations: %w", err)
+	}
+	defer rows.Close()
+	applied := map[int]time.Time{}
+	for rows.Next() {
+		var v int
+		var at int64
+		if err := rows.Scan(&v, &at); err != nil {
+			return nil, fmt.Errorf("store: list migrations: %w", err)
+		}
+		applied[v] = fromMillis(at)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: list migrations: %w", err)
+	}
+	out := make([]Migration, len(all))
+	for i, m := range all {
+		out[i] = Migration{Version: m.version, Name: m.name, AppliedAt: applied[m.version]}
+		for _, v := range s.migratedNow {
+			out[i].Now = out[i].Now || v == m.version
+		}
+	}
+	return out, nil
 }

@@ -54,6 +54,8 @@ type Store struct {
 	// listener hears other processes' writes on PostgreSQL (tokencache_notify.go); nil on SQLite
 	// and with the cache off.
 	listener *invalidationListener
+	// migratedNow lists the schema versions this Open applied, for `switchboard db migrate`.
+	migratedNow []int
 }
 
 // Open connects to dsn (see parseDSN for the accepted forms), checks the connection's settings

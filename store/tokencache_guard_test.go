@@ -37,11 +37,19 @@ var storeMethods = map[string]string{
 	"SetProxy": "instance write", "RotateInstanceToken": "instance write",
 	// Writes of account rows, each with its own cache test.
 	"RotateAccountToken": "account write, see TestRotateAccountToken",
+	"DeleteAccount":      "account write, see TestDeleteAccountRevokesTokens",
+	"ListAccounts":       "read", "Migrations": "read",
 	// Writes of other tables (jobs, idempotency_keys; their cascades never touch the cached rows).
 	"CreateJob": "other table", "UpdateJobProgress": "other table", "FinishJob": "other table",
 	"InterruptRunningJobs": "other table", "BeginIdempotent": "other table", "FinishIdempotent": "other table",
 	"AbandonIdempotent": "other table", "AbandonRunningIdempotent": "other table", "PurgeIdempotent": "other table",
-	"ClaimSandboxPhone": "other table", "CheckMode": "other table",
+	// The events outbox and webhooks (events, event_sequences, webhooks, webhook_deliveries).
+	"AppendEvent": "other table", "RecordAttempt": "other table", "DisableWebhook": "other table",
+	"UpsertWebhook": "other table", "Redeliver": "other table", "PurgeEvents": "other table",
+	"NextDelivery": "read", "EnabledWebhooks": "read", "WebhookByLabel": "read", "WebhookByID": "read",
+	"ListWebhooks": "read", "ListDeliveries": "read", "EventsSince": "read", "WebsocketConfigOf": "read",
+	"SetWebsocketConfig": "other table",
+	"ClaimSandboxPhone":  "other table", "CheckMode": "other table",
 	"SandboxPhoneOwner": "read", "SandboxPhones": "read",
 	// Allowed origins (their own table) and account search by name, for CORS and the CLI.
 	"AllowedOrigins": "read", "AccountAllowsOrigin": "read", "AnyAccountAllowsOrigin": "read",

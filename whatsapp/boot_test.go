@@ -15,10 +15,12 @@ import (
 )
 
 // dialRecorder wraps the simulator's HTTP client and records when each websocket was dialled,
-// an observation of the boot independent of the manager's own counter.
+// an observation of the boot independent of the manager's own counter. When dialled is set, it
+// also gets a value at each dial that finds room in it.
 type dialRecorder struct {
-	mu    sync.Mutex
-	dials []time.Time
+	mu      sync.Mutex
+	dials   []time.Time
+	dialled chan struct{}
 }
 
 func (d *dialRecorder) client(base *http.Client) *http.Client {
@@ -28,6 +30,10 @@ func (d *dialRecorder) client(base *http.Client) *http.Client {
 		d.mu.Lock()
 		d.dials = append(d.dials, time.Now())
 		d.mu.Unlock()
+		select {
+		case d.dialled <- struct{}{}:
+		default:
+		}
 		return dial(ctx, network, addr)
 	}
 	inner.DialContext, inner.DialTLSContext = record, record
@@ -149,11 +155,21 @@ func TestCloseDuringBootStopsCleanly(t *testing.T) {
 	e.pairMany(first, insts, phones)
 	first.Close()
 
+	// Each login answer takes a second, one at a time: the boot is surely still running when
+	// its first websocket has been dialled, which is when Close comes.
 	e.sim.AddFault(wasim.FaultRule{Match: "passive", Delay: time.Second, Times: -1})
-	m := e.manager(func(o *Options) { o.BootConcurrency = 1 })
+	rec := &dialRecorder{dialled: make(chan struct{}, 1)}
+	m := e.manager(func(o *Options) {
+		o.BootConcurrency = 1
+		o.HTTPClient = rec.client(o.HTTPClient)
+	})
 	done := make(chan error, 1)
 	go func() { done <- m.Start(context.Background()) }()
-	time.Sleep(300 * time.Millisecond)
+	select {
+	case <-rec.dialled:
+	case <-time.After(waitTimeout):
+		t.Fatal("the boot never dialled WhatsApp")
+	}
 	m.Close()
 	select {
 	case <-done:

@@ -157,6 +157,7 @@ func (m *Manager) loginCode(ctx context.Context, s *session, cli *whatsmeow.Clie
 	if err != nil {
 		return switchboard.LoginCode{}, translate(err)
 	}
+	s.notePairingCode(pairCode)
 	return switchboard.LoginCode{QR: qr, PairCode: pairCode}, nil
 }
 

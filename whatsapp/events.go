@@ -3,6 +3,7 @@ package whatsapp
 import (
 	"fmt"
 	"runtime/debug"
+	"time"
 
 	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/types"
@@ -98,6 +99,7 @@ func (m *Manager) handleEvent(s *session, cli *whatsmeow.Client, evt any) {
 		s.setStateLocked(switchboard.StateDisconnected, reasonReplaced)
 		s.log.Warn("session replaced by another connection of the same device; not reconnecting")
 	case *events.TemporaryBan:
+		s.banExpire = time.Now().Add(e.Expire)
 		s.setStateLocked(switchboard.StateDisconnected, reasonTemporaryBan)
 		s.log.Warn("temporarily banned by WhatsApp", "code", int(e.Code), "expire", e.Expire.String())
 	case *events.ClientOutdated:

@@ -14,6 +14,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/switchboard/switchboard"
+	"github.com/switchboard/switchboard/internal/testkit"
 	"github.com/switchboard/switchboard/store"
 	"github.com/switchboard/switchboard/wasim"
 	"github.com/switchboard/switchboard/wasim/wasimtest"
@@ -134,13 +135,7 @@ func ctxT(t *testing.T) context.Context {
 // eventually polls cond until it holds or the wait times out.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(waitTimeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	testkit.Eventually(t, waitTimeout, what, cond)
 }
 
 // waitState waits until the live status (read with a fresh row) is state.

@@ -55,6 +55,7 @@ func (m *Manager) loginEventLocked(s *session, cli *whatsmeow.Client, lg *login,
 		lg.rotate = stop
 		codes := slices.Clone(e.Codes)
 		lg.qr = codes[0]
+		s.noteQRLocked(lg.qr)
 		s.broadcastLocked()
 		return func() {
 			if !m.goTracked(func() { m.rotateQR(rctx, s, cli, lg, codes) }) {
@@ -102,6 +103,7 @@ func (m *Manager) rotateQR(ctx context.Context, s *session, cli *whatsmeow.Clien
 			s.mu.Lock()
 			if s.login == lg {
 				lg.qr = code
+				s.noteQRLocked(code)
 				s.broadcastLocked()
 			}
 			s.mu.Unlock()

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/store"
 	"go.mau.fi/whatsmeow/store/sqlstore"
@@ -60,6 +61,11 @@ type Options struct {
 	// DeviceName is the companion name shown on the phone under "Linked devices" (whatsmeow
 	// default when empty). It is process-wide in whatsmeow, so NewManager sets it once.
 	DeviceName string
+	// Events receives instance.state events; nil drops them.
+	Events switchboard.EventSink
+	// Metrics receives the manager's collectors (instances by state, WhatsApp round trips by
+	// kind, link and unlink results); nil counts without exposing.
+	Metrics prometheus.Registerer
 }
 
 // Manager owns the WhatsApp sessions of all instances of this process.
@@ -78,11 +84,15 @@ type Manager struct {
 	// pacers space each instance's WhatsApp writes across every route that makes them.
 	pacers *switchboard.Pacers
 
+	metrics *waMetrics
+
 	mu       sync.Mutex
 	sessions map[int64]*session
 	closing  bool // Close began: no new clients
 	stopped  bool // Close is waiting for background work: no new goroutines
 	wg       sync.WaitGroup
+
+	stateEvents *stateEmitter // nil without Options.Events
 
 	inFlight    atomic.Int64 // boot handshakes in flight
 	maxInFlight atomic.Int64
@@ -115,20 +125,27 @@ func NewManager(o Options) *Manager {
 		deviceNameOnce.Do(func() { store.DeviceProps.Os = &o.DeviceName })
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Manager{
-		container: o.Container,
-		instances: o.Instances,
-		log:       o.Logger,
-		opts:      o,
-		ctx:       ctx,
-		cancel:    cancel,
-		sessions:  make(map[int64]*session),
-		pacers:    switchboard.NewPacers(o.WriteInterval),
+	var emitter *stateEmitter
+	if o.Events != nil {
+		emitter = newStateEmitter(o.Events, o.Logger)
+	}
+	m := &Manager{
+		stateEvents: emitter,
+		container:   o.Container,
+		instances:   o.Instances,
+		log:         o.Logger,
+		opts:        o,
+		ctx:         ctx,
+		cancel:      cancel,
+		sessions:    make(map[int64]*session),
+		pacers:      switchboard.NewPacers(o.WriteInterval),
 
 		qrFirstCodeLifetime: qrFirstCodeLifetime,
 		qrCodeLifetime:      qrCodeLifetime,
 		logoutConnectWait:   logoutConnectWait,
 	}
+	m.metrics = newWAMetrics(o.Metrics, m)
+	return m
 }
 
 var errClosing = switchboard.Errorf(switchboard.CodeUnavailable, "The server is shutting down")
@@ -146,6 +163,10 @@ func (m *Manager) sessionFor(inst *switchboard.Instance) (*session, error) {
 	s := m.sessions[inst.ID]
 	if s == nil {
 		s = newSession(inst, m.log)
+		if m.stateEvents != nil {
+			s.events = m.stateEvents
+			s.lastEvent = initialStateEventKey(s)
+		}
 		m.sessions[inst.ID] = s
 	}
 	return s, nil
@@ -258,7 +279,10 @@ func (m *Manager) Groups(inst *switchboard.Instance) (switchboard.GroupClient, e
 	if !s.connectedLocked() || s.device.IsEmpty() {
 		return nil, switchboard.Errorf(switchboard.CodeNotConnected, msgNotConnected)
 	}
-	return &groupClient{cli: s.cli, own: s.device.ToNonAD(), ownLID: s.lid.ToNonAD(), log: s.log}, nil
+	return measuredGroups{
+		next:    &groupClient{cli: s.cli, own: s.device.ToNonAD(), ownLID: s.lid.ToNonAD(), log: s.log},
+		metrics: m.metrics,
+	}, nil
 }
 
 // Stats are counters for monitoring and the boot benchmark.
@@ -336,6 +360,9 @@ func (m *Manager) Close() {
 	m.stopped = true
 	m.mu.Unlock()
 	m.wg.Wait()
+	if m.stateEvents != nil {
+		m.stateEvents.close(stateEventsDrain)
+	}
 }
 
 // recordPairing writes the new device into the instance row before whatsmeow saves the device

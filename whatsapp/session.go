@@ -36,6 +36,12 @@ type session struct {
 	changed chan struct{} // closed and replaced on every change, to wake waiters
 	row     rowState      // what the instances table says, to skip redundant writes
 
+	// instance.state events (events_state.go): where they go (nil: nowhere), the last one queued
+	// and when the current temporary ban ends.
+	events    *stateEmitter
+	lastEvent string
+	banExpire time.Time
+
 	// wmu guards the queue of row writes (persist.go). It is separate from mu so that queueing a
 	// write never waits behind the session state, and no database call runs under mu.
 	wmu     sync.Mutex
@@ -97,6 +103,7 @@ func (s *session) setStateLocked(state switchboard.InstanceState, reason string)
 		s.since = time.Now()
 	}
 	s.state, s.reason = state, reason
+	s.noteStateLocked()
 	s.broadcastLocked()
 }
 

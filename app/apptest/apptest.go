@@ -4,9 +4,7 @@
 package apptest
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
@@ -20,6 +18,7 @@ import (
 	"github.com/switchboard/switchboard/app"
 	"github.com/switchboard/switchboard/httpapi"
 	"github.com/switchboard/switchboard/httpapi/openapitest"
+	"github.com/switchboard/switchboard/internal/testkit"
 	"github.com/switchboard/switchboard/wasim/wasimtest"
 )
 
@@ -102,14 +101,8 @@ var openAPI = sync.OnceValues(func() (*openapitest.Validator, error) {
 	return openapitest.Load(httpapi.OpenAPIDocument())
 })
 
-// Response is one HTTP answer, with its JSON body decoded.
-type Response struct {
-	T      testing.TB
-	Status int
-	Header http.Header
-	Raw    []byte
-	Body   map[string]any
-}
+// Response is one HTTP answer, with its JSON body decoded (internal/testkit).
+type Response = testkit.Response
 
 // Do sends a request with the token header; body is sent as JSON unless it is a string.
 func (e *Env) Do(method, path, token string, body any) *Response {
@@ -120,119 +113,44 @@ func (e *Env) Do(method, path, token string, body any) *Response {
 // DoWithHeaders is Do with extra request headers (Idempotency-Key, ...).
 func (e *Env) DoWithHeaders(method, path, token string, body any, headers map[string]string) *Response {
 	e.T.Helper()
-	var rd io.Reader
-	switch b := body.(type) {
-	case nil:
-	case string:
-		rd = strings.NewReader(b)
-	default:
-		raw, err := json.Marshal(b)
-		if err != nil {
-			e.T.Fatal(err)
-		}
-		rd = bytes.NewReader(raw)
+	header := http.Header{}
+	if token != "" {
+		header.Set("token", token)
 	}
-	req, err := http.NewRequest(method, e.URL+path, rd)
+	for k, v := range headers {
+		header.Set(k, v)
+	}
+	return e.send(method, path, header, testkit.Body(e.T, body))
+}
+
+// DoHeaders sends a request with exactly the given headers (no token header is added: pass
+// "token", "Authorization", "X-Forwarded-For" or "Origin" yourself). The body, when not "", is
+// sent as JSON.
+func (e *Env) DoHeaders(method, path string, header http.Header, body string) *Response {
+	e.T.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	return e.send(method, path, header, rd)
+}
+
+// send is the one request path of the harness: every answer is checked against the gateway's
+// OpenAPI document, so every end-to-end test also tests the document.
+func (e *Env) send(method, path string, header http.Header, body io.Reader) *Response {
+	e.T.Helper()
+	req, err := http.NewRequest(method, e.URL+path, body)
 	if err != nil {
 		e.T.Fatal(err)
 	}
-	if rd != nil {
-		req.Header.Set("Content-Type", "application/json")
+	for name, values := range header {
+		req.Header[http.CanonicalHeaderKey(name)] = values
 	}
-	if token != "" {
-		req.Header.Set("token", token)
-	}
-	for k, v := range headers {
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
+	v, err := openAPI()
 	if err != nil {
-		e.T.Fatalf("%s %s: %v", method, path, err)
+		e.T.Fatalf("OpenAPI document: %v", err)
 	}
-	defer resp.Body.Close()
-	r := &Response{T: e.T, Status: resp.StatusCode, Header: resp.Header}
-	r.Raw, _ = io.ReadAll(resp.Body)
-	if v, err := openAPI(); err != nil {
-		e.T.Errorf("OpenAPI document: %v", err)
-	} else if err := v.Validate(method, path, r.Status, r.Header, r.Raw); err != nil {
-		e.T.Errorf("%s %s answered %d, which the OpenAPI document does not allow:\n%v", method, path, r.Status, err)
-	}
-	if len(r.Raw) > 0 {
-		if err := json.Unmarshal(r.Raw, &r.Body); err != nil {
-			e.T.Fatalf("%s %s: answer is not a JSON object: %s", method, path, r.Raw)
-		}
-	}
-	return r
-}
-
-// Want fails the test unless the status is the expected one.
-func (r *Response) Want(status int) *Response {
-	r.T.Helper()
-	if r.Status != status {
-		r.T.Fatalf("status %d, want %d: %s", r.Status, status, r.Raw)
-	}
-	return r
-}
-
-// WantError checks a failure envelope: status and error message.
-func (r *Response) WantError(status int, message string) *Response {
-	r.T.Helper()
-	r.Want(status)
-	if got := r.Str("error.message"); got != message {
-		r.T.Fatalf("error message %q, want %q: %s", got, message, r.Raw)
-	}
-	if r.Body["success"] != false {
-		r.T.Fatalf("success is not false: %s", r.Raw)
-	}
-	return r
-}
-
-// Get follows a dotted path through objects ("instance.token") and arrays ("results.0.jid").
-func (r *Response) Get(path string) any {
-	var cur any = r.Body
-	for _, part := range strings.Split(path, ".") {
-		switch c := cur.(type) {
-		case map[string]any:
-			cur = c[part]
-		case []any:
-			i := 0
-			for _, ch := range part {
-				if ch < '0' || ch > '9' {
-					return nil
-				}
-				i = i*10 + int(ch-'0')
-			}
-			if i >= len(c) {
-				return nil
-			}
-			cur = c[i]
-		default:
-			return nil
-		}
-	}
-	return cur
-}
-
-// Str is Get for a string ("" when absent).
-func (r *Response) Str(path string) string {
-	s, _ := r.Get(path).(string)
-	return s
-}
-
-// List is Get for an array.
-func (r *Response) List(path string) []any {
-	l, _ := r.Get(path).([]any)
-	return l
-}
-
-// Strings is Get for an array of strings.
-func (r *Response) Strings(path string) []string {
-	var out []string
-	for _, v := range r.List(path) {
-		s, _ := v.(string)
-		out = append(out, s)
-	}
-	return out
+	return testkit.Send(e.T, http.DefaultClient, req, v)
 }
 
 // Instance creates an instance and returns its token.
@@ -276,20 +194,5 @@ func (e *Env) WaitState(token, name, state string) *Response {
 	return nil
 }
 
-// LockedBuffer collects logs written from many goroutines.
-type LockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *LockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *LockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
+// LockedBuffer collects logs written from many goroutines (internal/testkit).
+type LockedBuffer = testkit.LockedBuffer

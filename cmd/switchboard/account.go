@@ -19,8 +19,15 @@ const accountUsage = `usage:
       Create an account and print {"name","token"}; the token is shown only this once.
   switchboard account rotate-token --name NAME [--db DSN]
       Give the account a new token and print {"name","token"}; the old token stops working.
-  switchboard account update --name NAME [--allowed-origin ORIGIN]... [--clear-allowed-origins] [--db DSN]
+  switchboard account update --name NAME [--allowed-origin ORIGIN]... [--clear-allowed-origins] [--json] [--db DSN]
       Replace the browser origins allowed to call the API for the account (CORS).
+  switchboard account list [--json] [--db DSN]
+      List every account with its instance count.
+  switchboard account show --name NAME [--json] [--db DSN]
+      Show one account: its limit, allowed origins and instances.
+  switchboard account delete --name NAME [--force] [--json] [--db DSN]
+      Delete an account. Refused while it has instances, unless --force: they are deleted too and
+      their WhatsApp devices removed from the database (logged out here; the phone is not told).
   switchboard account COMMAND --help
       Describe COMMAND's flags.
 `
@@ -39,6 +46,12 @@ func runAccount(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return runAccountRotateToken(ctx, args[1:], stdout, stderr)
 	case "update":
 		return runAccountUpdate(ctx, args[1:], stdout, stderr)
+	case "list":
+		return runAccountList(ctx, args[1:], stdout, stderr)
+	case "show":
+		return runAccountShow(ctx, args[1:], stdout, stderr)
+	case "delete":
+		return runAccountDelete(ctx, args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, accountUsage)
 		return nil

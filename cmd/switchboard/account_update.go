@@ -8,16 +8,14 @@ import (
 	"fmt"
 	"io"
 	"strings"
-
-	"github.com/switchboard/switchboard/store"
 )
 
 // runAccountUpdate changes an existing account's settings. Today that is its allowed browser
 // origins (CORS): each --allowed-origin adds one, and together they replace the stored list;
-// --clear-allowed-origins empties it. It prints the account's resulting settings.
+// --clear-allowed-origins empties it. It prints the account's resulting origins: a table, or
+// JSON with --json.
 func runAccountUpdate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("account update", flag.ContinueOnError)
-	fs.SetOutput(stderr)
 	name := fs.String("name", "", "account name (required)")
 	var origins []string
 	fs.Func("allowed-origin", "a browser origin allowed to call the API, like https://app.example.com (repeatable; replaces the stored list)",
@@ -26,9 +24,10 @@ func runAccountUpdate(ctx context.Context, args []string, stdout, stderr io.Writ
 			return nil
 		})
 	clearOrigins := fs.Bool("clear-allowed-origins", false, "allow no browser origin")
-	dsn := fs.String("db", envString("SWITCHBOARD_DB", "sqlite:switchboard.db"), "database: sqlite:PATH or postgres://... (env SWITCHBOARD_DB)")
-	if err := fs.Parse(args); err != nil {
-		return err
+	asJSON := jsonFlag(fs)
+	dsn := dbFlag(fs)
+	if err := parseFlags(fs, args, stdout, stderr); err != nil {
+		return helpIsSuccess(err)
 	}
 	switch {
 	case strings.TrimSpace(*name) == "":
@@ -40,23 +39,15 @@ func runAccountUpdate(ctx context.Context, args []string, stdout, stderr io.Writ
 	case !*clearOrigins && len(origins) == 0:
 		return errors.New("account update: nothing to change (give --allowed-origin or --clear-allowed-origins)")
 	}
-	st, err := store.Open(ctx, *dsn, newLogger(stderr))
+	st, err := openForCommand(ctx, *dsn, stderr)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	accounts, err := st.AccountsByName(ctx, strings.TrimSpace(*name))
+	acc, err := accountNamed(ctx, st, "account update", *name)
 	if err != nil {
 		return err
 	}
-	switch len(accounts) {
-	case 0:
-		return fmt.Errorf("account update: no account named %q", strings.TrimSpace(*name))
-	case 1:
-	default:
-		return fmt.Errorf("account update: %d accounts are named %q; rename all but one first", len(accounts), strings.TrimSpace(*name))
-	}
-	acc := accounts[0]
 	if err := st.SetAllowedOrigins(ctx, acc.ID, origins); err != nil {
 		return fmt.Errorf("account update: %w", err)
 	}
@@ -64,8 +55,11 @@ func runAccountUpdate(ctx context.Context, args []string, stdout, stderr io.Writ
 	if err != nil {
 		return err
 	}
-	return json.NewEncoder(stdout).Encode(struct {
-		Name           string   `json:"name"`
-		AllowedOrigins []string `json:"allowedOrigins"`
-	}{acc.Name, stored})
+	if *asJSON {
+		return json.NewEncoder(stdout).Encode(struct {
+			Name           string   `json:"name"`
+			AllowedOrigins []string `json:"allowedOrigins"`
+		}{acc.Name, stored})
+	}
+	return printTable(stdout, []string{"NAME", "ALLOWED ORIGINS"}, [][]string{{acc.Name, orDash(strings.Join(stored, ","))}})
 }

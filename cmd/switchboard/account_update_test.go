@@ -35,7 +35,7 @@ func TestAccountUpdateAllowedOrigins(t *testing.T) {
 	if _, err := cli("account", "create", "--name", "shop"); err != nil {
 		t.Fatal(err)
 	}
-	out, err := cli("account", "update", "--name", "shop",
+	out, err := cli("account", "update", "--name", "shop", "--json",
 		"--allowed-origin", "https://App.Example.com", "--allowed-origin", "http://localhost:5173")
 	if err != nil {
 		t.Fatalf("account update: %v", err)

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+)
+
+const dbUsage = `usage:
+  switchboard db migrate [--json] [--db DSN]
+      Bring the database schema up to date and list every migration with when it was applied.
+`
+
+// runDB dispatches `switchboard db COMMAND`.
+func runDB(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, dbUsage)
+		return errors.New("db: a command is required")
+	}
+	switch args[0] {
+	case "migrate":
+		return runDBMigrate(ctx, args[1:], stdout, stderr)
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, dbUsage)
+		return nil
+	default:
+		fmt.Fprint(stderr, dbUsage)
+		return fmt.Errorf("unknown db command %q", args[0])
+	}
+}
+
+// runDBMigrate opens the database, which applies the pending migrations (serve does the same at
+// start, so this is for upgrading ahead of a deploy or checking what ran), and reports them. It
+// is safe beside a running server: migrations take the database's write lock (SQLite) or an
+// advisory lock (PostgreSQL), and a server of an older build refuses a schema newer than its own
+// only at its next start.
+func runDBMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("db migrate", flag.ContinueOnError)
+	asJSON := jsonFlag(fs)
+	dsn := dbFlag(fs)
+	if err := parseFlags(fs, args, stdout, stderr); err != nil {
+		return helpIsSuccess(err)
+	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
+	st, err := openForCommand(ctx, *dsn, stderr)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	migrations, err := st.Migrations(ctx)
+	if err != nil {
+		return err
+	}
+	type migrationJSON struct {
+		Version    int       `json:"version"`
+		Name       string    `json:"name"`
+		AppliedAt  time.Time `json:"appliedAt"`
+		AppliedNow bool      `json:"appliedNow"`
+	}
+	out := make([]migrationJSON, len(migrations))
+	rows := make([][]string, len(migrations))
+	for i, m := range migrations {
+		out[i] = migrationJSON{Version: m.Version, Name: m.Name, AppliedAt: m.AppliedAt.UTC(), AppliedNow: m.Now}
+		status := "already applied"
+		if m.Now {
+			status = "applied now"
+		}
+		rows[i] = []string{strconv.Itoa(m.Version), m.Name, timestamp(m.AppliedAt), status}
+	}
+	if *asJSON {
+		return printJSON(stdout, out)
+	}
+	return printTable(stdout, []string{"VERSION", "MIGRATION", "APPLIED AT", "STATUS"}, rows)
+}

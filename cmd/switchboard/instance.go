@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/switchboard/switchboard"
+)
+
+const instanceUsage = `usage:
+  switchboard instance list [--account NAME] [--json] [--db DSN]
+      List instances (of one account, or all) with their stored session: paired, loggedout or none.
+  switchboard instance COMMAND --help
+      Describe COMMAND's flags.
+`
+
+// runInstance dispatches `switchboard instance COMMAND`.
+func runInstance(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, instanceUsage)
+		return errors.New("instance: a command is required")
+	}
+	switch args[0] {
+	case "list":
+		return runInstanceList(ctx, args[1:], stdout, stderr)
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, instanceUsage)
+		return nil
+	default:
+		fmt.Fprint(stderr, instanceUsage)
+		return fmt.Errorf("unknown instance command %q", args[0])
+	}
+}
+
+// instanceJSON is an instance as the CLI prints it. The session is what the database records
+// (the live connection state belongs to the running server: GET /api/instance/list); tokens are
+// never printed, only their hashes are stored.
+type instanceJSON struct {
+	ID          int64     `json:"id"`
+	Account     string    `json:"account"`
+	Name        string    `json:"name"`
+	Session     string    `json:"session"` // paired, loggedout or none
+	DeviceJID   string    `json:"deviceJid,omitempty"`
+	AutoConnect bool      `json:"autoConnect"`
+	CreatedAt   time.Time `json:"createdAt"`
+}
+
+// Stored session states of `instance list`.
+const (
+	sessionPaired    = "paired"
+	sessionLoggedOut = "loggedout"
+	sessionNone      = "none"
+)
+
+func instancesJSON(account string, instances []*switchboard.Instance) []instanceJSON {
+	out := make([]instanceJSON, len(instances))
+	for i, inst := range instances {
+		session := sessionNone
+		switch {
+		case inst.LoggedOut:
+			session = sessionLoggedOut
+		case inst.DeviceJID != "":
+			session = sessionPaired
+		}
+		out[i] = instanceJSON{ID: inst.ID, Account: account, Name: inst.Name, Session: session,
+			DeviceJID: inst.DeviceJID, AutoConnect: inst.AutoConnect, CreatedAt: inst.CreatedAt.UTC()}
+	}
+	return out
+}
+
+func printInstanceTable(w io.Writer, instances []instanceJSON) error {
+	rows := make([][]string, len(instances))
+	for i, inst := range instances {
+		rows[i] = []string{strconv.FormatInt(inst.ID, 10), inst.Account, inst.Name, inst.Session,
+			orDash(inst.DeviceJID), strconv.FormatBool(inst.AutoConnect), timestamp(inst.CreatedAt)}
+	}
+	return printTable(w, []string{"ID", "ACCOUNT", "NAME", "SESSION", "DEVICE", "AUTOCONNECT", "CREATED"}, rows)
+}
+
+// runInstanceList lists the instances of one account (--account) or of all, by account then id.
+func runInstanceList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("instance list", flag.ContinueOnError)
+	account := fs.String("account", "", "only this account's instances (its name)")
+	asJSON := jsonFlag(fs)
+	dsn := dbFlag(fs)
+	if err := parseFlags(fs, args, stdout, stderr); err != nil {
+		return helpIsSuccess(err)
+	}
+	if err := noArgs(fs); err != nil {
+		return err
+	}
+	st, err := openForCommand(ctx, *dsn, stderr)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	var accounts []*switchboard.Account
+	if strings.TrimSpace(*account) != "" {
+		acc, err := accountNamed(ctx, st, "instance list", *account)
+		if err != nil {
+			return err
+		}
+		accounts = append(accounts, acc)
+	} else {
+		all, err := st.ListAccounts(ctx)
+		if err != nil {
+			return err
+		}
+		for _, a := range all {
+			accounts = append(accounts, &a.Account)
+		}
+	}
+	out := []instanceJSON{}
+	for _, acc := range accounts {
+		instances, err := st.ListInstances(ctx, acc.ID)
+		if err != nil {
+			return err
+		}
+		out = append(out, instancesJSON(acc.Name, instances)...)
+	}
+	if *asJSON {
+		return printJSON(stdout, out)
+	}
+	return printInstanceTable(stdout, out)
+}

@@ -1,0 +1,93 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/switchboard/switchboard"
+)
+
+// ListDeliveries lists an instance's deliveries, newest event first.
+func (s *Store) ListDeliveries(ctx context.Context, f switchboard.DeliveryFilter) ([]switchboard.Delivery, error) {
+	where := []string{"w.instance_id = $1"}
+	args := []any{f.InstanceID}
+	if f.Label != "" {
+		args = append(args, f.Label)
+		where = append(where, fmt.Sprintf("w.label = $%d", len(args)))
+	}
+	switch f.Status {
+	case "":
+	case "failed":
+		where = append(where, "d.status IN ('pending', 'retrying') AND d.attempts > 0")
+	default:
+		args = append(args, f.Status)
+		where = append(where, fmt.Sprintf("d.status = $%d", len(args)))
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	args = append(args, limit)
+	rows, err := s.db.QueryContext(ctx,
+		`SELECT d.webhook_id, w.label, d.event_id, e.type, d.seq, d.status, d.attempts, d.next_at, d.last_status,
+		     d.last_error, d.last_latency_ms, d.last_attempt_at, d.created_at
+		 FROM webhook_deliveries d
+		 JOIN webhooks w ON w.id = d.webhook_id
+		 JOIN events e ON e.id = d.event_id
+		 WHERE `+strings.Join(where, " AND ")+`
+		 ORDER BY d.seq DESC, w.label LIMIT $`+fmt.Sprint(len(args)), args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: list deliveries: %w", err)
+	}
+	defer rows.Close()
+	out := []switchboard.Delivery{}
+	for rows.Next() {
+		var d switchboard.Delivery
+		var status string
+		var next, last, created int64
+		if err := rows.Scan(&d.WebhookID, &d.Label, &d.EventID, &d.EventType, &d.Seq, &status, &d.Attempts, &next,
+			&d.LastStatus, &d.LastError, &d.LastLatencyMS, &last, &created); err != nil {
+			return nil, fmt.Errorf("store: list deliveries: %w", err)
+		}
+		d.Status = switchboard.DeliveryStatus(status)
+		d.NextAt, d.CreatedAt = fromMillis(next), fromMillis(created)
+		if last != 0 {
+			d.LastAttemptAt = fromMillis(last)
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// Redeliver queues deliveries again from the head of their webhook's ordered lane, with a fresh
+// retry schedule. Only deliveries of enabled webhooks are queued: a disabled one would never
+// send them.
+func (s *Store) Redeliver(ctx context.Context, instanceID int64, eventIDs []string, label string, status switchboard.DeliveryStatus) (int, error) {
+	where := []string{"webhook_id IN (SELECT id FROM webhooks WHERE instance_id = $1 AND enabled = $2)"}
+	args := []any{instanceID, true, millis(now())}
+	if label != "" {
+		args = append(args, label)
+		where = append(where, fmt.Sprintf("webhook_id IN (SELECT id FROM webhooks WHERE instance_id = $1 AND label = $%d)", len(args)))
+	}
+	if status != "" {
+		args = append(args, string(status))
+		where = append(where, fmt.Sprintf("status = $%d", len(args)))
+	}
+	if len(eventIDs) > 0 {
+		marks := make([]string, len(eventIDs))
+		for i, id := range eventIDs {
+			args = append(args, id)
+			marks[i] = fmt.Sprintf("$%d", len(args))
+		}
+		where = append(where, "event_id IN ("+strings.Join(marks, ", ")+")")
+	}
+	res, err := s.db.ExecContext(ctx,
+		`UPDATE webhook_deliveries SET status = 'pending', attempts = 0, next_at = $3
+		 WHERE `+strings.Join(where, " AND "), args...)
+	if err != nil {
+		return 0, fmt.Errorf("store: redeliver: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}

@@ -8,8 +8,10 @@ import (
 	"net/http"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/switchboard/switchboard"
+	"github.com/switchboard/switchboard/cluster"
 	"github.com/switchboard/switchboard/console"
 	"github.com/switchboard/switchboard/httpapi"
 	"github.com/switchboard/switchboard/outbox"
@@ -28,6 +30,9 @@ type App struct {
 	outbox   *outbox.Outbox
 	console  http.Handler
 	metrics  *prometheus.Registry
+
+	node  *cluster.Node // cluster mode only
+	redis *redis.Client // shared rate limits, when configured
 
 	stopPurge func() // ends the background purge of old jobs and Idempotency-Keys
 
@@ -96,9 +101,25 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 			return string(plain), err
 		}
 	}
+	var sessionRows switchboard.InstanceStore = a.store
+	var ownership switchboard.Ownership // a nil interface outside cluster mode
+	if cfg.clustered() {
+		if a.node, err = a.joinCluster(cfg); err != nil {
+			return nil, err
+		}
+		sessionRows, ownership = a.node.Fence(a.store, a.store), a.node
+	}
+	var mayConnect func(int64) error
+	if a.node != nil {
+		mayConnect = a.node.MayConnect
+	}
+	limiter, err := a.limiter(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
 	a.sessions = whatsapp.NewManager(whatsapp.Options{
 		Container:           container,
-		Instances:           a.store,
+		Instances:           sessionRows,
 		Logger:              log.With("component", "whatsapp"),
 		HTTPClient:          httpClient,
 		BootConcurrency:     cfg.BootConcurrency,
@@ -107,14 +128,19 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		OpenProxy:           openProxy,
 		AllowPrivateProxies: cfg.AllowPrivateProxies,
 		DeviceName:          "Switchboard",
+		MayConnect:          mayConnect,
 		Events:              a.outbox,
 		Metrics:             a.metrics,
 	})
+	var apiSessions switchboard.Sessions = a.sessions
+	if a.node != nil {
+		apiSessions = a.node.Sessions(a.sessions) // instance lists show every node's sessions
+	}
 	sandbox := a.sandbox(cfg)
 	a.api = httpapi.New(httpapi.Config{
 		Accounts:                a.store,
 		Instances:               a.store,
-		Sessions:                a.sessions,
+		Sessions:                apiSessions,
 		Sealer:                  apiSealer,
 		Sandbox:                 sandbox,
 		SandboxPhones:           a.store,
@@ -138,10 +164,21 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		Stream:                  a.outbox,
 		AllowPrivateWebhookURLs: cfg.AllowPrivateWebhookURLs,
 		Metrics:                 a.metrics,
+		Limiter:                 limiter,
+		Ownership:               ownership,
+		ClusterSecret:           cfg.ClusterSecret,
 	})
 	a.console = console.Handler(console.Options{Sandbox: sandbox != nil, Version: cfg.Version})
 	a.startPurge(cfg)
 	a.startCtx, a.cancelStart = context.WithCancel(context.Background())
+	if a.node != nil {
+		// The node, not Start, decides which saved sessions run here.
+		defer close(a.started)
+		if err := a.node.Run(a.startCtx); err != nil {
+			return nil, err
+		}
+		return a, nil
+	}
 	go func() {
 		defer close(a.started)
 		if err := a.sessions.Start(a.startCtx); err != nil && !errors.Is(err, context.Canceled) {
@@ -187,11 +224,17 @@ func (a *App) Close() {
 	if a.api != nil {
 		a.api.Close() // async jobs stop and record themselves while sessions and database are up
 	}
+	if a.node != nil {
+		a.node.Close() // stops its sessions and hands the leases over for an immediate takeover
+	}
 	if a.sessions != nil {
 		a.sessions.Close() // its last instance.state events go to the outbox, still open
 	}
 	if a.outbox != nil {
 		a.outbox.Close()
+	}
+	if a.redis != nil {
+		_ = a.redis.Close()
 	}
 	if a.sim != nil {
 		if err := a.sim.Close(); err != nil {

@@ -75,6 +75,17 @@ type Config struct {
 	// PurgeInterval is how often that purge runs (0 means hourly; tests shorten it).
 	PurgeInterval time.Duration
 
+	// RedisURL keeps the rate-limit buckets in Redis, one budget for every node.
+	RedisURL string
+	// ClusterSecret turns cluster mode on (package cluster): nodes sharing the PostgreSQL
+	// database each run the sessions they hold leases of, and forward requests for the others to
+	// their owner's ClusterAddr with this secret.
+	ClusterSecret string
+	ClusterAddr   string
+	NodeID        string
+	// ClusterLease is how long a lease lasts without renewal (cluster.Options.Lease).
+	ClusterLease time.Duration
+
 	// Events: WebhookRetrySchedule is the delay before each delivery attempt (outbox default
 	// when empty); EventRetention how long finished events are kept (7 days when 0); BaseURL is
 	// instanceData.baseUrl in envelopes; AllowPrivateWebhookURLs lets webhooks reach loopback and

@@ -72,6 +72,16 @@ var settings = []setting{
 		field: func(c *Config) any { return &c.JobRetention }},
 	{flag: "allow-private-image-urls", env: "SWITCHBOARD_ALLOW_PRIVATE_IMAGE_URLS", def: "false", usage: "let image URLs point at loopback and private addresses (off: SSRF guard)",
 		field: func(c *Config) any { return &c.AllowPrivateImageURLs }},
+	{flag: "redis-url", env: "SWITCHBOARD_REDIS_URL", usage: "Redis for rate limits shared by every node (redis://[:password@]host:port/db); required in cluster mode",
+		show: redactURL, field: func(c *Config) any { return &c.RedisURL }},
+	{flag: "cluster-secret", env: "SWITCHBOARD_CLUSTER_SECRET", usage: "turns cluster mode on: the secret nodes authenticate forwarded requests with (same on every node; needs PostgreSQL, --redis-url and --cluster-addr)",
+		show: maskSecret, field: func(c *Config) any { return &c.ClusterSecret }},
+	{flag: "cluster-addr", env: "SWITCHBOARD_CLUSTER_ADDR", usage: "this node's internal base URL that other nodes forward requests to, e.g. http://10.0.0.5:8080",
+		field: func(c *Config) any { return &c.ClusterAddr }},
+	{flag: "node-id", env: "SWITCHBOARD_NODE_ID", usage: "this node's name in the cluster (default: random at each start)",
+		field: func(c *Config) any { return &c.NodeID }},
+	{flag: "cluster-lease", env: "SWITCHBOARD_CLUSTER_LEASE", def: "15s", usage: "how long a node's hold on an instance lasts unrenewed; renewed every 1/5, sessions stopped after 2/3 without renewal, taken over after 4/3",
+		field: func(c *Config) any { return &c.ClusterLease }},
 	{flag: "allow-private-webhook-urls", env: "SWITCHBOARD_ALLOW_PRIVATE_WEBHOOK_URLS", def: "false", usage: "let webhook URLs point at loopback and private addresses (development; off: SSRF guard)",
 		field: func(c *Config) any { return &c.AllowPrivateWebhookURLs }},
 	{flag: "webhook-retry-schedule", env: "SWITCHBOARD_WEBHOOK_RETRY_SCHEDULE", def: "0s,5s,5m,30m,2h,5h,10h,14h,20h,24h", usage: "comma-separated delays before each webhook delivery attempt (±20% jitter); after the last the event is dead",
@@ -150,6 +160,7 @@ func (c Config) validate() error {
 	if c.SandboxURL != "" && c.SandboxToken == "" {
 		errs = append(errs, errors.New("--sandbox-url needs the simulator's control secret: --sandbox-token or SWITCHBOARD_WASIM_TOKEN"))
 	}
+	errs = append(errs, c.validateCluster()...)
 	return errors.Join(errs...)
 }
 

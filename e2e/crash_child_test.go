@@ -181,6 +181,7 @@ func (g *gateway) createAccount(name string) string {
 // leaves behind (err set, status 0).
 type answer struct {
 	status int
+	header http.Header
 	raw    []byte
 	body   *apptest.Response // for Str/Get on the decoded body
 	err    error
@@ -219,7 +220,7 @@ func (g *gateway) call(ctx context.Context, method, path, token string, body any
 		return answer{err: err}
 	}
 	defer resp.Body.Close()
-	a := answer{status: resp.StatusCode, body: &apptest.Response{}}
+	a := answer{status: resp.StatusCode, header: resp.Header, body: &apptest.Response{}}
 	if a.raw, err = io.ReadAll(resp.Body); err != nil {
 		return answer{err: err}
 	}

@@ -60,7 +60,7 @@ func (s *Server) authenticate(r *http.Request, scope authScope) (*principal, err
 		err = errInvalidToken
 	}
 	if switchboard.IsCode(err, switchboard.CodeUnauthorized) {
-		if d := s.authFailures.take(s.clientIP(r), s.cfg.AuthFailureLimit); !d.allowed {
+		if d := s.limits.Take(r.Context(), switchboard.BucketAuthFailures, s.clientIP(r), s.cfg.AuthFailureLimit); !d.Allowed {
 			s.metrics.refused(bucketAuthFailures)
 			return nil, &authThrottled{decision: d}
 		}
@@ -161,16 +161,16 @@ func (s *Server) instanceFor(r *http.Request) (*switchboard.Instance, error) {
 
 // rateLimit counts the request against the caller's buckets and writes the headers, which every
 // authenticated answer carries, errors included.
-func (s *Server) rateLimit(w http.ResponseWriter, p *principal, creates bool) error {
+func (s *Server) rateLimit(ctx context.Context, w http.ResponseWriter, p *principal, creates bool) error {
 	now := s.now()
-	global := s.global.take(p.tokenHash, s.cfg.RateLimit)
+	global := s.limits.Take(ctx, switchboard.BucketGlobal, p.tokenHash, s.cfg.RateLimit)
 	policies := []policy{{name: "global", d: global}}
-	allowed := global.allowed
+	allowed := global.Allowed
 	if creates && allowed {
 		// A create refused here has still been counted globally: it reached the server.
-		create := s.create.take(p.tokenHash, s.cfg.CreateRateLimit)
+		create := s.limits.Take(ctx, switchboard.BucketCreate, p.tokenHash, s.cfg.CreateRateLimit)
 		policies = append(policies, policy{name: "create", d: create})
-		allowed = create.allowed
+		allowed = create.Allowed
 	}
 	setRateHeaders(w.Header(), now, policies...)
 	if !allowed {

@@ -197,7 +197,7 @@ var errInvalidCustomToken = invalid("Invalid token: " + switchboard.CustomTokenR
 // working token has no reason to offer it as a new one, so the attempt counts as a failed login
 // against the client address's failure budget, like presenting a wrong token would.
 func (s *Server) customTokenTaken(r *http.Request) error {
-	s.authFailures.take(s.clientIP(r), s.cfg.AuthFailureLimit)
+	s.limits.Take(r.Context(), switchboard.BucketAuthFailures, s.clientIP(r), s.cfg.AuthFailureLimit)
 	return errInvalidCustomToken
 }
 

@@ -3,6 +3,8 @@ package httpapi
 import (
 	"net/http"
 	"strconv"
+
+	"github.com/switchboard/switchboard"
 )
 
 // DefaultPublicRateLimit is how many unauthenticated requests (/health, /openapi.json, CORS
@@ -14,8 +16,8 @@ const DefaultPublicRateLimit = 600
 // address is over its budget, answers 429 and returns true. Without it these answers cost nothing
 // to ask for and each writes an access line, so a flood of them fills the disk.
 func (s *Server) overPublicBudget(w http.ResponseWriter, r *http.Request) bool {
-	d := s.publicBudget.take(s.clientIP(r), s.cfg.PublicRateLimit)
-	if d.allowed {
+	d := s.limits.Take(r.Context(), switchboard.BucketPublic, s.clientIP(r), s.cfg.PublicRateLimit)
+	if d.Allowed {
 		return false
 	}
 	s.metrics.refused(bucketPublic)

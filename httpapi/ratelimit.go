@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net"
 	"net/http"
 	"net/netip"
@@ -8,18 +9,19 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/switchboard/switchboard"
 )
 
-// The limiter is a fixed-window counter per key: the window opens at a key's first request and
-// lasts one minute, and at most limit requests pass in it. RyzeAPI's X-RateLimit-Reset ("unix
-// seconds when the window resets") describes exactly this, and it makes "100 per minute" mean
-// what a reader expects. Opening the window at the first request rather than on the clock minute
-// spreads resets across clients. Like any fixed window it lets a client send up to twice the
-// limit across a window boundary; GCRA would smooth that but could not honour the documented
-// headers. The buckets live in memory: one node per database is the supported deployment today.
+// localLimiter is the in-memory switchboard.RateLimiter: a fixed-window counter per key and
+// bucket, the window opening at a key's first request. Opening it at the first request rather
+// than on the clock minute spreads resets across clients. Like any fixed window it lets a client
+// send up to twice the limit across a window boundary; GCRA would smooth that but could not
+// honour the documented headers. A cluster replaces it with the Redis limiter (package
+// redislimit), which keeps the same windows in Redis and falls back to this one.
 
 // rateWindow is the length of every window.
-const rateWindow = time.Minute
+const rateWindow = switchboard.RateWindow
 
 // maxLimiterKeys bounds memory when keys are many (per-IP buckets under an attack from many
 // addresses). Past it, a new key takes the place of a tracked key with few requests, so every
@@ -29,6 +31,38 @@ const maxLimiterKeys = 100_000
 
 // evictionSample is how many tracked keys a full table looks at to choose one to drop.
 const evictionSample = 8
+
+// localLimiter holds one window table per bucket, so a flood on one bucket (per-address
+// failures) cannot evict the keys of another (per-token budgets).
+type localLimiter struct {
+	now     func() time.Time
+	mu      sync.Mutex
+	buckets map[string]*limiter
+}
+
+// NewLocalLimiter returns the in-memory limiter, on the clock now (time.Now when nil).
+func NewLocalLimiter(now func() time.Time) switchboard.RateLimiter {
+	if now == nil {
+		now = time.Now
+	}
+	return &localLimiter{now: now, buckets: make(map[string]*limiter)}
+}
+
+// Take counts one request (switchboard.RateLimiter).
+func (l *localLimiter) Take(_ context.Context, bucket, key string, limit int) switchboard.RateDecision {
+	return l.table(bucket).take(key, limit)
+}
+
+func (l *localLimiter) table(bucket string) *limiter {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	t := l.buckets[bucket]
+	if t == nil {
+		t = newLimiter(l.now)
+		l.buckets[bucket] = t
+	}
+	return t
+}
 
 type limiter struct {
 	mu        sync.Mutex
@@ -44,12 +78,7 @@ type counter struct {
 }
 
 // decision is one limiter answer, with what the headers need.
-type decision struct {
-	allowed   bool
-	limit     int
-	remaining int
-	reset     time.Time // when the current window ends
-}
+type decision = switchboard.RateDecision
 
 func newLimiter(now func() time.Time) *limiter {
 	return &limiter{now: now, maxKeys: maxLimiterKeys, windows: make(map[string]*counter)}
@@ -73,13 +102,13 @@ func (l *limiter) take(key string, limit int) decision {
 		w = &counter{start: now}
 		l.windows[key] = w
 	}
-	d := decision{limit: limit, reset: w.start.Add(rateWindow)}
+	d := decision{Limit: limit, Reset: w.start.Add(rateWindow)}
 	if w.count >= limit {
 		return d
 	}
 	w.count++
-	d.allowed = true
-	d.remaining = limit - w.count
+	d.Allowed = true
+	d.Remaining = limit - w.count
 	return d
 }
 
@@ -136,7 +165,7 @@ func resetUnix(t time.Time) int64 {
 
 // retryAfter is the whole number of seconds until the window ends, at least 1.
 func retryAfter(d decision, now time.Time) int {
-	secs := int((d.reset.Sub(now) + time.Second - 1) / time.Second)
+	secs := int((d.Reset.Sub(now) + time.Second - 1) / time.Second)
 	return max(secs, 1)
 }
 
@@ -162,7 +191,7 @@ var (
 func setRateHeaders(h http.Header, now time.Time, policies ...policy) {
 	tightest := policies[0].d
 	for _, p := range policies[1:] {
-		if p.d.remaining <= tightest.remaining {
+		if p.d.Remaining <= tightest.Remaining {
 			tightest = p.d
 		}
 	}
@@ -172,18 +201,18 @@ func setRateHeaders(h http.Header, now time.Time, policies ...policy) {
 			pol, state = append(pol, ", "...), append(state, ", "...)
 		}
 		pol = append(append(append(pol, '"'), p.name...), `";q=`...)
-		pol = strconv.AppendInt(pol, int64(p.d.limit), 10)
+		pol = strconv.AppendInt(pol, int64(p.d.Limit), 10)
 		pol = append(pol, ";w="...)
 		pol = strconv.AppendInt(pol, int64(rateWindow/time.Second), 10)
 		state = append(append(append(state, '"'), p.name...), `";r=`...)
-		state = strconv.AppendInt(state, int64(p.d.remaining), 10)
+		state = strconv.AppendInt(state, int64(p.d.Remaining), 10)
 		state = append(state, ";t="...)
 		state = strconv.AppendInt(state, int64(retryAfterOrZero(p.d, now)), 10)
 	}
 	values := []string{
-		strconv.Itoa(tightest.limit),
-		strconv.Itoa(tightest.remaining),
-		strconv.FormatInt(resetUnix(tightest.reset), 10),
+		strconv.Itoa(tightest.Limit),
+		strconv.Itoa(tightest.Remaining),
+		strconv.FormatInt(resetUnix(tightest.Reset), 10),
 		string(pol),
 		string(state),
 	}
@@ -198,7 +227,7 @@ func setRateHeaders(h http.Header, now time.Time, policies ...policy) {
 
 // retryAfterOrZero is the seconds to the window end, 0 once it has passed.
 func retryAfterOrZero(d decision, now time.Time) int {
-	if !now.Before(d.reset) {
+	if !now.Before(d.Reset) {
 		return 0
 	}
 	return retryAfter(d, now)

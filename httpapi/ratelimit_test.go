@@ -16,31 +16,31 @@ func TestLimiterExactness(t *testing.T) {
 
 	for i := 1; i <= 100; i++ {
 		d := l.take("A", 100)
-		if !d.allowed {
+		if !d.Allowed {
 			t.Fatalf("request %d refused", i)
 		}
-		if d.remaining != 100-i {
-			t.Fatalf("request %d: remaining = %d, want %d", i, d.remaining, 100-i)
+		if d.Remaining != 100-i {
+			t.Fatalf("request %d: remaining = %d, want %d", i, d.Remaining, 100-i)
 		}
-		if !d.reset.Equal(start.Add(time.Minute)) {
-			t.Fatalf("request %d: reset = %v, want %v", i, d.reset, start.Add(time.Minute))
+		if !d.Reset.Equal(start.Add(time.Minute)) {
+			t.Fatalf("request %d: reset = %v, want %v", i, d.Reset, start.Add(time.Minute))
 		}
 		clock.Advance(100 * time.Millisecond) // all 100 within the first 10 s of the window
 	}
-	if d := l.take("A", 100); d.allowed || d.remaining != 0 {
-		t.Fatalf("101st: allowed=%v remaining=%d, want refused with 0", d.allowed, d.remaining)
+	if d := l.take("A", 100); d.Allowed || d.Remaining != 0 {
+		t.Fatalf("101st: allowed=%v remaining=%d, want refused with 0", d.Allowed, d.Remaining)
 	}
-	if d := l.take("B", 100); !d.allowed || d.remaining != 99 {
-		t.Fatalf("token B: allowed=%v remaining=%d, want allowed with 99", d.allowed, d.remaining)
+	if d := l.take("B", 100); !d.Allowed || d.Remaining != 99 {
+		t.Fatalf("token B: allowed=%v remaining=%d, want allowed with 99", d.Allowed, d.Remaining)
 	}
 
 	// One nanosecond before the window ends A is still refused; at the end it passes again.
 	clock.now = start.Add(time.Minute - time.Nanosecond)
-	if d := l.take("A", 100); d.allowed {
+	if d := l.take("A", 100); d.Allowed {
 		t.Fatal("refused requests must not open a new window early")
 	}
 	clock.now = start.Add(time.Minute)
-	if d := l.take("A", 100); !d.allowed || d.remaining != 99 || !d.reset.Equal(start.Add(2*time.Minute)) {
+	if d := l.take("A", 100); !d.Allowed || d.Remaining != 99 || !d.Reset.Equal(start.Add(2*time.Minute)) {
 		t.Fatalf("after reset: %+v", d)
 	}
 }
@@ -49,11 +49,11 @@ func TestLimiterCreateBucket(t *testing.T) {
 	clock := &fakeClock{now: time.Unix(1_800_000_000, 0)}
 	l := newLimiter(clock.Now)
 	for i := 0; i < 20; i++ {
-		if !l.take("A", 20).allowed {
+		if !l.take("A", 20).Allowed {
 			t.Fatalf("create %d refused", i+1)
 		}
 	}
-	if l.take("A", 20).allowed {
+	if l.take("A", 20).Allowed {
 		t.Fatal("21st create allowed")
 	}
 }
@@ -91,17 +91,17 @@ func TestLimiterFullTableKeepsLimiting(t *testing.T) {
 			t.Fatalf("table grew past its cap: %d", n)
 		}
 	}
-	if l.take("attacker", 3).allowed {
+	if l.take("attacker", 3).Allowed {
 		t.Fatal("a key at its limit was evicted by one-request keys and its count lost")
 	}
 	for i := 0; i < 50; i++ {
 		key := fmt.Sprint("new", i)
 		for j := 0; j < 3; j++ {
-			if !l.take(key, 3).allowed {
+			if !l.take(key, 3).Allowed {
 				t.Fatalf("%s refused within its limit", key)
 			}
 		}
-		if l.take(key, 3).allowed {
+		if l.take(key, 3).Allowed {
 			t.Fatalf("%s passed its limit while the table was full", key)
 		}
 	}

@@ -36,7 +36,7 @@ func TestRetryAfterSeconds(t *testing.T) {
 		{59*time.Second + 999*time.Millisecond, 60},
 		{0, 1}, // never "retry after 0": the client was refused
 	} {
-		if got := retryAfter(decision{reset: now.Add(tc.left)}, now); got != tc.want {
+		if got := retryAfter(decision{Reset: now.Add(tc.left)}, now); got != tc.want {
 			t.Errorf("retryAfter with %v left = %d, want %d", tc.left, got, tc.want)
 		}
 	}

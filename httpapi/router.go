@@ -95,8 +95,12 @@ func (s *Server) authed(opts routeOptions, h handlerFunc) http.Handler {
 		if st := stateFrom(r.Context()); st != nil {
 			st.accountID = p.accountID
 		}
-		if err := s.rateLimit(w, p, opts.creates); err != nil {
-			return err
+		// A request another node forwarded was counted there; counting it again would halve
+		// the budget.
+		if !s.forwarded(r) {
+			if err := s.rateLimit(r.Context(), w, p, opts.creates); err != nil {
+				return err
+			}
 		}
 		return h(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)))
 	})
@@ -127,6 +131,9 @@ func (s *Server) instanceRoute(opts routeOptions, precheck func(*http.Request) e
 		}
 		if st := stateFrom(r.Context()); st != nil {
 			st.instance = inst.Name
+		}
+		if elsewhere, err := s.routeToOwner(w, r, inst); elsewhere || err != nil {
+			return err
 		}
 		return h(w, r, inst)
 	})

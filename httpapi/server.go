@@ -66,7 +66,11 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// ConnectTimeout bounds how long /connect waits for a QR or pairing code (default 60 s).
 	ConnectTimeout time.Duration
-	// Now is the clock of the rate limiter; tests inject one (default time.Now).
+	// Limiter counts every rate-limit bucket; nil keeps them in this process's memory
+	// (NewLocalLimiter). A cluster passes the Redis limiter so that each budget is one across
+	// every node.
+	Limiter switchboard.RateLimiter
+	// Now is the clock of the in-memory rate limiter; tests inject one (default time.Now).
 	Now     func() time.Time
 	Version string
 	// MaxSubGroups is the community size the pre-checks enforce, not counting the announcement
@@ -78,6 +82,11 @@ type Config struct {
 	AllowPrivateImageURLs bool
 	// Origins holds each account's allowed browser origins (CORS); nil answers no origin.
 	Origins Origins
+	// Ownership, in cluster mode, says which node runs each instance's session: requests for
+	// an instance owned elsewhere are forwarded there with ClusterSecret, and answered 503 with
+	// Retry-After while no node owns it. Nil serves every instance here.
+	Ownership     switchboard.Ownership
+	ClusterSecret string
 	// Jobs and Idempotency persist async jobs and Idempotency-Key replays; nil disables both
 	// features (the routes then answer synchronously and ignore the header).
 	Jobs        switchboard.JobStore
@@ -97,20 +106,17 @@ type Config struct {
 
 // Server is the REST API as an http.Handler.
 type Server struct {
-	cfg          Config
-	log          *slog.Logger
-	mux          *http.ServeMux
-	patterns     []string // every pattern registered through handle, for Routes
-	handler      http.Handler
-	global       *limiter
-	create       *limiter
-	authFailures *limiter
-	started      time.Time // for /health's uptime
-	publicBudget *limiter  // the unauthenticated budget per client address
-	sampler      *accessSampler
-	metrics      *httpMetrics
-	background   backgroundJobs   // async jobs, cancelled by Shutdown
-	idemPurge    idempotencyPurge // when old Idempotency-Keys were last deleted
+	cfg        Config
+	log        *slog.Logger
+	mux        *http.ServeMux
+	patterns   []string // every pattern registered through handle, for Routes
+	handler    http.Handler
+	limits     switchboard.RateLimiter // every bucket: per token, per failing address, public
+	started    time.Time               // for /health's uptime
+	sampler    *accessSampler
+	metrics    *httpMetrics
+	background backgroundJobs   // async jobs, cancelled by Shutdown
+	idemPurge  idempotencyPurge // when old Idempotency-Keys were last deleted
 
 	// media loads group and community pictures; it holds the download pool and decode slots.
 	media *media.Loader
@@ -146,18 +152,18 @@ func New(cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
+	if cfg.Limiter == nil {
+		cfg.Limiter = NewLocalLimiter(cfg.Now)
+	}
 	s := &Server{
-		cfg:          cfg,
-		log:          cfg.Logger,
-		mux:          http.NewServeMux(),
-		global:       newLimiter(cfg.Now),
-		create:       newLimiter(cfg.Now),
-		authFailures: newLimiter(cfg.Now),
-		started:      cfg.Now(),
-		publicBudget: newLimiter(cfg.Now),
-		sampler:      newAccessSampler(cfg.Now),
-		metrics:      newHTTPMetrics(cfg.Metrics),
-		media:        media.NewLoader(cfg.AllowPrivateImageURLs),
+		cfg:     cfg,
+		log:     cfg.Logger,
+		mux:     http.NewServeMux(),
+		limits:  cfg.Limiter,
+		started: cfg.Now(),
+		sampler: newAccessSampler(cfg.Now),
+		metrics: newHTTPMetrics(cfg.Metrics),
+		media:   media.NewLoader(cfg.AllowPrivateImageURLs),
 	}
 	s.routes()
 	s.handler = s.observe(s.recoverPanics(s.limitBody(http.HandlerFunc(s.dispatch))))

@@ -135,6 +135,16 @@ func (s *Store) SetSession(ctx context.Context, id int64, deviceJID string, auto
 		deviceJID, autoConnect, loggedOut)
 }
 
+// SetSessionFenced is SetSession by a cluster node holding the instance's lease at epoch. The
+// database refuses it (instances_session_fence) when the lease has moved to another epoch since:
+// a node that lost the instance cannot overwrite what the new owner recorded. An epoch of -1
+// stands for "no lease held here", refused whenever any node holds one.
+func (s *Store) SetSessionFenced(ctx context.Context, id int64, deviceJID string, autoConnect, loggedOut bool, epoch int64) error {
+	return s.writeInstance(ctx, "set session", id,
+		`UPDATE instances SET device_jid = $2, auto_connect = $3, logged_out = $4, session_epoch = $5 WHERE id = $1`,
+		deviceJID, autoConnect, loggedOut, epoch)
+}
+
 // SetSettings replaces the instance's settings.
 func (s *Store) SetSettings(ctx context.Context, id int64, settings switchboard.Settings) error {
 	encoded, err := json.Marshal(settings)

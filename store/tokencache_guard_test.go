@@ -33,7 +33,7 @@ var storeMethods = map[string]string{
 	// Inserts: a new row's token hash has no entry, as only found rows are cached.
 	"CreateAccount": "insert", "CreateInstance": "insert",
 	// Writes of instance rows: each needs a case in instanceWrites.
-	"DeleteInstance": "instance write", "SetSession": "instance write", "SetSettings": "instance write",
+	"DeleteInstance": "instance write", "SetSession": "instance write", "SetSessionFenced": "instance write", "SetSettings": "instance write",
 	"SetProxy": "instance write", "RotateInstanceToken": "instance write",
 	// Writes of account rows, each with its own cache test.
 	"RotateAccountToken": "account write, see TestRotateAccountToken",

@@ -124,6 +124,17 @@ var instanceWrites = map[string]struct {
 			}
 		},
 	},
+	"SetSessionFenced": {
+		write: func(t *testing.T, s *store.Store, id int64) {
+			must(t, "SetSessionFenced", s.SetSessionFenced(ctx(t), id, "5511999990001.0:1@s.whatsapp.net", true, true, 1))
+		},
+		check: func(t *testing.T, got *switchboard.Instance, err error) {
+			must(t, "lookup", err)
+			if got.DeviceJID != "5511999990001.0:1@s.whatsapp.net" || !got.AutoConnect || !got.LoggedOut {
+				t.Fatalf("session = %q auto=%v loggedOut=%v, want the new one", got.DeviceJID, got.AutoConnect, got.LoggedOut)
+			}
+		},
+	},
 	"SetSettings": {
 		write: func(t *testing.T, s *store.Store, id int64) {
 			must(t, "SetSettings", s.SetSettings(ctx(t), id, switchboard.Settings{AutoRejectCalls: true, CallRejectMessage: "busy"}))

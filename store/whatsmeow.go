@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql/driver"
 	"fmt"
+	"time"
 
 	signallog "go.mau.fi/libsignal/logger"
 	"go.mau.fi/whatsmeow/store/sqlstore"
@@ -27,6 +29,13 @@ func init() {
 // (*Store).Close closes both. A nil log discards.
 func (s *Store) Whatsmeow(ctx context.Context, log waLog.Logger) (*sqlstore.Container, error) {
 	if s.dialect == DialectPostgres {
+		// Nodes of a cluster start together on a new database, and whatsmeow's upgrade is not
+		// safe to run twice at once (both create the same types and tables). One at a time.
+		unlock, err := s.exclusive(ctx, "whatsmeow_upgrade")
+		if err != nil {
+			return nil, fmt.Errorf("store: wait for another process upgrading whatsmeow's tables: %w", err)
+		}
+		defer unlock()
 		// dbutil decides whether whatsmeow_version exists by asking information_schema.columns
 		// for the table name without a schema filter. In a database where another schema already
 		// has whatsmeow's tables (a second deployment, or parallel tests with one schema each),
@@ -46,4 +55,30 @@ func (s *Store) Whatsmeow(ctx context.Context, log waLog.Logger) (*sqlstore.Cont
 		return nil, fmt.Errorf("store: upgrade whatsmeow tables: %w", err)
 	}
 	return container, nil
+}
+
+// exclusive holds a PostgreSQL advisory lock named name (per schema) until unlock is called. The
+// lock is session-level, so it is taken and released on one dedicated connection, never through
+// the pool, where the release could land on another backend and leak the lock.
+func (s *Store) exclusive(ctx context.Context, name string) (unlock func(), err error) {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	const key = `hashtext($1 || ':' || current_schema())`
+	if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(`+key+`)`, name); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_unlock(`+key+`)`, name); err != nil {
+			// Discard the connection instead of returning it to the pool: ending its session
+			// releases the lock.
+			s.log.Warn("releasing an advisory lock; dropping its connection", "lock", name, "err", err)
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+		conn.Close()
+	}, nil
 }

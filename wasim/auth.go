@@ -54,6 +54,7 @@ func (s *Server) login(c *conn) bool {
 	old := dev.conn
 	dev.conn = c
 	c.dev, c.jid, c.phone, c.label = dev, jid, phone, jid.String()
+	s.noteLoginLocked(dev, old, c)
 	lid := types.JID{User: acc.LID, Server: types.HiddenUserServer, Device: devID}
 	created := acc.Created
 	s.mu.Unlock()

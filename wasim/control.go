@@ -60,6 +60,7 @@ func (s *Server) mountControl(mux *http.ServeMux) {
 	mux.HandleFunc("GET /wasim/control/groups/{jid}", s.control(s.controlGroup))
 	mux.HandleFunc("POST /wasim/control/faults", s.control(s.controlAddFault))
 	s.mountPhoneControl(mux) // control_phone.go
+	mux.HandleFunc("GET /wasim/control/devices", s.control(s.controlDevices))
 }
 
 // control adapts a handler that returns its answer or an error to http.HandlerFunc, after

@@ -88,8 +88,10 @@ type Server struct {
 	conns     map[*conn]struct{}
 	phones    map[string]*phone // running phone stacks, by phone number (phone.go)
 	presence  map[string]*presenceState
-	closed    bool
-	wg        sync.WaitGroup
+	// deviceStats counts logins per device for GET /wasim/control/devices (control_devices.go).
+	deviceStats map[*device]*deviceSessionStats
+	closed      bool
+	wg          sync.WaitGroup
 
 	ln       net.Listener
 	httpSrv  *http.Server

@@ -54,6 +54,10 @@ type Options struct {
 	// WriteInterval is the least time between two paced WhatsApp writes of one instance
 	// (community links and unlinks); 0 disables pacing.
 	WriteInterval time.Duration
+	// MayConnect, in cluster mode, is asked before every websocket this manager opens to
+	// WhatsApp, whatsmeow's own reconnects included: a refusal (this node no longer surely holds
+	// the instance's lease) fails the dial and ends whatsmeow's retries. Nil allows every dial.
+	MayConnect func(instanceID int64) error
 	// DeviceName is the companion name shown on the phone under "Linked devices" (whatsmeow
 	// default when empty). It is process-wide in whatsmeow, so NewManager sets it once.
 	DeviceName string

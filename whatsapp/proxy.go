@@ -44,11 +44,13 @@ func (m *Manager) configureTransport(cli *whatsmeow.Client, inst *switchboard.In
 			return err
 		}
 	default:
+		m.gateConnects(cli, inst.ID, nil)
 		return nil
 	}
 	cli.SetPreLoginHTTPClient(h)
 	cli.SetWebsocketHTTPClient(h)
 	cli.SetMediaHTTPClient(h)
+	m.gateConnects(cli, inst.ID, h)
 	return nil
 }
 

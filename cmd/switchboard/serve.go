@@ -13,6 +13,7 @@ import (
 
 	"github.com/switchboard/switchboard/app"
 	"github.com/switchboard/switchboard/httpapi"
+	"github.com/switchboard/switchboard/store"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -27,6 +28,11 @@ func runServe(ctx context.Context, args []string, stderr io.Writer) error {
 	cfg.Logger, cfg.Version = log, version
 	cfg.LogEffective(log)
 
+	unlock, err := store.LockSQLite(cfg.DSN)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	a, err := app.New(ctx, cfg)
 	if err != nil {
 		return err

@@ -96,6 +96,8 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		BootConcurrency:     cfg.BootConcurrency,
 		BootJitter:          cfg.BootJitter,
 		WriteInterval:       cfg.LinkInterval,
+		SendInterval:        cfg.SendInterval,
+		Messages:            a.store,
 		OpenProxy:           openProxy,
 		AllowPrivateProxies: cfg.AllowPrivateProxies,
 		DeviceName:          "Switchboard",
@@ -122,6 +124,8 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		Jobs:                  a.store,
 		Idempotency:           a.store,
 		Origins:               a.store,
+		Messages:              a.store,
+		MediaMax:              cfg.MediaMax,
 	})
 	a.console = console.Handler(console.Options{Sandbox: sandbox != nil, Version: cfg.Version})
 	a.startPurge(cfg)

@@ -42,7 +42,13 @@ type Config struct {
 	RateLimit       int
 	CreateRateLimit int
 	LinkInterval    time.Duration
-	MaxSubGroups    int
+	// SendInterval spaces the message sends of one instance (SWITCHBOARD_SEND_INTERVAL).
+	SendInterval time.Duration
+	// MessageRetention is how long stored messages are kept; 0 keeps them.
+	MessageRetention time.Duration
+	// MediaMax caps media sends in bytes (documents: at least 100 MiB).
+	MediaMax     int
+	MaxSubGroups int
 	// AllowPrivateImageURLs lets group and community images be fetched from private and
 	// loopback addresses (off by default, against SSRF; tests serve images locally).
 	AllowPrivateImageURLs bool

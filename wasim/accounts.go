@@ -32,11 +32,15 @@ type account struct {
 	RawID       uint32 `json:"rawId"`
 	Created     int64  `json:"created"`
 	// Device-0 Signal bundle, served when a client fetches the phone's keys.
-	RegID         uint32 `json:"regId"`
-	SignedPreKey  []byte `json:"signedPreKey"`
-	SignedKeySig  []byte `json:"signedKeySig"`
-	NextDevice    uint16 `json:"nextDevice"`
-	NextKeyIndex  uint32 `json:"nextKeyIndex"`
+	RegID        uint32 `json:"regId"`
+	SignedPreKey []byte `json:"signedPreKey"`
+	SignedKeySig []byte `json:"signedKeySig"`
+	NextDevice   uint16 `json:"nextDevice"`
+	NextKeyIndex uint32 `json:"nextKeyIndex"`
+	// Privacy holds the settings changed from defaultPrivacy; Blocked the
+	// user JIDs this user blocked (account_iq.go).
+	Privacy       map[string]string `json:"privacy,omitempty"`
+	Blocked       []string          `json:"blocked,omitempty"`
 	identity      *keys.KeyPair
 	signedKeyPair *keys.KeyPair
 	devices       map[uint16]*device

@@ -189,6 +189,7 @@ func (s *Server) removeDevice(jid types.JID) (*conn, error) {
 	s.mu.Unlock()
 	s.deleteDevice(dev.pn())
 	s.log.Info("wasim: device removed", "jid", dev.pn())
+	s.notifyDeviceChange(dev.Phone, dev.pn(), "remove")
 	return c, nil
 }
 

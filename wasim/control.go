@@ -59,6 +59,7 @@ func (s *Server) mountControl(mux *http.ServeMux) {
 	mux.HandleFunc("POST /wasim/control/groups", s.control(s.controlCreateGroup))
 	mux.HandleFunc("GET /wasim/control/groups/{jid}", s.control(s.controlGroup))
 	mux.HandleFunc("POST /wasim/control/faults", s.control(s.controlAddFault))
+	s.mountPhoneControl(mux) // control_phone.go
 }
 
 // control adapts a handler that returns its answer or an error to http.HandlerFunc, after

@@ -23,6 +23,9 @@ var ErrControlUnavailable = errors.New("wasim: control API unavailable")
 // client's confirmation, which the simulator itself bounds at 30 s.
 const controlTimeout = 45 * time.Second
 
+// maxControlAnswer bounds an answer; a phone's inbox is the largest.
+const maxControlAnswer = 64 << 20
+
 // ControlClient drives a standalone simulator through its control API (control.go). Its methods
 // are the Server's, with a context and an error for the trip: a failure the simulator reports
 // comes back as the error the Server would have returned in-process (errors.Is works with
@@ -130,7 +133,7 @@ func (c *ControlClient) call(ctx context.Context, method, path string, in, out a
 		return fmt.Errorf("%w: %v", ErrControlUnavailable, err)
 	}
 	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxControlBody))
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxControlAnswer))
 	if err != nil {
 		return fmt.Errorf("%w: reading the answer: %v", ErrControlUnavailable, err)
 	}

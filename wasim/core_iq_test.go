@@ -81,7 +81,7 @@ func TestDirectMessageRelay(t *testing.T) {
 	if err != nil {
 		t.Fatalf("SendMessage: %v", err)
 	}
-	msg := wasimtest.WaitFor[*events.Message](t, bobEvents)
+	msg := wasimtest.WaitForMatch(t, bobEvents, func(e *events.Message) bool { return e.Info.ID == resp.ID })
 	if msg.Message.GetConversation() != "hello bob" || msg.Info.ID != resp.ID {
 		t.Fatalf("bob got %+v", msg)
 	}
@@ -105,7 +105,7 @@ func TestOfflineDeliveryAfterLogin(t *testing.T) {
 		t.Fatalf("want 1 queued stanza for offline bob, have %+v", d)
 	}
 	_, rec := clientFromStore(t, sim, bobStore)
-	msg := wasimtest.WaitFor[*events.Message](t, rec)
+	msg := wasimtest.WaitForMatch(t, rec, func(e *events.Message) bool { return e.Message.GetProtocolMessage() == nil })
 	if msg.Message.GetConversation() != "while you were away" {
 		t.Fatalf("bob got %+v", msg.Message)
 	}

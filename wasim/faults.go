@@ -14,7 +14,13 @@ type FaultRule struct {
 	// Phone limits the rule to devices of one account; "" matches everyone.
 	Phone string
 	// Match is an IQ xmlns ("w:g2") or the tag of the IQ's child
-	// ("participating", "links"); "message" matches message sends.
+	// ("participating", "links"); "message" matches message sends;
+	// "media:upload" and "media:download" match media host requests (Code is
+	// the HTTP status; Phone must be empty, the host sees no account);
+	// "server_sync" with Drop loses the next app-state change notification;
+	// "phone:undecryptable" (Phone = the receiving phone) makes that phone
+	// lose its session with the next sender, so it answers with a retry
+	// receipt carrying fresh keys.
 	Match string
 	// Code answers with <error code=Code text=Text/> (Text defaults to
 	// whatsmeow's sentinel text for the code, e.g. 429 "rate-overlimit").

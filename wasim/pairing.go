@@ -193,6 +193,7 @@ func (s *Server) pairDevice(ctx context.Context, c *conn, acc *account, companio
 	s.mu.Unlock()
 	s.saveDevice(jid)
 	s.log.Info("wasim: paired", "jid", jid)
+	s.notifyDeviceChange(acc.Phone, jid, "add")
 
 	c.sendStreamError("515", "")
 	return jid, nil

@@ -27,6 +27,9 @@ var schema = []string{
 	`CREATE TABLE IF NOT EXISTS wasim_accounts (phone TEXT PRIMARY KEY, data TEXT NOT NULL)`,
 	`CREATE TABLE IF NOT EXISTS wasim_devices (jid TEXT PRIMARY KEY, phone TEXT NOT NULL, data TEXT NOT NULL)`,
 	`CREATE TABLE IF NOT EXISTS wasim_groups (name TEXT PRIMARY KEY, data TEXT NOT NULL)`,
+	`CREATE TABLE IF NOT EXISTS wasim_phone_state (phone TEXT PRIMARY KEY, data TEXT NOT NULL)`,
+	`CREATE TABLE IF NOT EXISTS wasim_appstate (phone TEXT NOT NULL, name TEXT NOT NULL, version BIGINT NOT NULL,
+		patch TEXT NOT NULL, PRIMARY KEY (phone, name, version))`,
 }
 
 // persister writes state rows. saveMu orders "snapshot under Server.mu,
@@ -173,6 +176,10 @@ func (s *Server) load() error {
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return err
+	}
+
+	if err := s.loadAppState(); err != nil {
+		return fmt.Errorf("wasim: load app state: %w", err)
 	}
 
 	rows, err = db.Query(`SELECT data FROM wasim_devices`)

@@ -18,6 +18,11 @@ func (s *Server) handleEncrypt(c *conn, iq *waBinary.Node, child waBinary.Node) 
 		return iqResult(iq, waBinary.Node{Tag: "count", Attrs: waBinary.Attrs{"value": strconv.Itoa(s.preKeyCount(c))}})
 	case child.Tag == "key":
 		return iqResult(iq, waBinary.Node{Tag: "list", Content: s.fetchBundles(child)})
+	case child.Tag == "digest":
+		if digest, ok := s.digestNode(c); ok {
+			return iqResult(iq, digest)
+		}
+		return iqError(iq, 404, "")
 	case iq.Attrs["type"] == "set":
 		if c.dev == nil {
 			return iqError(iq, 401, "not-authorized")
@@ -71,9 +76,14 @@ func (s *Server) storeUpload(dev *device, iq *waBinary.Node) {
 			b.PreKeys = append(b.PreKeys, k)
 		}
 	}
+	first := !b.UploadedOnce
 	b.UploadedOnce = true
 	s.mu.Unlock()
 	s.saveDevice(dev.pn())
+	if first {
+		// The phone can reach the new companion now that it has its keys.
+		s.goTracked(func() { s.bootstrapCompanion(dev) })
+	}
 }
 
 // fetchBundles answers one <user> per requested device: the uploaded bundle

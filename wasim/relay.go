@@ -38,7 +38,9 @@ func (s *Server) handleMessage(c *conn, msg *waBinary.Node) {
 		_ = c.send(ack)
 		return
 	}
+	afterAck := s.deliverToPhones(c, msg, to)
 	_ = c.send(ack)
+	defer afterAck()
 	switch to.Server {
 	case types.GroupServer:
 		s.relayGroup(c, msg, to)
@@ -142,7 +144,7 @@ func (s *Server) relayDirect(c *conn, msg *waBinary.Node, chat types.JID) {
 		identity = &n
 	}
 	for dev, enc := range s.participantEncs(msg) {
-		if dev == c.dev || enc.Tag != "enc" {
+		if dev == c.dev || enc.Tag != "enc" || (dev.Phone != c.phone && s.IsBlocked(dev.Phone, senderPN)) {
 			continue
 		}
 		content := []waBinary.Node{enc}
@@ -178,9 +180,12 @@ func relayAttrs(msg *waBinary.Node, now timeLike) waBinary.Attrs {
 
 type timeLike interface{ Unix() int64 }
 
-// handleReceipt acks a receipt and forwards it to the devices of the user
-// it is about (the message sender), so delivery/read receipts and retry
-// requests reach the sending client as they would on the real service.
+// handleReceipt acks a receipt and forwards it: delivery, read and played
+// receipts (and retry requests) to the devices of the message's sender, and
+// to the sender's simulated phone's inbox; read-self and played-self only to
+// the reader's own other devices (whatsmeow types/presence.go: they tell the
+// user's own devices, never the sender, which is the point of turning read
+// receipts off).
 func (s *Server) handleReceipt(c *conn, r *waBinary.Node) {
 	to, _ := r.Attrs["to"].(types.JID)
 	ack := waBinary.Node{Tag: "ack", Attrs: waBinary.Attrs{"class": "receipt", "id": r.Attrs["id"]}}
@@ -194,13 +199,35 @@ func (s *Server) handleReceipt(c *conn, r *waBinary.Node) {
 	if c.dev == nil || to.IsEmpty() {
 		return
 	}
-	target := to
+	typ := stringAttr(r, "type")
 	attrs := waBinary.Attrs{"t": strconv.FormatInt(s.now().Unix(), 10)}
 	for k, v := range r.Attrs {
-		if k != "to" && k != "participant" {
+		if k != "to" && k != "participant" && k != "recipient" {
 			attrs[k] = v
 		}
 	}
+	content, _ := r.Content.([]waBinary.Node)
+	own := types.NewJID(c.phone, types.DefaultUserServer)
+	if typ == string(types.ReceiptTypeReadSelf) || typ == string(types.ReceiptTypePlayedSelf) {
+		if to.Server == types.GroupServer {
+			attrs["from"], attrs["participant"] = to, c.jid
+		} else {
+			attrs["from"], attrs["recipient"] = c.jid, to.ToNonAD()
+		}
+		for _, dev := range s.devicesOf([]types.JID{own}) {
+			if dev != c.dev {
+				s.deliver(dev, waBinary.Node{Tag: "receipt", Attrs: attrs, Content: content})
+			}
+		}
+		s.recordPhoneReceipt(c.phone, r, to.ToNonAD(), own, typ)
+		return
+	}
+	if typ == string(types.ReceiptTypePeerMsg) || typ == string(types.ReceiptTypeHistorySync) {
+		// Acknowledgements of the phone's peer messages are for the phone only.
+		s.recordPhoneReceipt(c.phone, r, own, own, typ)
+		return
+	}
+	target := to
 	if to.Server == types.GroupServer {
 		p, ok := r.Attrs["participant"].(types.JID)
 		if !ok {
@@ -212,10 +239,36 @@ func (s *Server) handleReceipt(c *conn, r *waBinary.Node) {
 	} else {
 		attrs["from"] = c.jid
 	}
-	content, _ := r.Content.([]waBinary.Node)
 	for _, dev := range s.devicesOf([]types.JID{target.ToNonAD()}) {
 		if dev != c.dev {
 			s.deliver(dev, waBinary.Node{Tag: "receipt", Attrs: attrs, Content: content})
 		}
 	}
+	if typ != "retry" {
+		s.mu.Lock()
+		acc := s.accountForLocked(target)
+		s.mu.Unlock()
+		if acc != nil {
+			chat := own
+			if to.Server == types.GroupServer {
+				chat = to
+			}
+			s.recordPhoneReceipt(acc.Phone, r, chat, own, typ)
+		}
+	}
+}
+
+// recordPhoneReceipt files a receipt in a simulated phone's inbox.
+func (s *Server) recordPhoneReceipt(number string, r *waBinary.Node, chat, from types.JID, typ string) {
+	p, err := s.phoneFor(number)
+	if err != nil {
+		return
+	}
+	ids := []string{stringAttr(r, "id")}
+	for _, item := range children(r.GetChildByTag("list")) {
+		if id, ok := item.Attrs["id"].(string); ok && item.Tag == "item" {
+			ids = append(ids, id)
+		}
+	}
+	p.recordReceipt(InboxReceipt{IDs: ids, Chat: chat, From: from, Type: typ, Timestamp: s.now()})
 }

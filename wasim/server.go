@@ -77,12 +77,16 @@ type Server struct {
 	codes     map[string]*codeSession // pairing-code sessions by phone
 	failLogin map[string]failure      // FailNextLogin, by phone
 	conns     map[*conn]struct{}
+	phones    map[string]*phone // running phone stacks, by phone number (phone.go)
+	presence  map[string]*presenceState
 	closed    bool
 	wg        sync.WaitGroup
 
 	ln       net.Listener
 	httpSrv  *http.Server
 	pictures pictureBase // where picture URLs point (pictures.go)
+	media    mediaStore  // the media host's blobs (media.go)
+	appState appStateLog // app-state patches (appstate.go)
 }
 
 // New creates a simulator and, when cfg.DB is set, loads its saved state.
@@ -108,6 +112,7 @@ func New(cfg Config) (*Server, error) {
 		codes:     make(map[string]*codeSession),
 		failLogin: make(map[string]failure),
 		conns:     make(map[*conn]struct{}),
+		phones:    make(map[string]*phone),
 		idBase:    uint64(time.Now().UnixMilli()) * 1000,
 	}
 	s.root = cfg.RootKey
@@ -153,6 +158,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/ws/chat", s.serveWebsocket)
 	mux.HandleFunc("GET /wasim/root-key", s.serveRootKey)
 	mux.HandleFunc("GET /pp/{group}/{id}", s.servePicture)
+	mux.HandleFunc("POST /mms/{type}/{token}", s.serveUpload)
+	mux.HandleFunc("GET /v/", s.serveDownload)
 	if s.cfg.ControlToken != "" {
 		s.mountControl(mux)
 	}

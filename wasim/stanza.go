@@ -17,9 +17,15 @@ func (s *Server) handleStanza(c *conn, node *waBinary.Node) {
 		s.handleMessage(c, node)
 	case "receipt":
 		s.handleReceipt(c, node)
-	case "ack", "ib", "presence", "chatstate":
+	case "presence":
+		s.handlePresence(c, node)
+	case "chatstate":
+		s.handleChatState(c, node)
+	case "call":
+		s.handleCall(c, node)
+	case "ack", "ib":
 		// Acks for our notifications and messages, unified_session
-		// telemetry, presence: accepted silently, nothing to answer.
+		// telemetry: accepted silently, nothing to answer.
 	default:
 		s.log.Debug("wasim: unhandled stanza", "conn", c.label, "tag", node.Tag)
 	}
@@ -58,9 +64,19 @@ func (s *Server) routeIQ(c *conn, iq *waBinary.Node) (waBinary.Node, func()) {
 		child = children[0]
 	}
 	switch xmlns {
-	case "w:p", "passive", "privacy", "urn:xmpp:ping":
-		// keepalive, SetPassive, trusted-contact privacy tokens.
+	case "w:p", "passive", "urn:xmpp:ping":
+		// keepalive, SetPassive.
 		return iqResult(iq), nil
+	case "privacy":
+		return s.handlePrivacy(c, iq, child), nil
+	case "blocklist":
+		return s.handleBlocklist(c, iq, child), nil
+	case "w:sync:app:state":
+		return s.handleAppStateIQ(c, iq)
+	case "w:m":
+		if child.Tag == "media_conn" {
+			return iqResult(iq, s.mediaConnNode()), nil
+		}
 	case "encrypt":
 		return s.handleEncrypt(c, iq, child), nil
 	case "usync":

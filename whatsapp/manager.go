@@ -53,6 +53,11 @@ type Options struct {
 	// WriteInterval is the least time between two paced WhatsApp writes of one instance
 	// (community links and unlinks); 0 disables pacing.
 	WriteInterval time.Duration
+	// SendInterval is the least time between two message sends of one instance
+	// (SWITCHBOARD_SEND_INTERVAL); 0 disables the spacing, sends still go one at a time.
+	SendInterval time.Duration
+	// Messages stores the messages instances send and receive; nil keeps none.
+	Messages switchboard.MessageStore
 	// DeviceName is the companion name shown on the phone under "Linked devices" (whatsmeow
 	// default when empty). It is process-wide in whatsmeow, so NewManager sets it once.
 	DeviceName string
@@ -73,6 +78,11 @@ type Manager struct {
 
 	// pacers space each instance's WhatsApp writes across every route that makes them.
 	pacers *switchboard.Pacers
+	// sendQueues hold each instance's message sends: one at a time, in arrival order.
+	sendQueues *switchboard.Pacers
+
+	recipientMu     sync.Mutex
+	recipientCaches map[int64]*recipientCache
 
 	mu       sync.Mutex
 	sessions map[int64]*session
@@ -120,6 +130,9 @@ func NewManager(o Options) *Manager {
 		cancel:    cancel,
 		sessions:  make(map[int64]*session),
 		pacers:    switchboard.NewPacers(o.WriteInterval),
+
+		sendQueues:      switchboard.NewPacers(o.SendInterval),
+		recipientCaches: map[int64]*recipientCache{},
 
 		qrFirstCodeLifetime: qrFirstCodeLifetime,
 		qrCodeLifetime:      qrCodeLifetime,

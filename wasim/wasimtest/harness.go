@@ -17,6 +17,7 @@ import (
 	_ "modernc.org/sqlite" // database/sql driver "sqlite" for the stores
 
 	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/appstate"
 	"go.mau.fi/whatsmeow/store/sqlstore"
 	"go.mau.fi/whatsmeow/types/events"
 	"go.mau.fi/whatsmeow/util/keys"
@@ -148,7 +149,17 @@ func NewPairedClientRecorded(tb testing.TB, sim *wasim.Server, phone string) (*w
 		tb.Fatalf("ScanQR: %v", err)
 	}
 	WaitFor[*events.Connected](tb, rec)
+	WaitBootstrapped(tb, rec)
 	return cli, container, rec
+}
+
+// WaitBootstrapped waits until a newly paired client has what its phone sends
+// after linking: the app-state key share, then a full sync of every
+// collection, the first of which sets the push name. The last collection
+// whatsmeow syncs is regular_low (appstate.AllPatchNames).
+func WaitBootstrapped(tb testing.TB, rec *Recorder) {
+	tb.Helper()
+	WaitForMatch(tb, rec, func(e *events.AppStateSyncComplete) bool { return e.Name == appstate.WAPatchRegularLow })
 }
 
 // Recorder keeps every event a client emitted, in order.

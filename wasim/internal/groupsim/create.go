@@ -25,6 +25,7 @@ type createSpec struct {
 	ephemeral       uint32
 	memberAddMode   string
 	description     string
+	generalChat     bool // <create_general_chat/>: also make the "General" subgroup
 }
 
 // parseCreate reads the <create> child that whatsmeow CreateGroup builds.
@@ -50,6 +51,13 @@ func parseCreate(n *waBinary.Node) (createSpec, *Error) {
 		case "parent":
 			s.isParent = true
 			s.defaultApproval, _ = strAttr(&ch, "default_membership_approval_mode")
+			if _, ok := ch.GetOptionalChildByTag("create_general_chat"); ok {
+				s.generalChat = true
+			}
+		case "create_general_chat":
+			// Baileys' communityCreate sends it next to <parent>; the
+			// pinned whatsmeow never does.
+			s.generalChat = true
 		case "linked_parent":
 			j, ok := jidAttr(&ch, "jid")
 			if !ok {
@@ -173,11 +181,14 @@ func (c *call) create(s createSpec) (*group, []waBinary.Node, *Error) {
 		g.Description, g.DescriptionID = s.description, newDescriptionID()
 		g.DescriptionTime, g.DescriptionOwner = c.unix(), c.actor
 	}
-	var announcement *group
+	var announcement, general *group
 	if s.isParent {
 		g.IsParent = true
 		g.DefaultMembershipApproval = s.defaultApproval
 		announcement = c.newAnnouncementGroup(g)
+		if s.generalChat {
+			general = c.newGeneralGroup(g)
+		}
 	}
 	if community != nil {
 		g.Parent = community.ID
@@ -186,6 +197,9 @@ func (c *call) create(s createSpec) (*group, []waBinary.Node, *Error) {
 	c.joined(g, g.memberJIDs(), "", "new", s.key)
 	if announcement != nil {
 		c.joined(announcement, announcement.memberJIDs(), "", "new", "")
+	}
+	if general != nil {
+		c.joined(general, general.memberJIDs(), "", "new", "")
 	}
 	if community != nil {
 		// Community members learn about the new subgroup like a link (assumed).
@@ -230,6 +244,22 @@ func (c *call) newAnnouncementGroup(parent *group) *group {
 	a.IsDefaultSub = true
 	a.Parent = parent.ID
 	return a
+}
+
+// newGeneralGroup makes the ordinary "General" subgroup a community gets
+// when its creator asks for one (<create_general_chat/>): linked to the
+// community, open to all (not announcement-only), with the creator's
+// members. Its name and membership are assumed from the WhatsApp apps,
+// which show a "General" chat in new communities.
+func (c *call) newGeneralGroup(parent *group) *group {
+	members := make([]*member, len(parent.Members))
+	for i, m := range parent.Members {
+		cp := *m
+		members[i] = &cp
+	}
+	g := c.newGroup("General", members)
+	g.Parent = parent.ID
+	return g
 }
 
 func (c *call) handleCreate(_ types.JID, n *waBinary.Node) ([]waBinary.Node, *Error) {

@@ -1,0 +1,2 @@
+-- Placeholder: version 0007 belongs to another branch (phones/events); the lead renumbers at merge. Intentionally empty.
+SELECT 1;

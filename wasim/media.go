@@ -1,0 +1,166 @@
+package wasim
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	waBinary "go.mau.fi/whatsmeow/binary"
+)
+
+// MediaHost is the host name the media_conn IQ announces. The sandbox hands
+// every client the simulator's HTTP client (HTTPClient), which dials the
+// simulator whatever the host, so the real name can be kept.
+const MediaHost = "mmg.whatsapp.net"
+
+// Media host limits. The CDN's real retention and size caps are not public
+// (assumed; WhatsApp documents a 2 GB document limit and media expiring
+// from its servers after weeks).
+const (
+	defaultMediaMaxBlob  = 64 << 20
+	defaultMediaMaxTotal = 512 << 20
+	defaultMediaTTL      = 30 * 24 * time.Hour
+)
+
+// mediaStore keeps uploaded, still encrypted blobs in memory by id.
+type mediaStore struct {
+	mu    sync.Mutex
+	auth  string
+	blobs map[string]*mediaBlob
+	order []string // insertion order, for evicting the oldest past the cap
+	total int
+}
+
+type mediaBlob struct {
+	data    []byte
+	mmsType string
+	expires time.Time
+}
+
+func (m *mediaStore) init() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.blobs == nil {
+		m.blobs = make(map[string]*mediaBlob)
+		m.auth = randomToken(24)
+	}
+}
+
+// put stores a blob and returns its direct path. The path carries a query
+// (ccb, oh, oe) because whatsmeow appends "&hash=…" to it (download.go
+// DownloadMediaWithPath).
+func (m *mediaStore) put(mmsType string, data []byte, now time.Time) string {
+	m.init()
+	id := randomToken(24)
+	expires := now.Add(defaultMediaTTL)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.blobs[id] = &mediaBlob{data: data, mmsType: mmsType, expires: expires}
+	m.order = append(m.order, id)
+	m.total += len(data)
+	for m.total > defaultMediaMaxTotal && len(m.order) > 1 {
+		old := m.order[0]
+		m.order = m.order[1:]
+		if b := m.blobs[old]; b != nil {
+			m.total -= len(b.data)
+			delete(m.blobs, old)
+		}
+	}
+	return "/v/t62.7118-24/" + id + ".enc?ccb=11-4&oh=" + randomToken(12) + "&oe=" + strconv.FormatInt(expires.Unix(), 16)
+}
+
+// get finds a blob by direct path (query ignored). gone means it expired.
+func (m *mediaStore) get(directPath string, now time.Time) (blob *mediaBlob, gone bool) {
+	m.init()
+	path, _, _ := strings.Cut(directPath, "?")
+	id := strings.TrimSuffix(path[strings.LastIndexByte(path, '/')+1:], ".enc")
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	b := m.blobs[id]
+	if b == nil {
+		return nil, false
+	}
+	if now.After(b.expires) {
+		return nil, true
+	}
+	return b, false
+}
+
+// mediaConnNode answers the w:m media_conn IQ (mediaconn.go queryMediaConn
+// parses auth, ttl, auth_ttl and max_buckets with ag.Int, so all must be there).
+func (s *Server) mediaConnNode() waBinary.Node {
+	s.media.init()
+	return waBinary.Node{Tag: "media_conn", Attrs: waBinary.Attrs{
+		"auth": s.media.auth, "ttl": "300", "auth_ttl": "21600", "max_buckets": "12",
+	}, Content: []waBinary.Node{{Tag: "host", Attrs: waBinary.Attrs{"hostname": MediaHost}}}}
+}
+
+// serveUpload takes POST /mms/{type}/{token}?auth=…&token=…: the body is the
+// encrypted file, the token its SHA-256 in URL-safe base64, which the server
+// checks (upload.go rawUpload). The answer is what whatsmeow decodes into
+// UploadResponse.
+func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request) {
+	s.media.init()
+	if rule, ok := s.faults.take("", "media:upload"); ok {
+		if rule.Code != 0 {
+			http.Error(w, "fault", rule.Code)
+			return
+		}
+	}
+	if r.URL.Query().Get("auth") != s.media.auth {
+		http.Error(w, "bad auth", http.StatusUnauthorized)
+		return
+	}
+	data, err := io.ReadAll(io.LimitReader(r.Body, defaultMediaMaxBlob+1))
+	if err != nil {
+		http.Error(w, "read failed", http.StatusBadRequest)
+		return
+	}
+	if len(data) > defaultMediaMaxBlob {
+		http.Error(w, "too large", http.StatusRequestEntityTooLarge)
+		return
+	}
+	sum := sha256.Sum256(data)
+	token := r.PathValue("token")
+	want, err := base64.URLEncoding.DecodeString(token)
+	if err != nil || len(want) != len(sum) || string(want) != string(sum[:]) {
+		http.Error(w, "hash mismatch", http.StatusBadRequest)
+		return
+	}
+	path := s.media.put(r.PathValue("type"), data, s.now())
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]string{
+		"url":         "https://" + MediaHost + path,
+		"direct_path": path,
+		"handle":      randomToken(16),
+		"object_id":   randomToken(8),
+	})
+}
+
+// serveDownload answers GET of a direct path: the blob, 404 for an unknown
+// one, 410 once expired (download.go treats 403/404/410 as final).
+func (s *Server) serveDownload(w http.ResponseWriter, r *http.Request) {
+	if rule, ok := s.faults.take("", "media:download"); ok {
+		if rule.Code != 0 {
+			http.Error(w, "fault", rule.Code)
+			return
+		}
+	}
+	blob, gone := s.media.get(r.URL.Path, s.now())
+	switch {
+	case gone:
+		http.Error(w, "gone", http.StatusGone)
+	case blob == nil:
+		http.Error(w, "not found", http.StatusNotFound)
+	default:
+		w.Header().Set("Content-Type", "application/octet-stream")
+		w.Header().Set("Content-Length", strconv.Itoa(len(blob.data)))
+		_, _ = w.Write(blob.data)
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 
@@ -25,7 +24,7 @@ import (
 func TestControlPhoneTalks(t *testing.T) {
 	t.Parallel()
 	sim := wasimtest.NewServer(t, wasim.Config{})
-	ctl := wasim.NewControlClient(sim.URL())
+	ctl := wasim.NewControlClient(sim.URL(), wasimtest.ControlToken)
 	ctx := testCtx(t)
 	cli, _, rec := wasimtest.NewPairedClientRecorded(t, sim, "15551001001")
 	if _, err := ctl.RegisterPhone(ctx, "15551001002", "Sam"); err != nil {
@@ -103,7 +102,7 @@ func TestControlPhoneTalks(t *testing.T) {
 func TestControlPhoneRefusesBadInput(t *testing.T) {
 	t.Parallel()
 	sim := wasimtest.NewServer(t, wasim.Config{})
-	ctl := wasim.NewControlClient(sim.URL())
+	ctl := wasim.NewControlClient(sim.URL(), wasimtest.ControlToken)
 	ctx := testCtx(t)
 	if _, err := ctl.RegisterPhone(ctx, "15551002001", ""); err != nil {
 		t.Fatal(err)
@@ -133,16 +132,16 @@ func TestControlPhoneRefusesBadInput(t *testing.T) {
 		"/privacy":   `{"name":"nonsense","value":"all"}`,
 		"/auto-read": `{"on":"yes"}`,
 	} {
-		resp, err := http.Post(sim.URL()+"/wasim/control/phones/15551002001"+path, "application/json", strings.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusBadRequest {
-			t.Errorf("%s %s: status %d, want 400", path, body, resp.StatusCode)
+		if status := postControl(t, sim.URL()+"/wasim/control/phones/15551002001"+path, wasimtest.ControlToken, body); status != http.StatusBadRequest {
+			t.Errorf("%s %s: status %d, want 400", path, body, status)
 		}
 	}
-	resp, err := http.Get(sim.URL() + "/wasim/control/phones/15551002001/inbox?since=yesterday")
+	req, err := http.NewRequest(http.MethodGet, sim.URL()+"/wasim/control/phones/15551002001/inbox?since=yesterday", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+wasimtest.ControlToken)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,20 +21,20 @@ func messageIDParam(r *http.Request, missing string) (string, error) {
 }
 
 type getMessageData struct {
-	Content   string         `json:"content"`
-	Type      string         `json:"type"`
-	From      string         `json:"from"`
-	To        string         `json:"to"`
-	Chat      string         `json:"chat"`
-	Timestamp string         `json:"timestamp"`
-	IsGroup   bool           `json:"isGroup"`
-	Status    string         `json:"status"`
-	FromMe    bool           `json:"fromMe"`
-	Source    string         `json:"source,omitempty"`
-	Media     *getMediaJSON  `json:"media,omitempty"`
-	ReplyTo   *replyJSON     `json:"replyTo,omitempty"`
-	Edited    bool           `json:"edited,omitempty"`
-	Deleted   bool           `json:"deleted,omitempty"`
+	Content   string        `json:"content"`
+	Type      string        `json:"type"`
+	From      string        `json:"from"`
+	To        string        `json:"to"`
+	Chat      string        `json:"chat"`
+	Timestamp string        `json:"timestamp"`
+	IsGroup   bool          `json:"isGroup"`
+	Status    string        `json:"status"`
+	FromMe    bool          `json:"fromMe"`
+	Source    string        `json:"source,omitempty"`
+	Media     *getMediaJSON `json:"media,omitempty"`
+	ReplyTo   *replyJSON    `json:"replyTo,omitempty"`
+	Edited    bool          `json:"edited,omitempty"`
+	Deleted   bool          `json:"deleted,omitempty"`
 }
 
 type getMediaJSON struct {

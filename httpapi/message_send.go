@@ -36,8 +36,8 @@ const (
 // top for clients that look there.
 type sendResponse struct {
 	envelope
-	Status    string       `json:"status"`
-	MessageID string       `json:"messageId"`
+	Status    string   `json:"status"`
+	MessageID string   `json:"messageId"`
 	Data      sentJSON `json:"data"`
 }
 

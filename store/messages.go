@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/switchboard/switchboard"
@@ -16,6 +17,24 @@ var _ switchboard.MessageStore = (*Store)(nil)
 
 const messageColumns = `instance_id, id, chat, sender, from_me, ts, type, content, payload, source,
 	status, media, poll_secret, quoted_id, edited, revoked`
+
+// storedClock stamps inserts so that messages of the same second (WhatsApp's timestamps have
+// no finer grain) list in the order they reached us. Strictly increasing within the process.
+var storedClock struct {
+	sync.Mutex
+	last int64
+}
+
+func storedAt() int64 {
+	storedClock.Lock()
+	defer storedClock.Unlock()
+	n := time.Now().UnixNano()
+	if n <= storedClock.last {
+		n = storedClock.last + 1
+	}
+	storedClock.last = n
+	return n
+}
 
 // SaveMessage inserts m or replaces the row of the same (instance, id): a message we sent comes
 // back from our own phone's sync with the same id, and the later copy must not duplicate it. A
@@ -32,8 +51,8 @@ func (s *Store) SaveMessage(ctx context.Context, m *switchboard.StoredMessage) e
 	if ts.IsZero() {
 		ts = now()
 	}
-	_, err := s.db.ExecContext(ctx, `INSERT INTO messages (`+messageColumns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+	_, err := s.db.ExecContext(ctx, `INSERT INTO messages (`+messageColumns+`, stored_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
 		ON CONFLICT (instance_id, id) DO UPDATE SET
 			chat = excluded.chat, sender = excluded.sender, from_me = excluded.from_me, ts = excluded.ts,
 			type = excluded.type, content = excluded.content, payload = excluded.payload,
@@ -43,7 +62,7 @@ func (s *Store) SaveMessage(ctx context.Context, m *switchboard.StoredMessage) e
 			status = CASE WHEN excluded.status > messages.status THEN excluded.status ELSE messages.status END`,
 		m.InstanceID, m.ID, m.Chat.String(), m.Sender.String(), m.FromMe, millis(ts), string(m.Type),
 		m.Content, nullBytes(m.Payload), m.Source, int(m.Status), nullBytes(media), nullBytes(m.PollSecret),
-		m.QuotedID, m.Edited, m.Revoked)
+		m.QuotedID, m.Edited, m.Revoked, storedAt())
 	if err != nil {
 		return fmt.Errorf("store: save message: %w", err)
 	}
@@ -73,7 +92,7 @@ func (s *Store) ChatHistory(ctx context.Context, instanceID int64, chat switchbo
 		upper = millis(before)
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT `+messageColumns+` FROM messages
-		WHERE instance_id = $1 AND chat = $2 AND ts < $3 ORDER BY ts DESC, id DESC LIMIT $4`,
+		WHERE instance_id = $1 AND chat = $2 AND ts < $3 ORDER BY ts DESC, stored_at DESC LIMIT $4`,
 		instanceID, chat.String(), upper, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: chat history: %w", err)

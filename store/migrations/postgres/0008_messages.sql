@@ -20,10 +20,11 @@ CREATE TABLE messages (
     quoted_id   TEXT     NOT NULL,
     edited      BOOLEAN  NOT NULL,
     revoked     BOOLEAN  NOT NULL,
+    stored_at   BIGINT   NOT NULL, -- Unix nanoseconds of the first insert: orders messages of the same second
     PRIMARY KEY (instance_id, id)
 );
 
 -- history: one chat, newest first.
-CREATE INDEX messages_chat_ts ON messages (instance_id, chat, ts DESC);
+CREATE INDEX messages_chat_ts ON messages (instance_id, chat, ts DESC, stored_at DESC);
 -- retention purge.
 CREATE INDEX messages_ts ON messages (ts);

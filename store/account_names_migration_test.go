@@ -27,7 +27,7 @@ func TestUniqueAccountNamesMigration(t *testing.T) {
 		}
 		// The migrator applies what is above the highest version recorded, so every later
 		// migration is undone too (add its objects here when one is added).
-		undo = append(undo, `DROP TABLE sandbox_sealing_key`, `DROP TABLE sandbox_phones`, `DROP TABLE switchboard_settings`,
+		undo = append(undo, `DROP TABLE messages`, `DROP TABLE sandbox_sealing_key`, `DROP TABLE sandbox_phones`, `DROP TABLE switchboard_settings`,
 			`DELETE FROM switchboard_migrations WHERE version >= 3`)
 		for _, stmt := range undo {
 			_, err := s.DB().ExecContext(ctx(t), stmt)

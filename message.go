@@ -179,6 +179,7 @@ type MessageClient interface {
 	MarkRead(ctx context.Context, chat, sender JID, ids []string) error
 	// Download fetches and decrypts an attachment.
 	Download(ctx context.Context, ref *MediaRef) ([]byte, error)
+	ChatClient
 }
 
 // MessageStore keeps the messages instances sent and received.

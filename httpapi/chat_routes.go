@@ -18,6 +18,13 @@ func (s *Server) chatRoutes(opts routeOptions) {
 	s.handle("POST /api/chat/markRead/{instance}", s.authedInstance(opts, s.handleChatMarkRead))
 	s.handle("POST /api/chat/edit/{instance}", s.authedInstance(once, s.handleChatEdit))
 	s.handle("DELETE /api/chat/delete/{instance}", s.authedInstance(opts, s.handleChatDelete))
+	s.handle("POST /api/chat/archive/{instance}", s.authedInstance(opts, s.handleChatArchive))
+	s.handle("POST /api/chat/pin/{instance}", s.authedInstance(opts, s.handleChatPin))
+	s.handle("POST /api/chat/pinChat/{instance}", s.authedInstance(opts, s.handleChatPin))
+	s.handle("POST /api/chat/markChatRead/{instance}", s.authedInstance(opts, s.handleChatMarkChatRead))
+	s.handle("POST /api/chat/mute/{instance}", s.authedInstance(opts, s.handleChatMute))
+	s.handle("POST /api/chat/block/{instance}", s.authedInstance(opts, s.handleChatBlock))
+	s.handle("POST /api/chat/presence/{instance}", s.authedInstance(opts, s.handleChatPresence))
 }
 
 // The chat module answers 503 when the instance has no session (§2.7.0), unlike the others.

@@ -212,3 +212,18 @@ func (s *Server) digestNode(c *conn) (waBinary.Node, bool) {
 		{Tag: "hash", Content: h.Sum(nil)},
 	}}, true
 }
+
+// blockersOf returns the phone of a DM recipient who blocked the sender,
+// or "" (groups are not affected by blocks).
+func (s *Server) blockersOf(sender string, to types.JID) string {
+	if to.Server == types.GroupServer {
+		return ""
+	}
+	s.mu.Lock()
+	acc := s.accountForLocked(to)
+	s.mu.Unlock()
+	if acc == nil || acc.Phone == sender || !s.IsBlocked(acc.Phone, types.NewJID(sender, types.DefaultUserServer)) {
+		return ""
+	}
+	return acc.Phone
+}

@@ -66,3 +66,22 @@ func TestBlocklistGetAndUpdate(t *testing.T) {
 		t.Fatalf("after unblock: %+v, %v", list, err)
 	}
 }
+
+func TestAboutSetAndQueried(t *testing.T) {
+	t.Parallel()
+	sim := wasimtest.NewServer(t, wasim.Config{})
+	cli, _, _ := wasimtest.NewPairedClientRecorded(t, sim, "15550303001")
+	_, _, recOther := wasimtest.NewPairedClientRecorded(t, sim, "15550303002")
+	if err := cli.SetStatusMessage(testCtx(t), "busy building"); err != nil {
+		t.Fatal(err)
+	}
+	about := wasimtest.WaitFor[*events.UserAbout](t, recOther)
+	if about.JID.User != "15550303001" || about.Status != "busy building" {
+		t.Fatalf("UserAbout %+v", about)
+	}
+	me := types.NewJID("15550303001", types.DefaultUserServer)
+	info, err := cli.GetUserInfo(testCtx(t), []types.JID{me})
+	if err != nil || info[me].Status != "busy building" {
+		t.Fatalf("GetUserInfo: %+v, %v", info[me], err)
+	}
+}

@@ -41,6 +41,8 @@ type account struct {
 	// user JIDs this user blocked (account_iq.go).
 	Privacy       map[string]string `json:"privacy,omitempty"`
 	Blocked       []string          `json:"blocked,omitempty"`
+	About         string            `json:"about,omitempty"`
+	AboutTime     int64             `json:"aboutTime,omitempty"`
 	identity      *keys.KeyPair
 	signedKeyPair *keys.KeyPair
 	devices       map[uint16]*device

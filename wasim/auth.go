@@ -110,7 +110,11 @@ func (s *Server) flushOffline(c *conn, dev *device) (int, bool) {
 				s.log.Warn("wasim: dropping undecodable queued stanza", "err", err)
 				continue
 			}
+			s.mu.Lock()
+			c.trackLocked(*node)
+			s.mu.Unlock()
 			if err := c.send(*node); err != nil {
+				s.untrack(c, *node)
 				s.requeue(dev, queued[i:])
 				return delivered, false
 			}
@@ -138,7 +142,13 @@ func (s *Server) refuse(c *conn, reason int) {
 // unpaired connection can no longer be paired.
 func (s *Server) connClosed(c *conn) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	save := s.requeueUnackedLocked(c)
+	defer func() {
+		s.mu.Unlock()
+		if save {
+			s.saveDevice(c.dev.pn())
+		}
+	}()
 	delete(s.conns, c)
 	if c.dev != nil && c.dev.conn == c {
 		c.dev.conn = nil

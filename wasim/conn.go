@@ -59,6 +59,8 @@ type conn struct {
 	phone string
 	refs  []string // QR refs offered to an unpaired connection
 	ready bool     // logged in and offline queue flushed; guarded by Server.mu
+	// unacked are messages sent but not acked yet; guarded by Server.mu (unacked.go).
+	unacked []unackedMessage
 
 	waitMu  sync.Mutex
 	waiters map[string]chan *waBinary.Node

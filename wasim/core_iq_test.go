@@ -101,9 +101,12 @@ func TestOfflineDeliveryAfterLogin(t *testing.T) {
 	if _, err := alice.SendMessage(testCtx(t), bobID, &waE2E.Message{Conversation: proto.String("while you were away")}); err != nil {
 		t.Fatalf("SendMessage: %v", err)
 	}
-	if d, _ := sim.Device(*bob.Store.ID); d.Queued != 1 {
-		t.Fatalf("want 1 queued stanza for offline bob, have %+v", d)
-	}
+	// The simulator may notice bob's disconnect only after the relay wrote to
+	// the dying socket; the unsettled message is then queued when it does.
+	waitUntil(t, "one stanza queued for offline bob", func() bool {
+		d, _ := sim.Device(*bob.Store.ID)
+		return d.Queued == 1 && !d.Online
+	})
 	_, rec := clientFromStore(t, sim, bobStore)
 	msg := wasimtest.WaitForMatch(t, rec, func(e *events.Message) bool { return e.Message.GetProtocolMessage() == nil })
 	if msg.Message.GetConversation() != "while you were away" {

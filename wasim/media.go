@@ -28,13 +28,16 @@ const (
 	defaultMediaTTL      = 30 * 24 * time.Hour
 )
 
-// mediaStore keeps uploaded, still encrypted blobs in memory by id.
+// mediaStore keeps uploaded, still encrypted blobs by id: in memory, and
+// with a database also in wasim_media, so links in messages keep working
+// across a restart (as the CDN's do).
 type mediaStore struct {
 	mu    sync.Mutex
 	auth  string
 	blobs map[string]*mediaBlob
 	order []string // insertion order, for evicting the oldest past the cap
 	total int
+	db    *persister
 }
 
 type mediaBlob struct {
@@ -46,9 +49,11 @@ type mediaBlob struct {
 func (m *mediaStore) init() {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.auth == "" {
+		m.auth = randomToken(24)
+	}
 	if m.blobs == nil {
 		m.blobs = make(map[string]*mediaBlob)
-		m.auth = randomToken(24)
 	}
 }
 
@@ -64,13 +69,19 @@ func (m *mediaStore) put(mmsType string, data []byte, now time.Time) string {
 	m.blobs[id] = &mediaBlob{data: data, mmsType: mmsType, expires: expires}
 	m.order = append(m.order, id)
 	m.total += len(data)
+	var evicted []string
 	for m.total > defaultMediaMaxTotal && len(m.order) > 1 {
 		old := m.order[0]
 		m.order = m.order[1:]
 		if b := m.blobs[old]; b != nil {
 			m.total -= len(b.data)
 			delete(m.blobs, old)
+			evicted = append(evicted, old)
 		}
+	}
+	if m.db != nil {
+		// Written under m.mu so a concurrent get that misses memory finds it.
+		m.db.saveBlob(id, mmsType, data, expires, evicted)
 	}
 	return "/v/t62.7118-24/" + id + ".enc?ccb=11-4&oh=" + randomToken(12) + "&oe=" + strconv.FormatInt(expires.Unix(), 16)
 }
@@ -83,6 +94,9 @@ func (m *mediaStore) get(directPath string, now time.Time) (blob *mediaBlob, gon
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	b := m.blobs[id]
+	if b == nil && m.db != nil {
+		b = m.db.loadBlob(id)
+	}
 	if b == nil {
 		return nil, false
 	}
@@ -162,5 +176,65 @@ func (s *Server) serveDownload(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/octet-stream")
 		w.Header().Set("Content-Length", strconv.Itoa(len(blob.data)))
 		_, _ = w.Write(blob.data)
+	}
+}
+
+// saveBlob stores one blob (base64, like every wasim table) and drops the
+// evicted ones.
+func (p *persister) saveBlob(id, mmsType string, data []byte, expires time.Time, evicted []string) {
+	p.saveMu.Lock()
+	defer p.saveMu.Unlock()
+	if id != "" {
+		_, _ = p.db.Exec(`INSERT INTO wasim_media (id, mms_type, data, expires) VALUES ($1, $2, $3, $4)`,
+			id, mmsType, base64.StdEncoding.EncodeToString(data), expires.Unix())
+	}
+	for _, old := range evicted {
+		_, _ = p.db.Exec(`DELETE FROM wasim_media WHERE id = $1`, old)
+	}
+}
+
+// loadBlob reads a blob saved by an earlier run, or nil.
+func (p *persister) loadBlob(id string) *mediaBlob {
+	var mms, b64 string
+	var expires int64
+	if err := p.db.QueryRow(`SELECT mms_type, data, expires FROM wasim_media WHERE id = $1`, id).Scan(&mms, &b64, &expires); err != nil {
+		return nil
+	}
+	data, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil {
+		return nil
+	}
+	return &mediaBlob{data: data, mmsType: mms, expires: time.Unix(expires, 0)}
+}
+
+// serveDelete takes DELETE /mms/{type}/{token}?auth=…: whatsmeow deletes a
+// history-sync blob once it has downloaded it (upload.go DeleteMedia). The
+// blob whose encrypted SHA-256 is the token is forgotten.
+func (s *Server) serveDelete(w http.ResponseWriter, r *http.Request) {
+	s.media.init()
+	if r.URL.Query().Get("auth") != s.media.auth {
+		http.Error(w, "bad auth", http.StatusUnauthorized)
+		return
+	}
+	want, err := base64.URLEncoding.DecodeString(r.PathValue("token"))
+	if err != nil {
+		http.Error(w, "bad token", http.StatusBadRequest)
+		return
+	}
+	s.media.deleteByHash(want)
+	w.WriteHeader(http.StatusOK)
+}
+
+func (m *mediaStore) deleteByHash(hash []byte) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for id, b := range m.blobs {
+		if sum := sha256.Sum256(b.data); string(sum[:]) == string(hash) {
+			m.total -= len(b.data)
+			delete(m.blobs, id)
+			if m.db != nil {
+				m.db.saveBlob("", "", nil, time.Time{}, []string{id})
+			}
+		}
 	}
 }

@@ -137,3 +137,32 @@ func TestMediaHostFaults(t *testing.T) {
 		t.Fatalf("download of an unknown path: %v", err)
 	}
 }
+
+// TestMediaSurvivesRestart: a blob uploaded before a restart of a simulator
+// with a database is still served after it.
+func TestMediaSurvivesRestart(t *testing.T) {
+	t.Parallel()
+	db := openSimDB(t, "sqlite")
+	sim1 := wasimtest.NewServer(t, wasim.Config{DB: db})
+	cli, container, _ := wasimtest.NewPairedClientRecorded(t, sim1, "15550404001")
+	up, err := cli.Upload(testCtx(t), []byte("kept across restarts"), whatsmeow.MediaDocument)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cli.Disconnect()
+	if err := sim1.Close(); err != nil {
+		t.Fatal(err)
+	}
+	sim2 := wasimtest.NewServer(t, wasim.Config{DB: db})
+	cli2, rec2 := clientFromStore(t, sim2, container)
+	wasimtest.WaitFor[*events.Connected](t, rec2)
+	data, err := cli2.Download(testCtx(t), &waE2E.DocumentMessage{DirectPath: &up.DirectPath, MediaKey: up.MediaKey,
+		FileEncSHA256: up.FileEncSHA256, FileSHA256: up.FileSHA256, FileLength: &up.FileLength})
+	if err != nil || string(data) != "kept across restarts" {
+		t.Fatalf("after restart: %q, %v", data, err)
+	}
+	// The cached media_conn auth is still valid for uploads.
+	if _, err := cli2.Upload(testCtx(t), []byte("new"), whatsmeow.MediaDocument); err != nil {
+		t.Fatalf("upload after restart: %v", err)
+	}
+}

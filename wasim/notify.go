@@ -52,10 +52,12 @@ func (s *Server) deliver(dev *device, node waBinary.Node) {
 	s.mu.Lock()
 	c := dev.conn
 	if c != nil && c.ready {
+		c.trackLocked(node) // before the send: the ack may come back at once
 		s.mu.Unlock()
 		if c.send(node) == nil {
 			return
 		}
+		s.untrack(c, node)
 	} else {
 		s.mu.Unlock()
 	}

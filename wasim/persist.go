@@ -28,6 +28,8 @@ var schema = []string{
 	`CREATE TABLE IF NOT EXISTS wasim_devices (jid TEXT PRIMARY KEY, phone TEXT NOT NULL, data TEXT NOT NULL)`,
 	`CREATE TABLE IF NOT EXISTS wasim_groups (name TEXT PRIMARY KEY, data TEXT NOT NULL)`,
 	`CREATE TABLE IF NOT EXISTS wasim_phone_state (phone TEXT PRIMARY KEY, data TEXT NOT NULL)`,
+	`CREATE TABLE IF NOT EXISTS wasim_media (id TEXT PRIMARY KEY, mms_type TEXT NOT NULL, data TEXT NOT NULL,
+		expires BIGINT NOT NULL)`,
 	`CREATE TABLE IF NOT EXISTS wasim_appstate (phone TEXT NOT NULL, name TEXT NOT NULL, version BIGINT NOT NULL,
 		patch TEXT NOT NULL, PRIMARY KEY (phone, name, version))`,
 }

@@ -42,6 +42,8 @@ type phone struct {
 	appView       map[string]AppStateEntry // collection + index → value (phone_appstate.go)
 	polls         map[string]sentPoll      // polls this phone created, by id (phone_poll.go)
 	calls         []InboxCall
+	sent          map[string]sentCopy // pairwise sends kept for retries (phone_retry.go)
+	sentOrder     []string
 }
 
 // phoneFor returns the phone of an account, building its Signal stack on

@@ -194,15 +194,17 @@ func (s *Server) sendPeerMessage(ctx context.Context, p *phone, target companion
 		return
 	}
 	me := s.phoneSender(p.number)
+	attrs := waBinary.Attrs{
+		"id": newMessageID(), "t": strconv.FormatInt(s.now().Unix(), 10), "type": "text", "category": "peer",
+		"from": me.pn(), "sender_lid": types.NewJID(me.lid, types.HiddenUserServer), "notify": me.push,
+	}
+	p.rememberSent(target, plaintext, attrs, m)
 	enc, err := s.encryptForCompanion(ctx, p, target, plaintext, m)
 	if err != nil {
 		s.log.Warn("wasim: phone cannot encrypt peer message", "phone", p.number, "err", err)
 		return
 	}
-	s.deliver(target.dev, waBinary.Node{Tag: "message", Attrs: waBinary.Attrs{
-		"id": newMessageID(), "t": strconv.FormatInt(s.now().Unix(), 10), "type": "text", "category": "peer",
-		"from": me.pn(), "sender_lid": types.NewJID(me.lid, types.HiddenUserServer), "notify": me.push,
-	}, Content: []waBinary.Node{enc}})
+	s.deliver(target.dev, waBinary.Node{Tag: "message", Attrs: attrs, Content: []waBinary.Node{enc}})
 }
 
 // bootstrapCompanion is what the phone does once a new companion has

@@ -172,6 +172,9 @@ func (p *phone) needsSenderKey(group types.JID, dev types.JID) bool {
 func (s *Server) sendEncrypted(ctx context.Context, p *phone, target companion, plaintext []byte, attrs waBinary.Attrs, m *waE2E.Message, shared *waBinary.Node) {
 	var content []waBinary.Node
 	if plaintext != nil {
+		if shared == nil { // pairwise only: a group's sender key message cannot be redone here
+			p.rememberSent(target, plaintext, attrs, m)
+		}
 		enc, err := s.encryptForCompanion(ctx, p, target, plaintext, m)
 		if err != nil {
 			s.log.Warn("wasim: phone cannot encrypt", "phone", p.number, "to", target.dev.pn(), "err", err)

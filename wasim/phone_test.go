@@ -244,3 +244,29 @@ func TestRetryReceiptRebuildsTheSession(t *testing.T) {
 		t.Fatalf("undecryptable = %d, want exactly the one fault", n)
 	}
 }
+
+// TestPhoneAnswersRetryReceipts: a client that lost its session with a
+// phone answers the phone's message with retry receipts; the phone re-sends
+// (with a new session once the receipt carries keys) and the client reads it.
+func TestPhoneAnswersRetryReceipts(t *testing.T) {
+	t.Parallel()
+	sim := wasimtest.NewServer(t, wasim.Config{})
+	cli, _, rec := wasimtest.NewPairedClientRecorded(t, sim, "15550106001")
+	sim.RegisterPhone("15550106002", "Yan")
+	alice := types.NewJID("15550106001", types.DefaultUserServer)
+	first, _ := sim.PhoneSendText(testCtx(t), "15550106002", alice, "hello")
+	wasimtest.WaitForMatch(t, rec, func(e *events.Message) bool { return e.Info.ID == first })
+	lid, _ := sim.LookupUser(types.NewJID("15550106002", types.DefaultUserServer))
+	if err := cli.Store.Sessions.DeleteSession(testCtx(t), lid.SignalAddress().String()); err != nil {
+		t.Fatal(err)
+	}
+	id, err := sim.PhoneSendText(testCtx(t), "15550106002", alice, "say again")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wasimtest.WaitFor[*events.UndecryptableMessage](t, rec)
+	evt := wasimtest.WaitForMatch(t, rec, func(e *events.Message) bool { return e.Info.ID == id })
+	if textOf(evt) != "say again" {
+		t.Fatalf("after the retry the client read %q", textOf(evt))
+	}
+}

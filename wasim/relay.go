@@ -39,13 +39,15 @@ func (s *Server) handleMessage(c *conn, msg *waBinary.Node) {
 		return
 	}
 	afterAck := s.deliverToPhones(c, msg, to)
+	// Blocking is judged when the message is accepted, not when it is relayed.
+	blockedBy := s.blockersOf(c.phone, to)
 	_ = c.send(ack)
 	defer afterAck()
 	switch to.Server {
 	case types.GroupServer:
 		s.relayGroup(c, msg, to)
 	case types.DefaultUserServer, types.HiddenUserServer:
-		s.relayDirect(c, msg, to)
+		s.relayDirect(c, msg, to, blockedBy)
 	default:
 		s.log.Debug("wasim: message not relayed", "to", to)
 	}
@@ -137,14 +139,14 @@ func (s *Server) relayGroup(c *conn, msg *waBinary.Node, group types.JID) {
 // relayDirect delivers a 1:1 message to each addressed device: the
 // recipient's devices get it from the sender with sender_lid, the sender's
 // own other devices get it with recipient=chat (a "device sent" copy).
-func (s *Server) relayDirect(c *conn, msg *waBinary.Node, chat types.JID) {
+func (s *Server) relayDirect(c *conn, msg *waBinary.Node, chat types.JID, blockedBy string) {
 	senderPN, senderLID, push := s.senderIdentity(c)
 	var identity *waBinary.Node
 	if n, ok := msg.GetOptionalChildByTag("device-identity"); ok {
 		identity = &n
 	}
 	for dev, enc := range s.participantEncs(msg) {
-		if dev == c.dev || enc.Tag != "enc" || (dev.Phone != c.phone && s.IsBlocked(dev.Phone, senderPN)) {
+		if dev == c.dev || enc.Tag != "enc" || (blockedBy != "" && dev.Phone == blockedBy) {
 			continue
 		}
 		content := []waBinary.Node{enc}
@@ -199,6 +201,7 @@ func (s *Server) handleReceipt(c *conn, r *waBinary.Node) {
 	if c.dev == nil || to.IsEmpty() {
 		return
 	}
+	s.handleClientAck(c, r) // the receipt settles the message it is for
 	typ := stringAttr(r, "type")
 	attrs := waBinary.Attrs{"t": strconv.FormatInt(s.now().Unix(), 10)}
 	for k, v := range r.Attrs {
@@ -242,6 +245,14 @@ func (s *Server) handleReceipt(c *conn, r *waBinary.Node) {
 	for _, dev := range s.devicesOf([]types.JID{target.ToNonAD()}) {
 		if dev != c.dev {
 			s.deliver(dev, waBinary.Node{Tag: "receipt", Attrs: attrs, Content: content})
+		}
+	}
+	if typ == "retry" && to.Server != types.GroupServer {
+		s.mu.Lock()
+		acc := s.accountForLocked(target)
+		s.mu.Unlock()
+		if acc != nil && target.Device == 0 {
+			s.phoneAnswerRetry(acc.Phone, c.dev, r)
 		}
 	}
 	if typ != "retry" {

@@ -2,6 +2,7 @@ package wasim
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"encoding/base64"
 	"encoding/json"
@@ -122,6 +123,7 @@ func New(cfg Config) (*Server, error) {
 			return nil, err
 		}
 		s.store = st
+		s.media.db = st
 		if err := s.load(); err != nil {
 			return nil, err
 		}
@@ -134,6 +136,10 @@ func New(cfg Config) (*Server, error) {
 			return nil, err
 		}
 	}
+	// The media host's auth token derives from the root key, so a restarted
+	// simulator accepts uploads from clients that cached media_conn.
+	mediaAuth := sha256.Sum256(append(s.root.Priv[:], "media_conn"...))
+	s.media.auth = base64.RawURLEncoding.EncodeToString(mediaAuth[:18])
 	// Certificates are checked against the client's real clock, not cfg.Now.
 	chain, err := issueCertChain(s.root, *s.static.Pub, time.Now())
 	if err != nil {
@@ -159,6 +165,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("GET /wasim/root-key", s.serveRootKey)
 	mux.HandleFunc("GET /pp/{group}/{id}", s.servePicture)
 	mux.HandleFunc("POST /mms/{type}/{token}", s.serveUpload)
+	mux.HandleFunc("DELETE /mms/{type}/{token}", s.serveDelete)
 	mux.HandleFunc("GET /v/", s.serveDownload)
 	if s.cfg.ControlToken != "" {
 		s.mountControl(mux)

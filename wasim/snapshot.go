@@ -31,6 +31,7 @@ type DeviceInfo struct {
 	Online  bool // logged in right now
 	PreKeys int  // one-time prekeys left on the server
 	Queued  int  // stanzas waiting for the next login
+	Unacked int  // messages delivered on the current connection and not acked yet
 }
 
 // Snapshot copies the current state.
@@ -49,6 +50,7 @@ func (s *Server) Snapshot() Snapshot {
 				Online:  dev.conn != nil && dev.conn.ready,
 				PreKeys: len(dev.Bundle.PreKeys),
 				Queued:  len(dev.Offline),
+				Unacked: unackedOf(dev),
 			})
 		}
 		snap.Accounts = append(snap.Accounts, info)

@@ -23,9 +23,10 @@ func (s *Server) handleStanza(c *conn, node *waBinary.Node) {
 		s.handleChatState(c, node)
 	case "call":
 		s.handleCall(c, node)
-	case "ack", "ib":
-		// Acks for our notifications and messages, unified_session
-		// telemetry: accepted silently, nothing to answer.
+	case "ack":
+		s.handleClientAck(c, node)
+	case "ib":
+		// unified_session telemetry: accepted silently, nothing to answer.
 	default:
 		s.log.Debug("wasim: unhandled stanza", "conn", c.label, "tag", node.Tag)
 	}
@@ -71,6 +72,8 @@ func (s *Server) routeIQ(c *conn, iq *waBinary.Node) (waBinary.Node, func()) {
 		return s.handlePrivacy(c, iq, child), nil
 	case "blocklist":
 		return s.handleBlocklist(c, iq, child), nil
+	case "status":
+		return s.handleStatusIQ(c, iq, child), nil
 	case "w:sync:app:state":
 		return s.handleAppStateIQ(c, iq)
 	case "w:m":

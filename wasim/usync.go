@@ -64,6 +64,13 @@ func (s *Server) usyncUserLocked(u waBinary.Node, protocols []string) waBinary.N
 				typ = "in"
 			}
 			children = append(children, waBinary.Node{Tag: "contact", Attrs: waBinary.Attrs{"type": typ}, Content: []byte(contactQuery)})
+		case "status":
+			st := waBinary.Node{Tag: "status"}
+			if acc != nil && acc.About != "" {
+				st.Attrs = waBinary.Attrs{"t": strconv.FormatInt(acc.AboutTime, 10)}
+				st.Content = []byte(acc.About)
+			}
+			children = append(children, st)
 		case "lid":
 			lid := waBinary.Node{Tag: "lid"}
 			if acc != nil && jid.Server == types.DefaultUserServer {

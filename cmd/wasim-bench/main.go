@@ -7,6 +7,7 @@
 // clients' allocations in the parent. The last line of output is JSON.
 //
 //	go run ./cmd/wasim-bench -n 200
+//	go run ./cmd/wasim-bench -mode messages -n 20 -m 200
 package main
 
 import (
@@ -42,12 +43,18 @@ func main() {
 	n := flag.Int("n", 200, "number of clients to pair and keep connected")
 	parallel := flag.Int("c", 4, "pairings in flight at once")
 	serve := flag.Bool("serve", false, "internal: run the simulator child process")
+	mode := flag.String("mode", "pairing", "pairing, or messages: n client/phone pairs exchange m texts each way")
+	m := flag.Int("m", 200, "messages mode: texts per pair and direction")
 	flag.Parse()
 	if *serve {
 		runChild()
 		return
 	}
-	if err := run(*n, *parallel); err != nil {
+	run := func() error { return runPairing(*n, *parallel) }
+	if *mode == "messages" {
+		run = func() error { return runMessages(*n, *m, *parallel) }
+	}
+	if err := run(); err != nil {
 		log.Fatal(err)
 	}
 }
@@ -97,6 +104,7 @@ func runChild() {
 		}
 		_ = json.NewEncoder(w).Encode(memStats{ms.HeapInuse, ms.StackInuse, runtime.NumGoroutine(), online})
 	})
+	mountMessageRoutes(mux, sim)
 	srv := &http.Server{Handler: mux}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -107,28 +115,38 @@ func runChild() {
 	log.Fatal(srv.Serve(ln))
 }
 
-func run(n, parallel int) error {
+// startChild starts the simulator child process and trusts its root; stop kills it.
+func startChild() (base string, httpClient *http.Client, stop func(), err error) {
 	child := exec.Command(os.Args[0], "-serve")
 	child.Stderr = os.Stderr
 	out, err := child.StdoutPipe()
 	if err != nil {
-		return err
+		return "", nil, nil, err
 	}
 	if err := child.Start(); err != nil {
-		return err
+		return "", nil, nil, err
 	}
-	defer func() { _ = child.Process.Kill(); _ = child.Wait() }()
+	stop = func() { _ = child.Process.Kill(); _ = child.Wait() }
 	line, err := bufio.NewReader(out).ReadString('\n')
 	if err != nil {
-		return fmt.Errorf("child did not start: %w", err)
+		stop()
+		return "", nil, nil, fmt.Errorf("child did not start: %w", err)
 	}
 	var info childInfo
 	if err := json.Unmarshal([]byte(line), &info); err != nil {
-		return err
+		stop()
+		return "", nil, nil, err
 	}
 	wasim.InstallTrustRoot(info.RootKey)
-	base := "http://" + info.Addr
-	httpClient := wasim.HTTPClientFor(info.Addr)
+	return "http://" + info.Addr, wasim.HTTPClientFor(info.Addr), stop, nil
+}
+
+func runPairing(n, parallel int) error {
+	base, httpClient, stop, err := startChild()
+	if err != nil {
+		return err
+	}
+	defer stop()
 
 	dir, err := os.MkdirTemp("", "wasim-bench")
 	if err != nil {
@@ -230,6 +248,7 @@ func pairOne(ctx context.Context, container *sqlstore.Container, h *http.Client,
 	cli := whatsmeow.NewClient(container.NewDevice(), waLog.Noop)
 	cli.SetPreLoginHTTPClient(h)
 	cli.SetWebsocketHTTPClient(h)
+	cli.SetMediaHTTPClient(h)
 	qrs := make(chan string, 1)
 	connected := make(chan struct{}, 1)
 	cli.AddEventHandler(func(evt any) {

@@ -40,3 +40,25 @@ func TestCommunityGeneralChat(t *testing.T) {
 		t.Fatal("no announcement group")
 	}
 }
+
+// TestLeaveWithCommunityChild: <leave><community id/></leave> (Baileys'
+// communityLeave) leaves the community and its subgroups like a <group>
+// child naming the parent; naming a plain group that way is a 400.
+func TestLeaveWithCommunityChild(t *testing.T) {
+	h := newHarness(t, Config{})
+	club, ann := h.mkCommunity(alice, "Club", bob)
+	plain := h.mkGroup(alice, "Plain", bob)
+	communityLeave := func(g types.JID) waBinary.Node {
+		return waBinary.Node{Tag: "leave", Content: []waBinary.Node{{Tag: "community", Attrs: waBinary.Attrs{"id": g}}}}
+	}
+	h.wantErr(first(h.g2(bob, "set", types.GroupServerJID, communityLeave(plain))), ErrIQ(400))
+	h.ok(first(h.g2(bob, "set", types.GroupServerJID, communityLeave(club))))
+	for _, g := range []types.JID{club, ann} {
+		v, _ := h.e.Group(g)
+		for _, p := range v.Participants {
+			if p.JID == bob {
+				t.Fatalf("bob still in %s", g)
+			}
+		}
+	}
+}

@@ -205,10 +205,15 @@ func (c *call) setRoles(g *group, pns []types.JID, promote bool) {
 // g.us. Unknown group 404, non-member 403 (assumed: IQ errors rather than
 // per-group results, so a single-group leave fails visibly). The
 // announcement group cannot be left on its own (400, assumed); leaving the
-// community parent leaves it and every linked subgroup.
+// community parent leaves it and every linked subgroup. Clients other than
+// whatsmeow name a community with <community id/> (Baileys communityLeave);
+// that child must name a community parent (400 otherwise, assumed).
 func (c *call) handleLeave(_ types.JID, n *waBinary.Node) ([]waBinary.Node, *Error) {
 	var gs []*group
-	for _, ch := range n.GetChildrenByTag("group") {
+	for _, ch := range n.GetChildren() {
+		if ch.Tag != "group" && ch.Tag != "community" {
+			continue
+		}
 		j, ok := jidAttr(&ch, "id")
 		if !ok {
 			return nil, ErrBadRequest
@@ -217,7 +222,7 @@ func (c *call) handleLeave(_ types.JID, n *waBinary.Node) ([]waBinary.Node, *Err
 		if err != nil {
 			return nil, err
 		}
-		if g.IsDefaultSub {
+		if g.IsDefaultSub || (ch.Tag == "community" && !g.IsParent) {
 			return nil, ErrBadRequest
 		}
 		gs = append(gs, g)

@@ -38,6 +38,10 @@ type Config struct {
 	SandboxRoot *keys.KeyPair
 	// SandboxMaxSubGroups overrides the simulator's community size limit (tests of the limit).
 	SandboxMaxSubGroups int
+	// SandboxLinkBootstrap makes simulated phones share their app-state key and push name with
+	// a new companion (wasim.Config.LinkBootstrap), which archive, pin, mute and mark-chat-read
+	// need. Off until the simulator's bootstrap no longer races with whatsmeow's Logout.
+	SandboxLinkBootstrap bool
 
 	RateLimit       int
 	CreateRateLimit int

@@ -38,7 +38,7 @@ func entry(t *testing.T, sim *wasim.Server, phone string, index ...string) (wasi
 // knows its push name and SendPresence works (ErrNoPushName otherwise).
 func TestPairingGivesPushNameAndKeys(t *testing.T) {
 	t.Parallel()
-	sim := wasimtest.NewServer(t, wasim.Config{})
+	sim := wasimtest.NewServer(t, wasim.Config{LinkBootstrap: true})
 	if _, err := sim.RegisterPhone("15550501001", "Alice Phone"); err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +60,7 @@ func TestPairingGivesPushNameAndKeys(t *testing.T) {
 
 func TestAppStateWritesBothWays(t *testing.T) {
 	t.Parallel()
-	sim := wasimtest.NewServer(t, wasim.Config{})
+	sim := wasimtest.NewServer(t, wasim.Config{LinkBootstrap: true})
 	cli, _, rec := wasimtest.NewPairedClientRecorded(t, sim, "15550502001")
 	other, _, recOther := wasimtest.NewPairedClientRecorded(t, sim, "15550502001")
 	other.EmitAppStateEventsOnFullSync = true
@@ -96,7 +96,7 @@ func TestAppStateWritesBothWays(t *testing.T) {
 // sendAppState), so both writes land.
 func TestStaleAppStateWriteGets409(t *testing.T) {
 	t.Parallel()
-	sim := wasimtest.NewServer(t, wasim.Config{})
+	sim := wasimtest.NewServer(t, wasim.Config{LinkBootstrap: true})
 	cli, _, _ := wasimtest.NewPairedClientRecorded(t, sim, "15550503001")
 	other, _, _ := wasimtest.NewPairedClientRecorded(t, sim, "15550503001")
 	// The server_sync for the first write is lost, so other stays at version 0.
@@ -139,7 +139,7 @@ func containsAll(s string, parts ...string) bool {
 // history sync listing its chats; the client downloads it from the media host.
 func TestInitialHistorySync(t *testing.T) {
 	t.Parallel()
-	sim := wasimtest.NewServer(t, wasim.Config{})
+	sim := wasimtest.NewServer(t, wasim.Config{LinkBootstrap: true})
 	sim.RegisterPhone("15550504001", "Vic")
 	sim.RegisterPhone("15550504002", "Wes")
 	// Vic's phone already has a chat with Wes.
@@ -162,4 +162,21 @@ func TestInitialHistorySync(t *testing.T) {
 		}
 		return false
 	})
+}
+
+// TestNoLinkBootstrap: by default a phone sends a new companion nothing.
+func TestNoLinkBootstrap(t *testing.T) {
+	t.Parallel()
+	sim := wasimtest.NewServer(t, wasim.Config{})
+	cli, _, rec := wasimtest.NewPairedClientRecorded(t, sim, "15550505001")
+	// A later phone message proves the client has handled what came before.
+	sim.RegisterPhone("15550505002", "Zed")
+	id, _ := sim.PhoneSendText(testCtx(t), "15550505002", types.NewJID("15550505001", types.DefaultUserServer), "ping")
+	wasimtest.WaitForMatch(t, rec, func(e *events.Message) bool { return e.Info.ID == id })
+	if _, ok := wasimtest.Find[*events.AppStateSyncComplete](rec); ok {
+		t.Fatal("app state synced although the phone sent no key share")
+	}
+	if id, _ := cli.Store.AppStateKeys.GetLatestAppStateSyncKeyID(testCtx(t)); id != nil {
+		t.Fatal("the client got an app-state key")
+	}
 }

@@ -196,7 +196,7 @@ func (s *Server) sendPeerMessage(ctx context.Context, p *phone, target companion
 	me := s.phoneSender(p.number)
 	attrs := waBinary.Attrs{
 		"id": newMessageID(), "t": strconv.FormatInt(s.now().Unix(), 10), "type": "text", "category": "peer",
-		"from": me.pn(), "sender_lid": types.NewJID(me.lid, types.HiddenUserServer), "notify": me.push,
+		"from": me.pn(), "sender_lid": types.NewJID(me.lid, types.HiddenUserServer),
 	}
 	p.rememberSent(target, plaintext, attrs, m)
 	enc, err := s.encryptForCompanion(ctx, p, target, plaintext, m)
@@ -236,3 +236,7 @@ func (s *Server) bootstrapCompanion(dev *device) {
 		}
 	}
 }
+
+// BootstrapsLinks reports whether phones bootstrap newly linked companions
+// (Config.LinkBootstrap).
+func (s *Server) BootstrapsLinks() bool { return s.cfg.LinkBootstrap }

@@ -51,6 +51,14 @@ type Config struct {
 	// control request must carry as "Authorization: Bearer <token>". Empty mounts no control
 	// API at all: a simulator embedded in a gateway is driven in-process, never over a port.
 	ControlToken string
+	// LinkBootstrap makes phones send a newly linked companion what real
+	// phones send: the app-state key share, the push name (critical_block)
+	// and the initial history sync. Without them whatsmeow has no push name
+	// (SendPresence fails) and no app-state key (archive, pin, labels fail).
+	// Off by default for now: whatsmeow handles those messages in goroutines
+	// that race with its own Logout and store deletion, and gateway suites
+	// that log a device out right after pairing trip the race detector.
+	LinkBootstrap bool
 }
 
 // Server is one simulated WhatsApp service: its accounts, their devices and

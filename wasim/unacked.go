@@ -22,8 +22,15 @@ func ackKey(id, from any) string { return fmt.Sprint(id) + "|" + fmt.Sprint(from
 // the next login, as the real server redelivers (what whatsmeow's
 // SynchronousAck relies on: a handler that fails leaves the message unacked).
 // Caller holds Server.mu.
+//
+// A phone's peer messages (category="peer": the app-state key share, the
+// history-sync notice) are not tracked: the companion asks its phone again
+// when it misses one (APP_STATE_SYNC_KEY_REQUEST), and replaying them at a
+// reconnect made whatsmeow handle them while a gateway logged the device
+// out at once (whatsmeow's Logout races with its own peer_msg receipt
+// goroutine, found by the gateway's race-detector suite).
 func (c *conn) trackLocked(node waBinary.Node) {
-	if node.Tag != "message" {
+	if node.Tag != "message" || node.Attrs["category"] == "peer" {
 		return
 	}
 	raw, err := waBinary.Marshal(node)

@@ -20,7 +20,7 @@ import (
 // the server.
 func TestUnackedMessageIsRedelivered(t *testing.T) {
 	t.Parallel()
-	sim := wasimtest.NewServer(t, wasim.Config{})
+	sim := wasimtest.NewServer(t, wasim.Config{LinkBootstrap: true})
 	cli, _, rec := wasimtest.NewClient(t, sim) // the recorder runs first: a failing handler stops later ones
 	cli.SynchronousAck = true
 	var failed atomic.Bool

@@ -76,7 +76,7 @@ type memStats struct {
 // runChild serves the simulator plus two bench-only routes: /bench/scan
 // (the phone scans a QR code) and /bench/mem (memory after a full GC).
 func runChild() {
-	sim, err := wasim.New(wasim.Config{TraceSize: -1})
+	sim, err := wasim.New(wasim.Config{TraceSize: -1, LinkBootstrap: true})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -27,6 +27,8 @@ type Sessions interface {
 	Remove(ctx context.Context, inst *Instance) error
 	// Groups returns the instance's group client, or an error with CodeNotConnected.
 	Groups(inst *Instance) (GroupClient, error)
+	// Messages returns the instance's message client, or an error with CodeNotConnected.
+	Messages(inst *Instance) (MessageClient, error)
 	// Pacer is the instance's schedule of WhatsApp writes, shared by every route that writes for
 	// it. It lives with the session, not with the HTTP layer, so that pacing follows whoever
 	// runs the session; Remove forgets it.

@@ -125,6 +125,8 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		BootConcurrency:     cfg.BootConcurrency,
 		BootJitter:          cfg.BootJitter,
 		WriteInterval:       cfg.LinkInterval,
+		SendInterval:        cfg.SendInterval,
+		Messages:            a.store,
 		OpenProxy:           openProxy,
 		AllowPrivateProxies: cfg.AllowPrivateProxies,
 		DeviceName:          "Switchboard",
@@ -167,6 +169,8 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		Limiter:                 limiter,
 		Ownership:               ownership,
 		ClusterSecret:           cfg.ClusterSecret,
+		Messages:                a.store,
+		MediaMax:                cfg.MediaMax,
 	})
 	a.console = console.Handler(console.Options{Sandbox: sandbox != nil, Version: cfg.Version})
 	a.startPurge(cfg)

@@ -40,11 +40,21 @@ type Config struct {
 	SandboxRoot *keys.KeyPair
 	// SandboxMaxSubGroups overrides the simulator's community size limit (tests of the limit).
 	SandboxMaxSubGroups int
+	// SandboxLinkBootstrap makes simulated phones share their app-state key and push name with
+	// a new companion (wasim.Config.LinkBootstrap), which archive, pin, mute and mark-chat-read
+	// need. Off until the simulator's bootstrap no longer races with whatsmeow's Logout.
+	SandboxLinkBootstrap bool
 
 	RateLimit       int
 	CreateRateLimit int
 	LinkInterval    time.Duration
-	MaxSubGroups    int
+	// SendInterval spaces the message sends of one instance (SWITCHBOARD_SEND_INTERVAL).
+	SendInterval time.Duration
+	// MessageRetention is how long stored messages are kept; 0 keeps them.
+	MessageRetention time.Duration
+	// MediaMax caps media sends in bytes (documents: at least 100 MiB).
+	MediaMax     int
+	MaxSubGroups int
 	// AllowPrivateImageURLs lets group and community images be fetched from private and
 	// loopback addresses (off by default, against SSRF; tests serve images locally).
 	AllowPrivateImageURLs bool

@@ -19,7 +19,7 @@ const defaultPurgeInterval = time.Hour
 // lifetime (store.IdempotencyTTL), once at start and then every interval, until ctx ends.
 // Without it both tables grow with every async call and every keyed request, forever. Failures
 // are logged and retried at the next pass: they cost disk space, never correctness.
-func (a *App) purge(ctx context.Context, retention, interval time.Duration) {
+func (a *App) purge(ctx context.Context, retention, messageRetention, interval time.Duration) {
 	ticker := time.NewTicker(interval)
 	defer ticker.Stop()
 	for {
@@ -32,6 +32,13 @@ func (a *App) purge(ctx context.Context, retention, interval time.Duration) {
 			}
 		} else if n > 0 {
 			a.log.Info("purged old jobs", "count", n, "retention", retention.String())
+		}
+		if messageRetention > 0 { // SWITCHBOARD_MESSAGE_RETENTION=0 keeps messages for ever
+			if n, err := a.store.PurgeMessages(ctx, now.Add(-messageRetention)); err != nil && ctx.Err() == nil {
+				a.log.Warn("purging old messages", "err", err)
+			} else if n > 0 {
+				a.log.Info("purged old messages", "count", n, "retention", messageRetention.String())
+			}
 		}
 		if err := a.store.PurgeIdempotent(ctx, now.Add(-store.IdempotencyTTL)); err != nil && ctx.Err() == nil {
 			a.log.Warn("purging old Idempotency-Keys", "err", err)
@@ -58,6 +65,6 @@ func (a *App) startPurge(cfg Config) {
 	}
 	go func() {
 		defer close(done)
-		a.purge(ctx, retention, interval)
+		a.purge(ctx, retention, cfg.MessageRetention, interval)
 	}()
 }

@@ -104,6 +104,9 @@ func TestREADMEWalkthrough(t *testing.T) {
 			t.Errorf("after the walkthrough, instance %s: %+v (%v)", name, list, err)
 		}
 	}
+	if !strings.Contains(string(out), `"content": "Hello from Switchboard"`) || !strings.Contains(string(out), `"same": true`) {
+		t.Errorf("the walkthrough did not send and read back its messages:\n%s", tail(string(out), 80))
+	}
 	if !strings.Contains(string(out), `"Linked 2 of 2 groups to community"`) {
 		t.Errorf("the walkthrough did not link both groups:\n%s", tail(string(out), 80))
 	}

@@ -160,6 +160,10 @@ func (f *fakeSessions) Groups(*switchboard.Instance) (switchboard.GroupClient, e
 	return nil, switchboard.Errorf(switchboard.CodeNotConnected, "Instance is not connected to WhatsApp")
 }
 
+func (f *fakeSessions) Messages(*switchboard.Instance) (switchboard.MessageClient, error) {
+	return nil, switchboard.Errorf(switchboard.CodeNotConnected, "Instance is not connected to WhatsApp")
+}
+
 // fakeClock is a settable clock for the limiter.
 type fakeClock struct {
 	mu  sync.Mutex

@@ -3,11 +3,14 @@ package httpapi
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
 )
 
@@ -187,13 +190,37 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 // reading anything; an undeclared one is cut by MaxBytesReader and refused by the decoder.
 func (s *Server) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > MaxBodyBytes {
+		limit := s.bodyLimit(r)
+		if r.ContentLength > limit {
+			drainRefused(r)
 			s.renderError(w, r, errBodyTooLarge)
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)
 	})
+}
+
+// bodyLimit is MaxBodyBytes, except on the send routes that carry media inline (mediaBase64,
+// a sticker's data: URL), which take the media cap in base64 plus room for the other fields.
+func (s *Server) bodyLimit(r *http.Request) int64 {
+	if r.Method == http.MethodPost && (strings.HasPrefix(r.URL.Path, "/api/message/media/") ||
+		strings.HasPrefix(r.URL.Path, "/api/message/sticker/") || strings.HasPrefix(r.URL.Path, "/api/message/status/")) {
+		return int64(base64.StdEncoding.EncodedLen(int(s.attachments.Limit(true)))) + MaxBodyBytes
+	}
+	return MaxBodyBytes
+}
+
+// maxDrain is how much of a refused body is read before answering. Clients that write their
+// whole body before reading (Python's urllib and requests, Node's fetch) get a reset instead of
+// the 413 when the server closes with their body unread; reading a bounded amount lets them
+// finish writing and read the answer. Beyond it the connection is closed anyway.
+const maxDrain = 8 << 20
+
+func drainRefused(r *http.Request) {
+	if r.ContentLength <= maxDrain {
+		_, _ = io.CopyN(io.Discard, r.Body, r.ContentLength)
+	}
 }
 
 // now is the injectable clock.

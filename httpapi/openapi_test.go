@@ -39,6 +39,8 @@ func sandboxEnv(t *testing.T) *testEnv {
 	return newEnvOn(t, st, func(c *Config) {
 		c.Sandbox = allocatingSandbox{&fakeSandbox{}}
 		c.Idempotency, c.Jobs = st, st
+		// One token calls every operation here, more than the Global bucket's 100 a minute.
+		c.RateLimit = 1_000_000
 	})
 }
 

@@ -53,6 +53,8 @@ func (s *Server) routes() {
 	s.communityRoutes(either)
 	s.groupRoutes(either)
 	s.eventRoutes(either)
+	s.messageRoutes(either)
+	s.chatRoutes(either)
 	s.handle("GET /api/job/get/{instance}", s.authedInstance(either, s.handleJobGet))
 
 	if s.cfg.Sandbox != nil {

@@ -102,6 +102,12 @@ type Config struct {
 	// Metrics receives the API's collectors (requests by route and status, their latency,
 	// rate-limit refusals); nil counts without exposing.
 	Metrics prometheus.Registerer
+	// Messages stores sent messages (received ones are stored by the session manager) for the
+	// chat routes and replyTo; nil keeps none, and those routes answer 503.
+	Messages switchboard.MessageStore
+	// MediaMax caps media sends in bytes (documents: at least media.DocumentMax); 0 is
+	// media.DefaultAttachmentMax.
+	MediaMax int
 }
 
 // Server is the REST API as an http.Handler.
@@ -120,6 +126,8 @@ type Server struct {
 
 	// media loads group and community pictures; it holds the download pool and decode slots.
 	media *media.Loader
+	// attachments loads the media of message sends (mediaUrl through egress, or base64).
+	attachments *media.Attachments
 }
 
 // New builds the API. It panics when a required dependency is missing: that is a wiring bug in
@@ -164,6 +172,7 @@ func New(cfg Config) *Server {
 		sampler: newAccessSampler(cfg.Now),
 		metrics: newHTTPMetrics(cfg.Metrics),
 		media:   media.NewLoader(cfg.AllowPrivateImageURLs),
+		attachments: media.NewAttachments(cfg.AllowPrivateImageURLs, int64(cfg.MediaMax)),
 	}
 	s.routes()
 	s.handler = s.observe(s.recoverPanics(s.limitBody(http.HandlerFunc(s.dispatch))))

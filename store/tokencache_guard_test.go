@@ -55,6 +55,8 @@ var storeMethods = map[string]string{
 	"AllowedOrigins": "read", "AccountAllowsOrigin": "read", "AnyAccountAllowsOrigin": "read",
 	"AccountsByName": "read", "SetAllowedOrigins": "other table", "PurgeJobs": "other table",
 	"SandboxSealingKey": "other table",
+	"SaveMessage":       "other table", "Message": "other table", "ChatHistory": "other table", "UpdateMessageStatus": "other table",
+	"MarkMessage": "other table", "PurgeMessages": "other table",
 	// Plumbing. DB is the raw pool: writes through it bypass the cache (tests use it to do so).
 	"DB": "plumbing", "Dialect": "plumbing", "AwaitInvalidations": "plumbing (export_test.go)", "Ping": "plumbing", "Close": "plumbing", "Whatsmeow": "plumbing",
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 
@@ -133,19 +132,14 @@ func TestControlPhoneRefusesBadInput(t *testing.T) {
 		"/privacy":   `{"name":"nonsense","value":"all"}`,
 		"/auto-read": `{"on":"yes"}`,
 	} {
-		req, _ := http.NewRequest(http.MethodPost, sim.URL()+"/wasim/control/phones/15551002001"+path, strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+wasimtest.ControlToken)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusBadRequest {
-			t.Errorf("%s %s: status %d, want 400", path, body, resp.StatusCode)
+		if status := postControl(t, sim.URL()+"/wasim/control/phones/15551002001"+path, wasimtest.ControlToken, body); status != http.StatusBadRequest {
+			t.Errorf("%s %s: status %d, want 400", path, body, status)
 		}
 	}
-	req, _ := http.NewRequest(http.MethodGet, sim.URL()+"/wasim/control/phones/15551002001/inbox?since=yesterday", nil)
+	req, err := http.NewRequest(http.MethodGet, sim.URL()+"/wasim/control/phones/15551002001/inbox?since=yesterday", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	req.Header.Set("Authorization", "Bearer "+wasimtest.ControlToken)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -143,3 +143,5 @@ func toParticipantResults(requested []types.JID, answered []types.GroupParticipa
 	}
 	return out
 }
+
+func formatFloat(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }

@@ -36,6 +36,7 @@ func (m *Manager) eventHandler(s *session, cli *whatsmeow.Client) whatsmeow.Even
 			}
 		}()
 		m.handleEvent(s, cli, evt)
+		m.recordMessageEvent(s, evt)
 		return true
 	}
 }

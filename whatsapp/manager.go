@@ -58,6 +58,11 @@ type Options struct {
 	// WhatsApp, whatsmeow's own reconnects included: a refusal (this node no longer surely holds
 	// the instance's lease) fails the dial and ends whatsmeow's retries. Nil allows every dial.
 	MayConnect func(instanceID int64) error
+	// SendInterval is the least time between two message sends of one instance
+	// (SWITCHBOARD_SEND_INTERVAL); 0 disables the spacing, sends still go one at a time.
+	SendInterval time.Duration
+	// Messages stores the messages instances send and receive; nil keeps none.
+	Messages switchboard.MessageStore
 	// DeviceName is the companion name shown on the phone under "Linked devices" (whatsmeow
 	// default when empty). It is process-wide in whatsmeow, so NewManager sets it once.
 	DeviceName string
@@ -83,6 +88,11 @@ type Manager struct {
 
 	// pacers space each instance's WhatsApp writes across every route that makes them.
 	pacers *switchboard.Pacers
+	// sendQueues hold each instance's message sends: one at a time, in arrival order.
+	sendQueues *switchboard.Pacers
+
+	recipientMu     sync.Mutex
+	recipientCaches map[int64]*recipientCache
 
 	metrics *waMetrics
 
@@ -139,6 +149,9 @@ func NewManager(o Options) *Manager {
 		cancel:      cancel,
 		sessions:    make(map[int64]*session),
 		pacers:      switchboard.NewPacers(o.WriteInterval),
+
+		sendQueues:      switchboard.NewPacers(o.SendInterval),
+		recipientCaches: map[int64]*recipientCache{},
 
 		qrFirstCodeLifetime: qrFirstCodeLifetime,
 		qrCodeLifetime:      qrCodeLifetime,

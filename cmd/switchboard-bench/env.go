@@ -17,6 +17,9 @@ import (
 // of the measure) but never refuses.
 const liftedRateLimit = 1_000_000_000
 
+// benchControlToken is the simulator's control secret for this run's gateways (loopback only).
+const benchControlToken = "switchboard-bench-control"
+
 // benchEnv is what every scenario shares: options, a working directory, the gateway binary and
 // the simulator every client talks to.
 type benchEnv struct {
@@ -48,7 +51,8 @@ func newBenchEnv(ctx context.Context, opts options) (_ *benchEnv, err error) {
 		}
 	}
 	// Tracing off: the simulator is not under test, and a full trace ring would only add noise.
-	if e.sim, err = wasim.New(wasim.Config{TraceSize: -1}); err != nil {
+	// The gateway drives the simulator's control API (scans, users), which needs a secret.
+	if e.sim, err = wasim.New(wasim.Config{TraceSize: -1, ControlToken: benchControlToken}); err != nil {
 		return nil, err
 	}
 	if err := e.sim.Listen("127.0.0.1:0"); err != nil {

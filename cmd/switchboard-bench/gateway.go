@@ -37,6 +37,7 @@ func gatewayEnv(extra ...string) []string {
 	env = append(env,
 		"SWITCHBOARD_RATE_LIMIT="+strconv.Itoa(liftedRateLimit),
 		"SWITCHBOARD_RATE_LIMIT_CREATE="+strconv.Itoa(liftedRateLimit),
+		"SWITCHBOARD_WASIM_TOKEN="+benchControlToken,
 	)
 	return append(env, extra...)
 }

@@ -164,14 +164,14 @@ func New(cfg Config) *Server {
 		cfg.Limiter = NewLocalLimiter(cfg.Now)
 	}
 	s := &Server{
-		cfg:     cfg,
-		log:     cfg.Logger,
-		mux:     http.NewServeMux(),
-		limits:  cfg.Limiter,
-		started: cfg.Now(),
-		sampler: newAccessSampler(cfg.Now),
-		metrics: newHTTPMetrics(cfg.Metrics),
-		media:   media.NewLoader(cfg.AllowPrivateImageURLs),
+		cfg:         cfg,
+		log:         cfg.Logger,
+		mux:         http.NewServeMux(),
+		limits:      cfg.Limiter,
+		started:     cfg.Now(),
+		sampler:     newAccessSampler(cfg.Now),
+		metrics:     newHTTPMetrics(cfg.Metrics),
+		media:       media.NewLoader(cfg.AllowPrivateImageURLs),
 		attachments: media.NewAttachments(cfg.AllowPrivateImageURLs, int64(cfg.MediaMax)),
 	}
 	s.routes()

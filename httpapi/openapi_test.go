@@ -8,6 +8,7 @@ import (
 	"go/parser"
 	"go/token"
 	"net/http"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -15,6 +16,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/switchboard/switchboard/httpapi/internal/openapidoc"
 	"github.com/switchboard/switchboard/httpapi/openapitest"
 	"github.com/switchboard/switchboard/store/storetest"
 )
@@ -60,6 +62,18 @@ func (s allocatingSandbox) CreateUser(ctx context.Context, phone, name string) (
 		phone = "5511900000099"
 	}
 	return s.fakeSandbox.CreateUser(ctx, phone, name)
+}
+
+// TestOpenAPIAssembledFromSources keeps openapi.json, which is served and embedded, the
+// assembly of the YAML files people edit: a change to one without the other fails here.
+func TestOpenAPIAssembledFromSources(t *testing.T) {
+	assembled, err := openapidoc.Assemble(os.DirFS("openapi"))
+	if err != nil {
+		t.Fatalf("assembling openapi/*.yaml: %v", err)
+	}
+	if !bytes.Equal(assembled, openAPIDocument) {
+		t.Fatal("openapi.json is not the assembly of openapi/*.yaml: edit the YAML files, then run `go generate ./httpapi`")
+	}
 }
 
 func TestOpenAPIDocumentsEveryRoute(t *testing.T) {

@@ -305,3 +305,42 @@ func TestOpenAPIErrorSchemasMatchTheirStatus(t *testing.T) {
 	responses, _ := unmatched["responses"].(map[string]any)
 	check("x-switchboard-unmatched", responses)
 }
+
+// TestOpenAPIRequestExamplesAreValidRequests sends every operation's documented request
+// example: the document must call the request valid (parameters, token, body), and the server
+// must not refuse its body as malformed, so the request schemas and the decoders agree.
+func TestOpenAPIRequestExamplesAreValidRequests(t *testing.T) {
+	e := sandboxEnv(t)
+	acc := e.account("a", 0)
+	inst := e.instance(acc, "probe")
+	checked := 0
+	for _, op := range openAPI(t).Operations() {
+		if op.RequestExample == nil {
+			continue
+		}
+		checked++
+		t.Run(op.ID, func(t *testing.T) {
+			e := e.sub(t)
+			token := map[string]string{"account": acc, "any": inst}[op.Scope]
+			path := openAPIProbePath(op.Path, "probe")
+			raw, err := json.Marshal(op.RequestExample)
+			if err != nil {
+				t.Fatal(err)
+			}
+			header := http.Header{"Content-Type": {"application/json"}}
+			if token != "" {
+				header.Set("token", token)
+			}
+			if err := openAPI(t).ValidateRequest(op.Method, path, header, raw); err != nil {
+				t.Fatalf("the document refuses its own example: %v", err)
+			}
+			res := e.do(op.Method, path, token, op.RequestExample)
+			if res.status == http.StatusBadRequest && res.str("error.detail") != "" {
+				t.Fatalf("the server refuses the documented example as malformed: %s", res.raw)
+			}
+		})
+	}
+	if checked == 0 {
+		t.Fatal("no operation documents a request example")
+	}
+}

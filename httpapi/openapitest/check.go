@@ -27,13 +27,14 @@ func (v *Validator) Validate(method, path string, status int, header http.Header
 		item      *v3.PathItem
 		template  = "x-switchboard-unmatched"
 		name      = "a request no operation matches"
+		libMethod = http.MethodGet // any method the library knows reaches the unmatched operation
 	)
 	if v.unmatched != nil {
 		responses, item = v.unmatched.responses, v.unmatched.item
 	}
 	if r := v.match(path); r != nil {
 		if op := r.methods[lookupMethod(method)]; op != nil {
-			responses, item, template = op.responses, r.item, r.template
+			responses, item, template, libMethod = op.responses, r.item, r.template, method
 			name = "operation " + op.ID + " (" + op.Method + " " + op.Path + ")"
 		}
 	}
@@ -44,7 +45,7 @@ func (v *Validator) Validate(method, path string, status int, header http.Header
 	if err := resp.checkBody(method, header, body); err != nil {
 		return fmt.Errorf("%s, response %d (%s): %w", name, status, resp.where, err)
 	}
-	req := &http.Request{Method: method, URL: &url.URL{Path: path, RawQuery: query}, Header: http.Header{}}
+	req := &http.Request{Method: libMethod, URL: &url.URL{Path: path, RawQuery: query}, Header: http.Header{}}
 	answer := &http.Response{StatusCode: status, Header: header, Body: io.NopCloser(bytes.NewReader(body)), Request: req}
 	if answer.Header == nil {
 		answer.Header = http.Header{}

@@ -216,3 +216,17 @@ func TestValidateRequest(t *testing.T) {
 		}
 	}
 }
+
+// TestValidateUnmatchedAnyMethod checks answers to methods no operation has, standard or not,
+// against x-switchboard-unmatched.
+func TestValidateUnmatchedAnyMethod(t *testing.T) {
+	v := load(t, testDoc)
+	for _, method := range []string{"BREW", "PATCH", "HEAD"} {
+		if err := v.Validate(method, "/nothing", 404, jsonHeader(), []byte(`{"error":"no route"}`)); err != nil {
+			t.Errorf("%s: %v", method, err)
+		}
+	}
+	if err := v.Validate("BREW", "/items/a", 404, jsonHeader(), []byte(`{"nope":1}`)); err == nil {
+		t.Error("BREW: a body outside the unmatched schema was accepted")
+	}
+}

@@ -12,9 +12,9 @@
 // github.com/pb33f/libopenapi-validator (JSON Schema 2020-12 validation of bodies, parameters
 // and headers, status lookup, security requirements). This package keeps only what those do
 // not know:
-//   - which operation a request reaches: net/http's ServeMux rules (a wildcard matches one
-//     non-empty segment, the most literal template wins), which the library's router does not
-//     follow for an empty segment;
+//   - which operation a request reaches: matched here by net/http's ServeMux rules (a
+//     wildcard matches one non-empty segment, the most literal template wins), so the
+//     operation checked is the one the server ran, whatever the library's router would pick;
 //   - answers to requests that reach no operation, documented under the top-level
 //     x-switchboard-unmatched extension (the library sees extensions as opaque);
 //   - the Switchboard rules on the document: x-switchboard-* extensions read into Operation,

@@ -13,9 +13,12 @@ import (
 
 // openAPIDocument is the OpenAPI 3.1 description of every route, written by hand next to the
 // handlers (the spec leaves many messages to us, and the document is where those choices are
-// recorded). Tests check it against the routes the router registers and against every answer
-// the test suites see, so it cannot drift from the code unnoticed.
+// recorded). People edit its YAML sources in openapi/, one file per module; go generate
+// assembles them into openapi.json (see package internal/openapidoc). Tests check that the two
+// agree, and check the document against the routes the router registers and against every
+// answer the test suites see, so it cannot drift from the code unnoticed.
 //
+//go:generate go run ./internal/openapigen -dir openapi -out openapi.json
 //go:embed openapi.json
 var openAPIDocument []byte
 

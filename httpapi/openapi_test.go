@@ -8,6 +8,7 @@ import (
 	"go/parser"
 	"go/token"
 	"net/http"
+	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -15,6 +16,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/switchboard/switchboard/httpapi/internal/openapidoc"
 	"github.com/switchboard/switchboard/httpapi/openapitest"
 	"github.com/switchboard/switchboard/store/storetest"
 )
@@ -53,6 +55,18 @@ func (s allocatingSandbox) CreateUser(ctx context.Context, phone, name string) (
 		phone = "5511900000099"
 	}
 	return s.fakeSandbox.CreateUser(ctx, phone, name)
+}
+
+// TestOpenAPIAssembledFromSources keeps openapi.json, which is served and embedded, the
+// assembly of the YAML files people edit: a change to one without the other fails here.
+func TestOpenAPIAssembledFromSources(t *testing.T) {
+	assembled, err := openapidoc.Assemble(os.DirFS("openapi"))
+	if err != nil {
+		t.Fatalf("assembling openapi/*.yaml: %v", err)
+	}
+	if !bytes.Equal(assembled, openAPIDocument) {
+		t.Fatal("openapi.json is not the assembly of openapi/*.yaml: edit the YAML files, then run `go generate ./httpapi`")
+	}
 }
 
 func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
@@ -283,4 +297,43 @@ func TestOpenAPIErrorSchemasMatchTheirStatus(t *testing.T) {
 	unmatched, _ := doc["x-switchboard-unmatched"].(map[string]any)
 	responses, _ := unmatched["responses"].(map[string]any)
 	check("x-switchboard-unmatched", responses)
+}
+
+// TestOpenAPIRequestExamplesAreValidRequests sends every operation's documented request
+// example: the document must call the request valid (parameters, token, body), and the server
+// must not refuse its body as malformed, so the request schemas and the decoders agree.
+func TestOpenAPIRequestExamplesAreValidRequests(t *testing.T) {
+	e := sandboxEnv(t)
+	acc := e.account("a", 0)
+	inst := e.instance(acc, "probe")
+	checked := 0
+	for _, op := range openAPI(t).Operations() {
+		if op.RequestExample == nil {
+			continue
+		}
+		checked++
+		t.Run(op.ID, func(t *testing.T) {
+			e := e.sub(t)
+			token := map[string]string{"account": acc, "any": inst}[op.Scope]
+			path := openAPIProbePath(op.Path, "probe")
+			raw, err := json.Marshal(op.RequestExample)
+			if err != nil {
+				t.Fatal(err)
+			}
+			header := http.Header{"Content-Type": {"application/json"}}
+			if token != "" {
+				header.Set("token", token)
+			}
+			if err := openAPI(t).ValidateRequest(op.Method, path, header, raw); err != nil {
+				t.Fatalf("the document refuses its own example: %v", err)
+			}
+			res := e.do(op.Method, path, token, op.RequestExample)
+			if res.Status == http.StatusBadRequest && res.Str("error.detail") != "" {
+				t.Fatalf("the server refuses the documented example as malformed: %s", res.Raw)
+			}
+		})
+	}
+	if checked == 0 {
+		t.Fatal("no operation documents a request example")
+	}
 }

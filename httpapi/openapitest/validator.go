@@ -1,26 +1,46 @@
-// Package openapitest checks HTTP answers against the gateway's OpenAPI 3.1 document, so that
-// every test that talks to the API also checks the document. It is for tests only: production
-// code never links it (or its JSON Schema library).
+// Package openapitest checks HTTP requests and answers against the gateway's OpenAPI 3.1
+// document, so that every test that talks to the API also checks the document. It is for tests
+// only: production code never links it (or its OpenAPI libraries).
 //
 // It does not import httpapi (whose own tests use it); callers pass the document in:
 //
 //	v, err := openapitest.Load(httpapi.OpenAPIDocument())
 //	err = v.Validate("GET", "/api/instance/list", 200, resp.Header, body)
+//	err = v.ValidateRequest("POST", "/api/instance/new", req.Header, reqBody)
+//
+// The OpenAPI work is done by github.com/pb33f/libopenapi (parsing, references) and
+// github.com/pb33f/libopenapi-validator (JSON Schema 2020-12 validation of bodies, parameters
+// and headers, status lookup, security requirements). This package keeps only what those do
+// not know:
+//   - which operation a request reaches: matched here by net/http's ServeMux rules (a
+//     wildcard matches one non-empty segment, the most literal template wins), so the
+//     operation checked is the one the server ran, whatever the library's router would pick;
+//   - answers to requests that reach no operation, documented under the top-level
+//     x-switchboard-unmatched extension (the library sees extensions as opaque);
+//   - the Switchboard rules on the document: x-switchboard-* extensions read into Operation,
+//     one operationId per operation, scopes consistent with security, JSON-only bodies,
+//     every response described;
+//   - two answer rules the library leaves open: a response documented without a body has
+//     none, and HEAD is checked as GET without its body;
+//   - the messages: the library's errors are reworded to name the operation and response.
 package openapitest
 
 import (
-	"bytes"
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"mime"
-	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/pb33f/libopenapi"
+	libvalidator "github.com/pb33f/libopenapi-validator"
+	"github.com/pb33f/libopenapi-validator/config"
+	"github.com/pb33f/libopenapi-validator/responses"
+	"github.com/pb33f/libopenapi-validator/schema_validation"
+	v3 "github.com/pb33f/libopenapi/datamodel/high/v3"
+	"github.com/pb33f/libopenapi/orderedmap"
 )
 
 // Operation is one method+path of the document, with the Switchboard extensions a test may
@@ -51,12 +71,14 @@ type Operation struct {
 // Pattern is the operation as an http.ServeMux pattern: "GET /api/instance/list".
 func (o Operation) Pattern() string { return o.Method + " " + o.Path }
 
-// Validator holds a document with every response schema compiled once.
+// Validator holds a document with every schema compiled once. It is safe for concurrent use.
 type Validator struct {
-	doc       map[string]any
+	doc       map[string]any // the raw document, for the Switchboard rules
+	model     *v3.Document
+	lib       libvalidator.Validator
+	headers   responses.ResponseBodyValidator // status and headers only, for HEAD
 	routes    []*route
-	unmatched map[string]*response
-	compiler  *jsonschema.Compiler // used while loading only
+	unmatched *unmatched
 
 	exampleProblems []error
 }
@@ -66,6 +88,7 @@ type route struct {
 	segments []string // path segments; "" marks a {wildcard}
 	literals int
 	methods  map[string]*operation
+	item     *v3.PathItem
 }
 
 type operation struct {
@@ -73,20 +96,18 @@ type operation struct {
 	responses map[string]*response
 }
 
+// response is what the Switchboard rules need of a documented response.
 type response struct {
-	where   string             // JSON pointer of the response object, for messages
-	schema  *jsonschema.Schema // nil when the response has no JSON body
-	headers []headerRule
+	where   string // JSON pointer of the response object, for messages
+	hasBody bool
 }
 
-type headerRule struct {
-	name     string
-	required bool
-	integer  bool
-	schema   *jsonschema.Schema
+// unmatched is x-switchboard-unmatched as an operation of every method, so that the library
+// checks those answers as it checks any other.
+type unmatched struct {
+	responses map[string]*response
+	item      *v3.PathItem
 }
-
-const docURL = "mem:///openapi.json"
 
 var (
 	cacheMu sync.Mutex
@@ -111,24 +132,28 @@ func Load(doc []byte) (*Validator, error) {
 }
 
 func compile(raw []byte) (*Validator, error) {
-	parsed, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
-	if err != nil {
-		return nil, fmt.Errorf("openapi: the document is not JSON: %w", err)
-	}
-	doc, ok := parsed.(map[string]any)
-	if !ok {
-		return nil, errors.New("openapi: the document is not a JSON object")
+	var doc map[string]any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return nil, fmt.Errorf("openapi: the document is not a JSON object: %w", err)
 	}
 	if version, _ := doc["openapi"].(string); !strings.HasPrefix(version, "3.1.") {
 		return nil, fmt.Errorf("openapi: version %q, want 3.1.x", version)
 	}
-	c := jsonschema.NewCompiler()
-	c.DefaultDraft(jsonschema.Draft2020) // OpenAPI 3.1 schemas are JSON Schema 2020-12
-	c.AssertFormat()
-	if err := c.AddResource(docURL, doc); err != nil {
+	if err := checkRefs(doc, doc, ""); err != nil {
 		return nil, fmt.Errorf("openapi: %w", err)
 	}
-	v := &Validator{doc: doc, compiler: c}
+	parsed, err := libopenapi.NewDocument(raw)
+	if err != nil {
+		return nil, fmt.Errorf("openapi: %w", err)
+	}
+	built, err := parsed.BuildV3Model()
+	if err != nil {
+		return nil, fmt.Errorf("openapi: %w", err)
+	}
+	v := &Validator{doc: doc, model: &built.Model}
+	// Formats are asserted (a date-time must be one), as JSON Schema allows a validator to.
+	v.lib = libvalidator.NewValidatorFromV3Model(v.model, config.WithFormatAssertions())
+	v.headers = responses.NewResponseBodyValidator(v.model, config.WithFormatAssertions(), config.WithoutResponseBodyValidation())
 
 	var problems []error
 	paths, _ := doc["paths"].(map[string]any)
@@ -136,6 +161,9 @@ func compile(raw []byte) (*Validator, error) {
 	for _, template := range sortedKeys(paths) {
 		item, _ := paths[template].(map[string]any)
 		r := newRoute(template)
+		if v.model.Paths != nil && v.model.Paths.PathItems != nil {
+			r.item = v.model.Paths.PathItems.GetOrZero(template)
+		}
 		for _, method := range sortedKeys(item) {
 			if !isMethod(method) {
 				continue
@@ -155,19 +183,45 @@ func compile(raw []byte) (*Validator, error) {
 		v.routes = append(v.routes, r)
 	}
 	if ext, ok := doc["x-switchboard-unmatched"].(map[string]any); ok {
-		v.unmatched, err = v.responses("/x-switchboard-unmatched", ext["responses"])
-		if err != nil {
+		if v.unmatched, err = v.unmatchedOperation(ext["responses"]); err != nil {
 			problems = append(problems, err)
 		}
 	}
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("openapi: %w", errors.Join(problems...))
 	}
-	v.compiler = nil // compiled schemas are safe for concurrent use; the compiler is not
 	return v, nil
 }
 
-// operation reads one operation object and compiles its response schemas.
+// checkRefs fails on a local $ref that does not resolve, naming it: libopenapi only logs those.
+func checkRefs(doc map[string]any, node any, where string) error {
+	switch n := node.(type) {
+	case map[string]any:
+		if ref, ok := n["$ref"].(string); ok {
+			ptr, local := strings.CutPrefix(ref, "#")
+			if !local {
+				return fmt.Errorf("%s: only local references are supported, got %q", where, ref)
+			}
+			if _, err := lookup(doc, ptr); err != nil {
+				return fmt.Errorf("%s: %w", where, err)
+			}
+		}
+		for _, k := range sortedKeys(n) {
+			if err := checkRefs(doc, n[k], where+"/"+escape(k)); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for i, item := range n {
+			if err := checkRefs(doc, item, fmt.Sprintf("%s/%d", where, i)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// operation reads one operation object: its extensions and the Switchboard rules.
 func (v *Validator) operation(method, template, where string, raw any) (*operation, error) {
 	obj, ok := raw.(map[string]any)
 	if !ok {
@@ -203,22 +257,75 @@ func (v *Validator) operation(method, template, where string, raw any) (*operati
 	default:
 		return nil, fmt.Errorf("%s: x-switchboard-scope %q, want account, any or public", where, op.Scope)
 	}
+	model := v.modelOperation(template, method)
 	if body, ok := obj["requestBody"].(map[string]any); ok {
-		if _, err := v.content(where+"/requestBody", body); err != nil {
+		var media *v3.MediaType
+		if model != nil && model.RequestBody != nil {
+			media = jsonMedia(model.RequestBody.Content)
+		}
+		if _, err := v.content(where+"/requestBody", body, media); err != nil {
 			return nil, err
 		}
 		op.RequestExample = v.firstExample(where+"/requestBody", body)
 	}
+	var modelResponses *v3.Responses
+	if model != nil {
+		modelResponses = model.Responses
+	}
 	var err error
-	if op.responses, err = v.responses(where+"/responses", obj["responses"]); err != nil {
+	if op.responses, err = v.responses(where+"/responses", obj["responses"], modelResponses); err != nil {
 		return nil, err
 	}
 	op.Statuses = sortedKeys(op.responses)
 	return op, nil
 }
 
-// responses compiles a responses object.
-func (v *Validator) responses(where string, raw any) (map[string]*response, error) {
+func (v *Validator) modelOperation(template, method string) *v3.Operation {
+	if v.model.Paths == nil || v.model.Paths.PathItems == nil {
+		return nil
+	}
+	item := v.model.Paths.PathItems.GetOrZero(template)
+	if item == nil {
+		return nil
+	}
+	return item.GetOperations().GetOrZero(strings.ToLower(method))
+}
+
+// unmatchedOperation reads x-switchboard-unmatched's responses, which must be references to
+// components, and makes them an operation the library can check answers against.
+func (v *Validator) unmatchedOperation(raw any) (*unmatched, error) {
+	const where = "/x-switchboard-unmatched/responses"
+	obj, _ := raw.(map[string]any)
+	codes := orderedmap.New[string, *v3.Response]()
+	var def *v3.Response
+	for _, status := range sortedKeys(obj) {
+		ref, _ := obj[status].(map[string]any)["$ref"].(string)
+		name, ok := strings.CutPrefix(ref, "#/components/responses/")
+		var target *v3.Response
+		if ok && v.model.Components != nil && v.model.Components.Responses != nil {
+			target = v.model.Components.Responses.GetOrZero(name)
+		}
+		if target == nil {
+			return nil, fmt.Errorf("%s/%s: must be a $ref to #/components/responses/", where, status)
+		}
+		if status == "default" {
+			def = target
+		} else {
+			codes.Set(status, target)
+		}
+	}
+	rs, err := v.responses(where, raw, &v3.Responses{Codes: codes, Default: def})
+	if err != nil {
+		return nil, err
+	}
+	op := &v3.Operation{OperationId: "x-switchboard-unmatched", Responses: &v3.Responses{Codes: codes, Default: def}}
+	item := &v3.PathItem{Get: op, Put: op, Post: op, Delete: op, Options: op, Head: op, Patch: op, Trace: op}
+	return &unmatched{responses: rs, item: item}, nil
+}
+
+// responses reads a responses object; model is the same object as libopenapi built it, whose
+// schemas are the ones its examples are checked against.
+func (v *Validator) responses(where string, raw any, model *v3.Responses) (map[string]*response, error) {
 	obj, ok := raw.(map[string]any)
 	if !ok || len(obj) == 0 {
 		return nil, fmt.Errorf("%s: no responses", where)
@@ -235,59 +342,65 @@ func (v *Validator) responses(where string, raw any) (map[string]*response, erro
 		if d, _ := resp["description"].(string); d == "" {
 			return nil, fmt.Errorf("%s: response without a description", ptr)
 		}
-		r := &response{where: ptr}
-		if r.schema, err = v.content(ptr, resp); err != nil {
-			return nil, err
+		var media *v3.MediaType
+		if model != nil {
+			m := model.Default
+			if status != "default" && model.Codes != nil {
+				m = model.Codes.GetOrZero(status)
+			}
+			if m != nil {
+				media = jsonMedia(m.Content)
+			}
 		}
-		headers, _ := resp["headers"].(map[string]any)
-		for _, name := range sortedKeys(headers) {
-			hptr, h, err := v.resolve(ptr+"/headers/"+escape(name), headers[name])
-			if err != nil {
-				return nil, err
-			}
-			rule := headerRule{name: name}
-			rule.required, _ = h["required"].(bool)
-			if s, ok := h["schema"].(map[string]any); ok {
-				rule.integer = s["type"] == "integer"
-				if rule.schema, err = v.compiler.Compile(docURL + "#" + hptr + "/schema"); err != nil {
-					return nil, fmt.Errorf("%s: %w", hptr, err)
-				}
-			}
-			r.headers = append(r.headers, rule)
+		r := &response{where: ptr}
+		if r.hasBody, err = v.content(ptr, resp, media); err != nil {
+			return nil, err
 		}
 		out[status] = r
 	}
 	return out, nil
 }
 
-// content compiles the application/json schema of a request body or response, the only media
-// type this API speaks. It returns nil when there is no content.
-func (v *Validator) content(where string, obj map[string]any) (*jsonschema.Schema, error) {
+// content checks the media types of a request body or response: application/json only, the
+// one this API speaks, with a schema its examples match. It reports whether there is a body.
+func (v *Validator) content(where string, obj map[string]any, media *v3.MediaType) (bool, error) {
 	content, ok := obj["content"].(map[string]any)
 	if !ok {
-		return nil, nil
+		return false, nil
 	}
 	for mediaType := range content {
 		if mediaType != "application/json" {
-			return nil, fmt.Errorf("%s: media type %q; this API answers application/json only", where, mediaType)
+			return false, fmt.Errorf("%s: media type %q; this API answers application/json only", where, mediaType)
 		}
 	}
-	media, _ := content["application/json"].(map[string]any)
-	if _, ok := media["schema"]; !ok {
-		return nil, fmt.Errorf("%s: application/json without a schema", where)
+	raw, _ := content["application/json"].(map[string]any)
+	if _, ok := raw["schema"]; !ok || media == nil || media.Schema == nil {
+		return false, fmt.Errorf("%s: application/json without a schema", where)
 	}
-	sch, err := v.compiler.Compile(docURL + "#" + where + "/content/application~1json/schema")
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", where, err)
+	v.checkExamples(where+"/content/application~1json", raw, media)
+	return true, nil
+}
+
+// jsonMedia is the application/json entry of a content map, nil when there is none.
+func jsonMedia(content *orderedmap.Map[string, *v3.MediaType]) *v3.MediaType {
+	if content == nil {
+		return nil
 	}
-	v.checkExamples(where+"/content/application~1json", media, sch)
-	return sch, nil
+	return content.GetOrZero("application/json")
 }
 
 // checkExamples validates the examples of a media type against its schema, so that the
 // messages the document shows are at least in the shape it promises.
-func (v *Validator) checkExamples(where string, media map[string]any, sch *jsonschema.Schema) {
-	examples, _ := media["examples"].(map[string]any)
+func (v *Validator) checkExamples(where string, raw map[string]any, media *v3.MediaType) {
+	examples, _ := raw["examples"].(map[string]any)
+	if len(examples) == 0 {
+		return
+	}
+	schema := media.Schema.Schema()
+	if schema == nil {
+		v.exampleProblems = append(v.exampleProblems, fmt.Errorf("%s: the schema does not build: %w", where, media.Schema.GetBuildError()))
+		return
+	}
 	for _, name := range sortedKeys(examples) {
 		ptr, ex, err := v.resolve(where+"/examples/"+escape(name), examples[name])
 		if err != nil {
@@ -299,8 +412,8 @@ func (v *Validator) checkExamples(where string, media map[string]any, sch *jsons
 			v.exampleProblems = append(v.exampleProblems, fmt.Errorf("%s: example without a value", ptr))
 			continue
 		}
-		if err := sch.Validate(value); err != nil {
-			v.exampleProblems = append(v.exampleProblems, fmt.Errorf("%s/examples/%s: %w", where, name, err))
+		if ok, errs := schema_validation.NewSchemaValidator(config.WithFormatAssertions()).ValidateSchemaObject(schema, value); !ok {
+			v.exampleProblems = append(v.exampleProblems, fmt.Errorf("%s/examples/%s: %w", where, name, libErrors(errs)))
 		}
 	}
 }
@@ -371,195 +484,4 @@ func (v *Validator) Find(method, path string) (Operation, bool) {
 		return Operation{}, false
 	}
 	return op.Operation, true
-}
-
-// Validate checks one answer: the status must be documented for the operation the request
-// reaches (or, for a request no operation matches, under x-switchboard-unmatched), the
-// required headers present and well-formed, and the body valid against the status's schema.
-// path may carry a query string.
-func (v *Validator) Validate(method, path string, status int, header http.Header, body []byte) error {
-	path, _, _ = strings.Cut(path, "?")
-	responses, name := v.unmatched, "a request no operation matches"
-	if r := v.match(path); r != nil {
-		if op := r.methods[lookupMethod(method)]; op != nil {
-			responses, name = op.responses, "operation "+op.ID+" ("+op.Method+" "+op.Path+")"
-		}
-	}
-	resp := pick(responses, status)
-	if resp == nil {
-		return fmt.Errorf("status %d is not documented for %s; documented: %s", status, name, strings.Join(sortedKeys(responses), ", "))
-	}
-	var problems []error
-	for _, h := range resp.headers {
-		if err := h.check(header); err != nil {
-			problems = append(problems, err)
-		}
-	}
-	if err := resp.checkBody(method, header, body); err != nil {
-		problems = append(problems, err)
-	}
-	if len(problems) > 0 {
-		return fmt.Errorf("%s, response %d (%s): %w", name, status, resp.where, errors.Join(problems...))
-	}
-	return nil
-}
-
-func (h headerRule) check(header http.Header) error {
-	value := header.Get(h.name)
-	if value == "" {
-		if h.required {
-			return fmt.Errorf("header %s is missing", h.name)
-		}
-		return nil
-	}
-	if h.schema == nil {
-		return nil
-	}
-	var instance any = value
-	if h.integer {
-		n, err := strconv.ParseInt(value, 10, 64)
-		if err != nil {
-			return fmt.Errorf("header %s: %q is not an integer", h.name, value)
-		}
-		instance = n
-	}
-	if err := h.schema.Validate(instance); err != nil {
-		return fmt.Errorf("header %s: %q: %w", h.name, value, err)
-	}
-	return nil
-}
-
-func (r *response) checkBody(method string, header http.Header, body []byte) error {
-	if r.schema == nil {
-		if len(bytes.TrimSpace(body)) > 0 {
-			return fmt.Errorf("the response documents no body, got %d bytes", len(body))
-		}
-		return nil
-	}
-	mediaType, _, err := mime.ParseMediaType(header.Get("Content-Type"))
-	if err != nil || mediaType != "application/json" {
-		return fmt.Errorf("Content-Type %q, want application/json", header.Get("Content-Type"))
-	}
-	if method == http.MethodHead {
-		return nil // the headers were checked; HEAD has no body
-	}
-	instance, err := jsonschema.UnmarshalJSON(bytes.NewReader(body))
-	if err != nil {
-		return fmt.Errorf("the body is not JSON: %w: %.200q", err, body)
-	}
-	if err := r.schema.Validate(instance); err != nil {
-		return fmt.Errorf("body %.600s\n%w", body, err)
-	}
-	return nil
-}
-
-// pick finds the response for status: the exact code, then its class (4XX), then default.
-func pick(responses map[string]*response, status int) *response {
-	code := strconv.Itoa(status)
-	if r := responses[code]; r != nil {
-		return r
-	}
-	if r := responses[code[:1]+"XX"]; r != nil {
-		return r
-	}
-	return responses["default"]
-}
-
-func newRoute(template string) *route {
-	r := &route{template: template, methods: map[string]*operation{}}
-	for _, seg := range strings.Split(strings.TrimPrefix(template, "/"), "/") {
-		if strings.HasPrefix(seg, "{") && strings.HasSuffix(seg, "}") {
-			r.segments = append(r.segments, "")
-			continue
-		}
-		r.segments = append(r.segments, seg)
-		r.literals++
-	}
-	return r
-}
-
-// match finds the route of an (escaped) request path, as http.ServeMux would: a wildcard
-// matches one non-empty segment, and the most literal template wins.
-func (v *Validator) match(path string) *route {
-	segments := strings.Split(strings.TrimPrefix(path, "/"), "/")
-	var best *route
-	for _, r := range v.routes {
-		if len(r.segments) != len(segments) {
-			continue
-		}
-		ok := true
-		for i, seg := range r.segments {
-			if seg == "" && segments[i] == "" || seg != "" && seg != segments[i] {
-				ok = false
-				break
-			}
-		}
-		if ok && (best == nil || r.literals > best.literals) {
-			best = r
-		}
-	}
-	return best
-}
-
-func lookupMethod(method string) string {
-	method = strings.ToUpper(method)
-	if method == http.MethodHead {
-		return http.MethodGet
-	}
-	return method
-}
-
-func isMethod(key string) bool {
-	switch key {
-	case "get", "put", "post", "delete", "options", "head", "patch", "trace":
-		return true
-	}
-	return false
-}
-
-func validStatusKey(key string) bool {
-	if key == "default" {
-		return true
-	}
-	if len(key) != 3 || key[0] < '1' || key[0] > '5' {
-		return false
-	}
-	if key[1:] == "XX" {
-		return true
-	}
-	_, err := strconv.Atoi(key)
-	return err == nil
-}
-
-// lookup follows a JSON pointer through the document.
-func lookup(doc any, ptr string) (any, error) {
-	cur := doc
-	if ptr == "" {
-		return cur, nil
-	}
-	for _, tok := range strings.Split(strings.TrimPrefix(ptr, "/"), "/") {
-		tok = strings.ReplaceAll(strings.ReplaceAll(tok, "~1", "/"), "~0", "~")
-		obj, ok := cur.(map[string]any)
-		if !ok {
-			return nil, fmt.Errorf("reference #%s does not resolve", ptr)
-		}
-		if cur, ok = obj[tok]; !ok {
-			return nil, fmt.Errorf("reference #%s does not resolve", ptr)
-		}
-	}
-	return cur, nil
-}
-
-// escape makes a key one JSON pointer token.
-func escape(key string) string {
-	return strings.ReplaceAll(strings.ReplaceAll(key, "~", "~0"), "/", "~1")
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

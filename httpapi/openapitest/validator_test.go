@@ -96,8 +96,8 @@ func TestValidateRejectsWhatTheDocumentDoesNotAllow(t *testing.T) {
 	}{
 		{"extra field", "GET", "/items/a", 200, jsonHeader("X-Count", "1"), `{"id":"a","n":1,"x":2}`, "'x' not allowed"},
 		{"wrong type", "GET", "/items/a", 200, jsonHeader("X-Count", "1"), `{"id":"a","n":"1"}`, "/n"},
-		{"missing header", "GET", "/items/a", 200, jsonHeader(), `{"id":"a","n":1}`, "X-Count is missing"},
-		{"bad header", "GET", "/items/a", 200, jsonHeader("X-Count", "-1"), `{"id":"a","n":1}`, "X-Count"},
+		{"missing header", "GET", "/items/a", 200, jsonHeader(), `{"id":"a","n":1}`, "'X-Count' is missing"},
+		{"bad header", "GET", "/items/a", 200, jsonHeader("X-Count", "-1"), `{"id":"a","n":1}`, "'x-count' failed"},
 		{"undocumented status", "GET", "/items/a", 500, jsonHeader(), `{"error":"x"}`, "status 500 is not documented"},
 		{"not JSON", "GET", "/items/a", 200, jsonHeader("X-Count", "1"), `<html>`, "not JSON"},
 		{"content type", "GET", "/items/a", 404, http.Header{"Content-Type": {"text/plain"}}, `{"error":"x"}`, "Content-Type"},
@@ -162,5 +162,71 @@ func TestLoadCompilesOncePerDocument(t *testing.T) {
 	a, b := load(t, testDoc), load(t, testDoc)
 	if a != b {
 		t.Fatal("the same document was compiled twice")
+	}
+}
+
+// requestDoc has one operation with each kind of request input: a path wildcard, a query
+// parameter, a required header, security and a JSON body.
+const requestDoc = `{
+  "openapi": "3.1.0",
+  "info": {"title": "t", "version": "1"},
+  "security": [{"token": []}],
+  "paths": {
+    "/items/{id}": {
+      "post": {
+        "operationId": "itemPut", "x-switchboard-scope": "any", "x-switchboard-rate-limit": [],
+        "parameters": [
+          {"name": "id", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[a-z]+$"}},
+          {"name": "async", "in": "query", "schema": {"type": "boolean"}}
+        ],
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Item"}}}},
+        "responses": {"204": {"description": "stored"}}
+      }
+    }
+  },
+  "components": {
+    "securitySchemes": {"token": {"type": "apiKey", "in": "header", "name": "token"}},
+    "schemas": {
+      "Item": {"type": "object", "required": ["n"], "properties": {"n": {"type": "integer"}}, "additionalProperties": false}
+    }
+  }
+}`
+
+func TestValidateRequest(t *testing.T) {
+	v := load(t, requestDoc)
+	token := http.Header{"Token": {"sb_acc_x"}, "Content-Type": {"application/json"}}
+	if err := v.ValidateRequest("POST", "/items/abc?async=true", token, []byte(`{"n":1}`)); err != nil {
+		t.Fatalf("a valid request was refused: %v", err)
+	}
+	for _, c := range []struct {
+		name, path string
+		header     http.Header
+		body, want string
+	}{
+		{"extra field", "/items/abc", token, `{"n":1,"x":2}`, "'x' not allowed"},
+		{"wrong type", "/items/abc", token, `{"n":"1"}`, "n"},
+		{"bad wildcard", "/items/ABC", token, `{"n":1}`, "id"},
+		{"bad query", "/items/abc?async=maybe", token, `{"n":1}`, "async"},
+		{"no token", "/items/abc", http.Header{"Content-Type": {"application/json"}}, `{"n":1}`, "token"},
+		{"no route", "/things/abc", token, `{"n":1}`, "no operation"},
+	} {
+		err := v.ValidateRequest("POST", c.path, c.header, []byte(c.body))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %v, want one mentioning %q", c.name, err, c.want)
+		}
+	}
+}
+
+// TestValidateUnmatchedAnyMethod checks answers to methods no operation has, standard or not,
+// against x-switchboard-unmatched.
+func TestValidateUnmatchedAnyMethod(t *testing.T) {
+	v := load(t, testDoc)
+	for _, method := range []string{"BREW", "PATCH", "HEAD"} {
+		if err := v.Validate(method, "/nothing", 404, jsonHeader(), []byte(`{"error":"no route"}`)); err != nil {
+			t.Errorf("%s: %v", method, err)
+		}
+	}
+	if err := v.Validate("BREW", "/items/a", 404, jsonHeader(), []byte(`{"nope":1}`)); err == nil {
+		t.Error("BREW: a body outside the unmatched schema was accepted")
 	}
 }

@@ -9,22 +9,22 @@ import (
 // The wire shapes of an instance. They are built from domain values here and nowhere else, so
 // the JSON contract does not move when a domain struct grows.
 
-// instanceView is one item of /api/instance/list, and the body of a created instance.
-type instanceView struct {
+// instanceJSON is one item of /api/instance/list, and the body of a created instance.
+type instanceJSON struct {
 	Name       string          `json:"name"`
 	Status     string          `json:"status"` // the same as connection.state, for quick reads
-	Connection connectionView  `json:"connection"`
-	Profile    profileView     `json:"profile"`
-	Settings   settingsView    `json:"settings"`
-	Proxy      proxyView       `json:"proxy"`
-	Webhook    integrationView `json:"webhook"`
-	Websocket  websocketView   `json:"websocket"`
-	Chatwoot   integrationView `json:"chatwoot"`
-	S3         integrationView `json:"s3"`
+	Connection connectionJSON  `json:"connection"`
+	Profile    profileJSON     `json:"profile"`
+	Settings   settingsJSON    `json:"settings"`
+	Proxy      proxyJSON       `json:"proxy"`
+	Webhook    integrationJSON `json:"webhook"`
+	Websocket  websocketJSON   `json:"websocket"`
+	Chatwoot   integrationJSON `json:"chatwoot"`
+	S3         integrationJSON `json:"s3"`
 	CreatedAt  time.Time       `json:"createdAt"`
 }
 
-type connectionView struct {
+type connectionJSON struct {
 	State          string  `json:"state"`
 	NumberJID      *string `json:"numberJid"` // null until the instance has been paired
 	PresenceStatus string  `json:"presenceStatus"`
@@ -35,30 +35,30 @@ type connectionView struct {
 	Since  *time.Time `json:"since,omitempty"`
 }
 
-type profileView struct {
+type profileJSON struct {
 	Name         string  `json:"name"`
 	PictureURL   *string `json:"pictureUrl"`
 	IsBusiness   bool    `json:"isBusiness"`
 	BusinessName string  `json:"businessName"`
 }
 
-// integrationView is the summary of an integration Switchboard does not run yet (chatwoot, s3;
+// integrationJSON is the summary of an integration Switchboard does not run yet (chatwoot, s3;
 // for webhooks the list shows no more, see GET /api/events/getWebhook): always disabled. Status and Error say why when the client asked for it.
-type integrationView struct {
+type integrationJSON struct {
 	Enabled bool   `json:"enabled"`
 	Status  string `json:"status,omitempty"`
 	Error   string `json:"error,omitempty"`
 }
 
-type websocketView struct {
+type websocketJSON struct {
 	Enabled     bool     `json:"enabled"`
 	Events      []string `json:"events"`
 	MediaBase64 bool     `json:"mediaBase64"`
 	Error       string   `json:"error,omitempty"`
 }
 
-// settingsView is the seven behaviour flags, all always present.
-type settingsView struct {
+// settingsJSON is the seven behaviour flags, all always present.
+type settingsJSON struct {
 	AutoRejectCalls     bool   `json:"autoRejectCalls"`
 	CallRejectMessage   string `json:"callRejectMessage"`
 	IgnoreGroupMessages bool   `json:"ignoreGroupMessages"`
@@ -68,8 +68,8 @@ type settingsView struct {
 	IgnoreStatus        bool   `json:"ignoreStatus"`
 }
 
-func newSettingsView(s switchboard.Settings) settingsView {
-	return settingsView{
+func newSettingsView(s switchboard.Settings) settingsJSON {
+	return settingsJSON{
 		AutoRejectCalls:     s.AutoRejectCalls,
 		CallRejectMessage:   s.CallRejectMessage,
 		IgnoreGroupMessages: s.IgnoreGroupMessages,
@@ -80,9 +80,9 @@ func newSettingsView(s switchboard.Settings) settingsView {
 	}
 }
 
-// proxyView is the instance's own proxy. The password never appears; HasPassword (an addition)
+// proxyJSON is the instance's own proxy. The password never appears; HasPassword (an addition)
 // tells a client whether one is stored, so it knows whether to send it again.
-type proxyView struct {
+type proxyJSON struct {
 	Enabled     bool   `json:"enabled"`
 	Host        string `json:"host"`
 	Port        string `json:"port"`
@@ -91,8 +91,8 @@ type proxyView struct {
 	HasPassword bool   `json:"hasPassword"`
 }
 
-func newProxyView(p switchboard.Proxy) proxyView {
-	return proxyView{
+func newProxyView(p switchboard.Proxy) proxyJSON {
+	return proxyJSON{
 		Enabled:     p.Enabled,
 		Host:        p.Host,
 		Port:        p.Port,
@@ -111,9 +111,9 @@ var displayStatus = map[switchboard.InstanceState]string{
 }
 
 // newInstanceView combines the stored instance with its live session status.
-func newInstanceView(inst *switchboard.Instance, st switchboard.ConnectionStatus) instanceView {
+func newInstanceView(inst *switchboard.Instance, st switchboard.ConnectionStatus) instanceJSON {
 	state := stateOf(inst, st)
-	conn := connectionView{
+	conn := connectionJSON{
 		State:          string(state),
 		PresenceStatus: "unavailable",
 		DisplayStatus:  displayStatus[state],
@@ -129,17 +129,17 @@ func newInstanceView(inst *switchboard.Instance, st switchboard.ConnectionStatus
 		since := st.Since.UTC()
 		conn.Since = &since
 	}
-	return instanceView{
+	return instanceJSON{
 		Name:       inst.Name,
 		Status:     string(state),
 		Connection: conn,
-		Profile:    profileView{Name: st.PushName},
+		Profile:    profileJSON{Name: st.PushName},
 		Settings:   newSettingsView(inst.Settings),
 		Proxy:      newProxyView(inst.Proxy),
-		Webhook:    integrationView{},
-		Websocket:  websocketView{Events: []string{}},
-		Chatwoot:   integrationView{},
-		S3:         integrationView{},
+		Webhook:    integrationJSON{},
+		Websocket:  websocketJSON{Events: []string{}},
+		Chatwoot:   integrationJSON{},
+		S3:         integrationJSON{},
 		CreatedAt:  inst.CreatedAt.UTC(),
 	}
 }

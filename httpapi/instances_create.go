@@ -43,20 +43,20 @@ type createInstanceRequest struct {
 // instance.token and the authentication guide at data.token, so both are filled.
 type createInstanceResponse struct {
 	envelope
-	Instance createdInstanceView `json:"instance"`
+	Instance createdInstanceJSON `json:"instance"`
 	Data     createdInstanceData `json:"data"`
 }
 
-type createdInstanceView struct {
-	instanceView
+type createdInstanceJSON struct {
+	instanceJSON
 	Token string `json:"token"`
-	// Webhook shadows instanceView's: it reports the inline webhook block, with its signing
+	// Webhook shadows instanceJSON's: it reports the inline webhook block, with its signing
 	// secret, shown this once.
-	Webhook createdWebhookView `json:"webhook"`
+	Webhook createdWebhookJSON `json:"webhook"`
 }
 
-type createdWebhookView struct {
-	integrationView
+type createdWebhookJSON struct {
+	integrationJSON
 	Label  string `json:"label,omitempty"`
 	Secret string `json:"secret,omitempty"`
 }
@@ -125,10 +125,10 @@ func (s *Server) handleInstanceCreate(w http.ResponseWriter, r *http.Request) er
 	}
 	s.requestLogger(r).Info("instance created", "instance_id", inst.ID)
 
-	view := createdInstanceView{instanceView: newInstanceView(inst, s.cfg.Sessions.Status(inst)), Token: token}
+	view := createdInstanceJSON{instanceJSON: newInstanceView(inst, s.cfg.Sessions.Status(inst)), Token: token}
 	view.Webhook = s.createWebhook(r, inst, req)
 	view.Websocket = s.createWebsocket(r, inst, req)
-	s.reportUnsupported(r, req, &view.instanceView)
+	s.reportUnsupported(r, req, &view.instanceJSON)
 	writeJSON(w, http.StatusCreated, createInstanceResponse{
 		envelope: ok("Instance created successfully"),
 		Instance: view,
@@ -217,7 +217,7 @@ func (s *Server) refuseAccountToken(r *http.Request, hash string) error {
 
 // reportUnsupported marks the integration blocks the client asked for but Switchboard does not
 // run yet, and logs them, so the client sees why they are off instead of guessing.
-func (s *Server) reportUnsupported(r *http.Request, req createInstanceRequest, view *instanceView) {
+func (s *Server) reportUnsupported(r *http.Request, req createInstanceRequest, view *instanceJSON) {
 	var skipped []string
 	if req.ChatwootEnabled {
 		view.Chatwoot.Status, view.Chatwoot.Error = "error", notSupportedYet
@@ -235,12 +235,12 @@ func (s *Server) reportUnsupported(r *http.Request, req createInstanceRequest, v
 // createWebhook configures the inline webhook block as the `default` webhook. Following RyzeAPI's
 // log-and-continue rule, a failure does not undo the instance: the block comes back disabled with
 // the reason.
-func (s *Server) createWebhook(r *http.Request, inst *switchboard.Instance, req createInstanceRequest) createdWebhookView {
+func (s *Server) createWebhook(r *http.Request, inst *switchboard.Instance, req createInstanceRequest) createdWebhookJSON {
 	if !req.WebhookEnabled {
-		return createdWebhookView{}
+		return createdWebhookJSON{}
 	}
 	if s.cfg.Webhooks == nil || s.cfg.Events == nil {
-		return createdWebhookView{integrationView: integrationView{Error: errEventsOff.Message}}
+		return createdWebhookJSON{integrationJSON: integrationJSON{Error: errEventsOff.Message}}
 	}
 	enabled := true
 	hook, secret, err := s.saveWebhook(r, inst, webhookInput{
@@ -249,18 +249,18 @@ func (s *Server) createWebhook(r *http.Request, inst *switchboard.Instance, req 
 	})
 	if err != nil {
 		s.requestLogger(r).Info("instance created without its webhook", "err", err)
-		return createdWebhookView{integrationView: integrationView{Error: switchboard.ErrorMessageOf(err)}}
+		return createdWebhookJSON{integrationJSON: integrationJSON{Error: switchboard.ErrorMessageOf(err)}}
 	}
-	return createdWebhookView{integrationView: integrationView{Enabled: true}, Label: hook.Label, Secret: secret}
+	return createdWebhookJSON{integrationJSON: integrationJSON{Enabled: true}, Label: hook.Label, Secret: secret}
 }
 
 // createWebsocket configures the inline WebSocket block, log-and-continue like the webhook.
-func (s *Server) createWebsocket(r *http.Request, inst *switchboard.Instance, req createInstanceRequest) websocketView {
+func (s *Server) createWebsocket(r *http.Request, inst *switchboard.Instance, req createInstanceRequest) websocketJSON {
 	if !req.WebsocketEnabled {
-		return websocketView{Events: []string{}}
+		return websocketJSON{Events: []string{}}
 	}
 	if s.cfg.Websockets == nil {
-		return websocketView{Events: []string{}, Error: errEventsOff.Message}
+		return websocketJSON{Events: []string{}, Error: errEventsOff.Message}
 	}
 	enabled := true
 	c, err := toWebsocketConfig(inst, websocketRequest{Enabled: &enabled, Events: req.WebsocketEvents, MediaBase64: req.WebsocketMediaBase64})
@@ -269,8 +269,8 @@ func (s *Server) createWebsocket(r *http.Request, inst *switchboard.Instance, re
 	}
 	if err != nil {
 		s.requestLogger(r).Info("instance created without its websocket", "err", err)
-		return websocketView{Events: []string{}, Error: switchboard.ErrorMessageOf(err)}
+		return websocketJSON{Events: []string{}, Error: switchboard.ErrorMessageOf(err)}
 	}
 	v := newWebsocketConfigView(c)
-	return websocketView{Enabled: v.Enabled, Events: v.Events, MediaBase64: v.MediaBase64}
+	return websocketJSON{Enabled: v.Enabled, Events: v.Events, MediaBase64: v.MediaBase64}
 }

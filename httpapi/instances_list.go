@@ -10,7 +10,7 @@ import (
 
 type listInstancesResponse struct {
 	envelope
-	Instances []instanceView `json:"instances"`
+	Instances []instanceJSON `json:"instances"`
 }
 
 // handleInstanceList lists the caller's instances. An account sees all of its instances, or the
@@ -39,7 +39,7 @@ func (s *Server) handleInstanceList(w http.ResponseWriter, r *http.Request) erro
 		instances = filterByName(all, names)
 	}
 
-	views := make([]instanceView, 0, len(instances))
+	views := make([]instanceJSON, 0, len(instances))
 	for _, inst := range instances {
 		if inst.AccountID != caller.accountID {
 			continue // the store scopes by account; a bug there must not become a leak here

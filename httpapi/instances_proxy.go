@@ -17,7 +17,7 @@ type proxyRequest struct {
 
 type proxyResponse struct {
 	envelope
-	Proxy proxyView `json:"proxy"`
+	Proxy proxyJSON `json:"proxy"`
 }
 
 // handleProxyGet returns the instance's own proxy, never its password.

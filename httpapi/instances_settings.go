@@ -8,7 +8,7 @@ import (
 
 type settingsResponse struct {
 	envelope
-	Settings settingsView `json:"settings"`
+	Settings settingsJSON `json:"settings"`
 }
 
 // handleSettingsGet returns the seven behaviour flags.

@@ -16,11 +16,11 @@ var errRotateNeedsAccount = &switchboard.Error{Code: switchboard.CodeForbidden,
 // rotateTokenResponse shows the new token once, in the same two places as the create answer.
 type rotateTokenResponse struct {
 	envelope
-	Instance rotatedInstanceView `json:"instance"`
+	Instance rotatedInstanceJSON `json:"instance"`
 	Data     createdInstanceData `json:"data"`
 }
 
-type rotatedInstanceView struct {
+type rotatedInstanceJSON struct {
 	Name  string `json:"name"`
 	Token string `json:"token"`
 }
@@ -43,7 +43,7 @@ func (s *Server) handleInstanceRotateToken(w http.ResponseWriter, r *http.Reques
 	s.requestLogger(r).Info("instance token rotated", "instance_id", inst.ID)
 	writeJSON(w, http.StatusOK, rotateTokenResponse{
 		envelope: ok("Instance token rotated successfully"),
-		Instance: rotatedInstanceView{Name: inst.Name, Token: token},
+		Instance: rotatedInstanceJSON{Name: inst.Name, Token: token},
 		Data:     createdInstanceData{Name: inst.Name, Token: token},
 	})
 	return nil

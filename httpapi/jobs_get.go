@@ -15,8 +15,8 @@ var (
 	errJobNotFound   = &switchboard.Error{Code: switchboard.CodeNotFound, Message: "Job not found"}
 )
 
-// jobView is a job as GET /api/job/get shows it.
-type jobView struct {
+// jobJSON is a job as GET /api/job/get shows it.
+type jobJSON struct {
 	ID     string `json:"id"`
 	Status string `json:"status"` // running, done, failed or interrupted
 	Kind   string `json:"kind"`   // the route: community.link, community.unlink, community.create
@@ -33,7 +33,7 @@ type jobView struct {
 
 type jobResponse struct {
 	envelope
-	Job jobView `json:"job"`
+	Job jobJSON `json:"job"`
 }
 
 // handleJobGet is GET /api/job/get/{instance}?id=: a job of this instance. Another instance's
@@ -53,7 +53,7 @@ func (s *Server) handleJobGet(w http.ResponseWriter, r *http.Request, inst *swit
 	if err != nil {
 		return failed("Failed to get job", err)
 	}
-	view := jobView{
+	view := jobJSON{
 		ID: job.ID, Status: string(job.Status), Kind: job.Kind, Done: job.Done, Total: job.Total,
 		CreatedAt: job.CreatedAt,
 	}

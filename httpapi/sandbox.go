@@ -329,20 +329,20 @@ func (b sandboxGroupRequest) validate() (SandboxGroupRequest, error) {
 
 type sandboxGroupResponse struct {
 	envelope
-	Group sandboxGroupView `json:"group"`
+	Group sandboxGroupJSON `json:"group"`
 }
 
-type sandboxGroupView struct {
+type sandboxGroupJSON struct {
 	JID               string                   `json:"jid"`
 	Name              string                   `json:"name"`
 	IsCommunity       bool                     `json:"isCommunity"`
 	IsDefaultSubGroup bool                     `json:"isDefaultSubGroup"`
 	ParentJID         string                   `json:"parentJid"`
-	Participants      []sandboxParticipantView `json:"participants"`
+	Participants      []sandboxParticipantJSON `json:"participants"`
 	SubGroups         []string                 `json:"subGroups"`
 }
 
-type sandboxParticipantView struct {
+type sandboxParticipantJSON struct {
 	JID  string `json:"jid"`
 	Role string `json:"role"`
 }
@@ -356,12 +356,12 @@ func (s *Server) handleSandboxGroupGet(w http.ResponseWriter, r *http.Request) e
 	if err != nil {
 		return err
 	}
-	view := sandboxGroupView{
+	view := sandboxGroupJSON{
 		JID: g.JID, Name: g.Name, IsCommunity: g.IsCommunity, IsDefaultSubGroup: g.IsDefaultSubGroup,
-		ParentJID: g.ParentJID, Participants: []sandboxParticipantView{}, SubGroups: []string{},
+		ParentJID: g.ParentJID, Participants: []sandboxParticipantJSON{}, SubGroups: []string{},
 	}
 	for _, p := range g.Participants {
-		view.Participants = append(view.Participants, sandboxParticipantView(p))
+		view.Participants = append(view.Participants, sandboxParticipantJSON(p))
 	}
 	view.SubGroups = append(view.SubGroups, g.SubGroups...)
 	writeJSON(w, http.StatusOK, sandboxGroupResponse{envelope: ok("Group found"), Group: view})

@@ -86,7 +86,7 @@ func (s *Server) handleWebhookGet(w http.ResponseWriter, r *http.Request, inst *
 	if err != nil {
 		return failed("Failed to get webhooks", err)
 	}
-	views := make([]webhookView, 0, len(hooks))
+	views := make([]webhookJSON, 0, len(hooks))
 	for _, h := range hooks {
 		views = append(views, newWebhookView(h, ""))
 	}
@@ -122,7 +122,7 @@ func (s *Server) handleDeliveries(w http.ResponseWriter, r *http.Request, inst *
 	if err != nil {
 		return failed("Failed to get deliveries", err)
 	}
-	views := make([]deliveryView, 0, len(list))
+	views := make([]deliveryJSON, 0, len(list))
 	for _, d := range list {
 		views = append(views, newDeliveryView(d))
 	}

@@ -6,10 +6,10 @@ import (
 	"github.com/switchboard/switchboard"
 )
 
-// webhookView is a webhook as the API shows it: RyzeAPI's fields, then Switchboard's additions.
+// webhookJSON is a webhook as the API shows it: RyzeAPI's fields, then Switchboard's additions.
 // The signing secret appears only in the answer that created or rotated it; the Authorization
 // value only as a mask.
-type webhookView struct {
+type webhookJSON struct {
 	Label          string    `json:"label"`
 	Enabled        bool      `json:"enabled"`
 	URL            string    `json:"url"`
@@ -24,8 +24,8 @@ type webhookView struct {
 	UpdatedAt      time.Time `json:"updatedAt"`
 }
 
-func newWebhookView(w *switchboard.Webhook, secret string) webhookView {
-	v := webhookView{
+func newWebhookView(w *switchboard.Webhook, secret string) webhookJSON {
+	v := webhookJSON{
 		Label: w.Label, Enabled: w.Enabled, URL: w.URL, ByEvents: w.ByEvents, Events: w.Events,
 		MediaBase64: w.MediaBase64, HasSecret: w.SecretSealed != nil, Secret: secret,
 		DisabledReason: w.DisabledReason, CreatedAt: w.CreatedAt, UpdatedAt: w.UpdatedAt,
@@ -41,15 +41,15 @@ func newWebhookView(w *switchboard.Webhook, secret string) webhookView {
 
 type webhookResponse struct {
 	envelope
-	Webhook webhookView `json:"webhook"`
+	Webhook webhookJSON `json:"webhook"`
 }
 
 type webhookListResponse struct {
 	envelope
-	Webhooks []webhookView `json:"webhooks"`
+	Webhooks []webhookJSON `json:"webhooks"`
 }
 
-type deliveryView struct {
+type deliveryJSON struct {
 	EventID        string     `json:"eventId"`
 	Event          string     `json:"event"`
 	Label          string     `json:"label"`
@@ -64,8 +64,8 @@ type deliveryView struct {
 	CreatedAt      time.Time  `json:"createdAt"`
 }
 
-func newDeliveryView(d switchboard.Delivery) deliveryView {
-	v := deliveryView{
+func newDeliveryView(d switchboard.Delivery) deliveryJSON {
+	v := deliveryJSON{
 		EventID: d.EventID, Event: d.EventType, Label: d.Label, Seq: d.Seq, Status: string(d.Status),
 		Attempts: d.Attempts, LastStatusCode: d.LastStatus, LastLatencyMS: d.LastLatencyMS, LastError: d.LastError,
 		CreatedAt: d.CreatedAt,
@@ -83,5 +83,5 @@ func newDeliveryView(d switchboard.Delivery) deliveryView {
 
 type deliveriesResponse struct {
 	envelope
-	Deliveries []deliveryView `json:"deliveries"`
+	Deliveries []deliveryJSON `json:"deliveries"`
 }

@@ -15,7 +15,7 @@ type websocketRequest struct {
 	MediaBase64 bool     `json:"mediaBase64"`
 }
 
-type websocketConfigView struct {
+type websocketConfigJSON struct {
 	Enabled     bool     `json:"enabled"`
 	Events      []string `json:"events"`
 	MediaBase64 bool     `json:"mediaBase64"`
@@ -23,11 +23,11 @@ type websocketConfigView struct {
 
 type websocketResponse struct {
 	envelope
-	Websocket websocketConfigView `json:"websocket"`
+	Websocket websocketConfigJSON `json:"websocket"`
 }
 
-func newWebsocketConfigView(c *switchboard.WebsocketConfig) websocketConfigView {
-	v := websocketConfigView{Enabled: c.Enabled, Events: c.Events, MediaBase64: c.MediaBase64}
+func newWebsocketConfigView(c *switchboard.WebsocketConfig) websocketConfigJSON {
+	v := websocketConfigJSON{Enabled: c.Enabled, Events: c.Events, MediaBase64: c.MediaBase64}
 	if v.Events == nil {
 		v.Events = []string{}
 	}

@@ -25,7 +25,7 @@ func (c Config) validateCluster() []error {
 	sqlite := !strings.HasPrefix(c.DSN, "postgres://") && !strings.HasPrefix(c.DSN, "postgresql://")
 	if c.clustered() {
 		if sqlite {
-			errs = append(errs, errors.New("cluster mode (SWITCHBOARD_CLUSTER_SECRET) needs PostgreSQL: SQLite is a single-process database; set SWITCHBOARD_DB=postgres://..."))
+			errs = append(errs, errors.New("cluster mode (SWITCHBOARD_CLUSTER_SECRET) needs PostgreSQL: SQLite is a single-process database; set SWITCHBOARD_DB to a postgres:// DSN"))
 		}
 		if c.RedisURL == "" {
 			errs = append(errs, errors.New("cluster mode needs SWITCHBOARD_REDIS_URL, so that the rate limits are one budget across the nodes"))

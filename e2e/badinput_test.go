@@ -26,6 +26,9 @@ import (
 // and afterwards the goroutines are back to their count before the flood and the instance is
 // still connected.
 func TestBadInputAcrossEveryOperation(t *testing.T) {
+	if raceDetector {
+		t.Skip("runs without -race, 10,000 requests, in .ci/run's reliability step: requests that log the target out make whatsmeow reconnect, which reaches a race inside its dependency go.mau.fi/util; see race_on_test.go")
+	}
 	n := envInt(t, "SWITCHBOARD_BADINPUT_N", 2_000)
 	seed := uint64(envInt(t, "SWITCHBOARD_BADINPUT_SEED", 1))
 
@@ -127,7 +130,14 @@ func TestBadInputAcrossEveryOperation(t *testing.T) {
 
 // documented5xx is the one 5xx the contract keeps: link and unlink answer an unparseable
 // community JID with 500 "error parse community jid: ...", as the reference does.
+//
+// The other is the chat module's documented 503 while the phone has not yet shared its
+// app-state key (the sandbox phone sends it only with LinkBootstrap): a state of WhatsApp the
+// client can retry, answered the same whatever the body, never a crash.
 func documented5xx(path string, status int, body []byte) bool {
+	if status == http.StatusServiceUnavailable && strings.HasPrefix(path, "/api/chat/") {
+		return strings.Contains(string(body), `"code":"unavailable"`)
+	}
 	if status != http.StatusInternalServerError {
 		return false
 	}

@@ -88,26 +88,22 @@ func dbFlag(fs *flag.FlagSet) *string {
 // only tokens it has found, so a token unknown a moment ago is looked up in the database again.
 // Account names are unique; a taken name is refused before anything is written.
 func runAccountCreate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("account create", flag.ContinueOnError)
-	name := fs.String("name", "", "account name (required, unique)")
-	maxInstances := fs.Int("max-instances", 0, "how many instances the account may create (0 = unlimited)")
-	dsn := dbFlag(fs)
-	if err := parseFlags(fs, args, stdout, stderr); err != nil {
-		return helpIsSuccess(err)
-	}
-	if strings.TrimSpace(*name) == "" {
-		return errors.New("account create: --name is required")
-	}
-	st, err := openForCommand(ctx, *dsn, stderr)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
+	cmd := newStoreCommand("account create")
+	name := cmd.fs.String("name", "", "account name (required, unique)")
+	maxInstances := cmd.fs.Int("max-instances", 0, "how many instances the account may create (0 = unlimited)")
+	cmd.check = requireName("account create", name)
+	return cmd.run(ctx, args, stdout, stderr, func(st *store.Store) error {
+		return createAccount(ctx, st, strings.TrimSpace(*name), *maxInstances, stdout)
+	})
+}
+
+// createAccount stores the account with a new token's hash and prints the token, once.
+func createAccount(ctx context.Context, st *store.Store, name string, maxInstances int, stdout io.Writer) error {
 	token := switchboard.NewToken(switchboard.AccountTokenPrefix)
-	acc, err := st.CreateAccount(ctx, strings.TrimSpace(*name), *maxInstances, switchboard.HashToken(token))
+	acc, err := st.CreateAccount(ctx, name, maxInstances, switchboard.HashToken(token))
 	if errors.Is(err, switchboard.ErrDuplicateAccountName) {
 		return fmt.Errorf("account create: an account named %q already exists; choose another name, "+
-			"or run `switchboard account rotate-token --name %s` for a new token of that account", strings.TrimSpace(*name), strings.TrimSpace(*name))
+			"or run `switchboard account rotate-token --name %s` for a new token of that account", name, name)
 	}
 	if err != nil {
 		return err
@@ -119,24 +115,20 @@ func runAccountCreate(ctx context.Context, args []string, stdout, stderr io.Writ
 // refused at once by this database's gateways: on PostgreSQL their token caches hear of it within
 // milliseconds; on SQLite a running gateway may accept it for up to its token-cache TTL (2 s).
 func runAccountRotateToken(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("account rotate-token", flag.ContinueOnError)
-	name := fs.String("name", "", "name of the account whose token is replaced (required)")
-	dsn := dbFlag(fs)
-	if err := parseFlags(fs, args, stdout, stderr); err != nil {
-		return helpIsSuccess(err)
-	}
-	if strings.TrimSpace(*name) == "" {
-		return errors.New("account rotate-token: --name is required")
-	}
-	st, err := openForCommand(ctx, *dsn, stderr)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
+	cmd := newStoreCommand("account rotate-token")
+	name := cmd.fs.String("name", "", "name of the account whose token is replaced (required)")
+	cmd.check = requireName("account rotate-token", name)
+	return cmd.run(ctx, args, stdout, stderr, func(st *store.Store) error {
+		return rotateAccountToken(ctx, st, strings.TrimSpace(*name), stdout)
+	})
+}
+
+// rotateAccountToken replaces the account's token hash and prints the new token, once.
+func rotateAccountToken(ctx context.Context, st *store.Store, name string, stdout io.Writer) error {
 	token := switchboard.NewToken(switchboard.AccountTokenPrefix)
-	acc, err := st.RotateAccountToken(ctx, strings.TrimSpace(*name), switchboard.HashToken(token))
+	acc, err := st.RotateAccountToken(ctx, name, switchboard.HashToken(token))
 	if errors.Is(err, switchboard.ErrNotFound) {
-		return fmt.Errorf("account rotate-token: no account named %q", strings.TrimSpace(*name))
+		return fmt.Errorf("account rotate-token: no account named %q", name)
 	}
 	if err != nil {
 		return err
@@ -162,4 +154,14 @@ func printAccountToken(stdout io.Writer, name, token string) error {
 		Name  string `json:"name"`
 		Token string `json:"token"`
 	}{name, token})
+}
+
+// requireName is the flag rule of commands whose --name may not be empty.
+func requireName(command string, name *string) func() error {
+	return func() error {
+		if strings.TrimSpace(*name) == "" {
+			return errors.New(command + ": --name is required")
+		}
+		return nil
+	}
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 
@@ -21,23 +20,18 @@ import (
 // deleted tokens at once on PostgreSQL and within its token-cache TTL on SQLite; connections it
 // already holds for the deleted instances last until it restarts.
 func runAccountDelete(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("account delete", flag.ContinueOnError)
-	name := fs.String("name", "", "account name (required)")
-	force := fs.Bool("force", false, "also delete its instances and log their sessions out locally (device keys removed)")
-	asJSON := jsonFlag(fs)
-	dsn := dbFlag(fs)
-	if err := parseFlags(fs, args, stdout, stderr); err != nil {
-		return helpIsSuccess(err)
-	}
-	if err := noArgs(fs); err != nil {
-		return err
-	}
-	st, err := openForCommand(ctx, *dsn, stderr)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	acc, err := accountNamed(ctx, st, "account delete", *name)
+	cmd := newStoreCommand("account delete").printing()
+	name := cmd.fs.String("name", "", "account name (required)")
+	cmd.check = requireName("account delete", name)
+	force := cmd.fs.Bool("force", false, "also delete its instances and log their sessions out locally (device keys removed)")
+	return cmd.run(ctx, args, stdout, stderr, func(st *store.Store) error {
+		return deleteAccount(ctx, st, *name, *force, cmd, stdout)
+	})
+}
+
+// deleteAccount is account delete's body: the account, then its devices, then the report.
+func deleteAccount(ctx context.Context, st *store.Store, name string, force bool, cmd *storeCommand, stdout io.Writer) error {
+	acc, err := accountNamed(ctx, st, "account delete", name)
 	if err != nil {
 		return err
 	}
@@ -45,7 +39,7 @@ func runAccountDelete(ctx context.Context, args []string, stdout, stderr io.Writ
 	if err != nil {
 		return err
 	}
-	if len(instances) > 0 && !*force {
+	if len(instances) > 0 && !force {
 		return fmt.Errorf("account delete: %q has %d instance(s); delete them through the API, or pass --force to delete them "+
 			"with the account and log their sessions out", acc.Name, len(instances))
 	}
@@ -67,7 +61,7 @@ func runAccountDelete(ctx context.Context, args []string, stdout, stderr io.Writ
 		InstancesDeleted int    `json:"instancesDeleted"`
 		DevicesLoggedOut int    `json:"devicesLoggedOut"`
 	}{acc.Name, len(instances), forgotten}
-	if *asJSON {
+	if cmd.wantsJSON() {
 		return printJSON(stdout, result)
 	}
 	_, err = fmt.Fprintf(stdout, "deleted account %q with %d instance(s); %d WhatsApp device(s) logged out locally\n",

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strconv"
@@ -28,81 +27,51 @@ type accountJSON struct {
 
 // runAccountList prints every account with its instance count.
 func runAccountList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("account list", flag.ContinueOnError)
-	asJSON := jsonFlag(fs)
-	dsn := dbFlag(fs)
-	if err := parseFlags(fs, args, stdout, stderr); err != nil {
-		return helpIsSuccess(err)
-	}
-	if err := noArgs(fs); err != nil {
-		return err
-	}
-	st, err := openForCommand(ctx, *dsn, stderr)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	accounts, err := st.ListAccounts(ctx)
-	if err != nil {
-		return err
-	}
-	out := make([]accountJSON, len(accounts))
-	rows := make([][]string, len(accounts))
-	for i, a := range accounts {
-		out[i] = accountJSON{ID: a.ID, Name: a.Name, MaxInstances: a.MaxInstances, CreatedAt: a.CreatedAt.UTC(), InstanceCount: a.Instances}
-		rows[i] = []string{strconv.FormatInt(a.ID, 10), a.Name, strconv.Itoa(a.Instances), limitText(a.MaxInstances), timestamp(a.CreatedAt)}
-	}
-	if *asJSON {
-		return printJSON(stdout, out)
-	}
-	return printTable(stdout, []string{"ID", "NAME", "INSTANCES", "MAX", "CREATED"}, rows)
+	cmd := newStoreCommand("account list").printing()
+	return cmd.run(ctx, args, stdout, stderr, func(st *store.Store) error {
+		accounts, err := st.ListAccounts(ctx)
+		if err != nil {
+			return err
+		}
+		out := make([]accountJSON, len(accounts))
+		rows := make([][]string, len(accounts))
+		for i, a := range accounts {
+			out[i] = accountJSON{ID: a.ID, Name: a.Name, MaxInstances: a.MaxInstances, CreatedAt: a.CreatedAt.UTC(), InstanceCount: a.Instances}
+			rows[i] = []string{strconv.FormatInt(a.ID, 10), a.Name, strconv.Itoa(a.Instances), limitText(a.MaxInstances), timestamp(a.CreatedAt)}
+		}
+		return cmd.print(stdout, out, []string{"ID", "NAME", "INSTANCES", "MAX", "CREATED"}, rows)
+	})
 }
 
 // runAccountShow prints one account: its settings, allowed origins and instances.
 func runAccountShow(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("account show", flag.ContinueOnError)
-	name := fs.String("name", "", "account name (required)")
-	asJSON := jsonFlag(fs)
-	dsn := dbFlag(fs)
-	if err := parseFlags(fs, args, stdout, stderr); err != nil {
-		return helpIsSuccess(err)
-	}
-	if err := noArgs(fs); err != nil {
-		return err
-	}
-	st, err := openForCommand(ctx, *dsn, stderr)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	acc, err := accountNamed(ctx, st, "account show", *name)
-	if err != nil {
-		return err
-	}
-	origins, err := st.AllowedOrigins(ctx, acc.ID)
-	if err != nil {
-		return err
-	}
-	instances, err := st.ListInstances(ctx, acc.ID)
-	if err != nil {
-		return err
-	}
-	out := accountJSON{ID: acc.ID, Name: acc.Name, MaxInstances: acc.MaxInstances, CreatedAt: acc.CreatedAt.UTC(),
-		InstanceCount: len(instances), AllowedOrigins: origins, Instances: instancesJSON(acc.Name, instances)}
-	if *asJSON {
-		return printJSON(stdout, out)
-	}
-	if err := printTable(stdout, []string{"ID", "NAME", "INSTANCES", "MAX", "CREATED", "ALLOWED ORIGINS"}, [][]string{{
-		strconv.FormatInt(acc.ID, 10), acc.Name, strconv.Itoa(len(instances)), limitText(acc.MaxInstances),
-		timestamp(acc.CreatedAt), orDash(strings.Join(origins, ",")),
-	}}); err != nil {
-		return err
-	}
-	if len(instances) == 0 {
-		return nil
-	}
-	fmt.Fprintln(stdout)
-	return printInstanceTable(stdout, out.Instances)
+	cmd := newStoreCommand("account show").printing()
+	name := cmd.fs.String("name", "", "account name (required)")
+	cmd.check = requireName("account show", name)
+	return cmd.run(ctx, args, stdout, stderr, func(st *store.Store) error {
+		acc, err := accountNamed(ctx, st, "account show", *name)
+		if err != nil {
+			return err
+		}
+		origins, err := st.AllowedOrigins(ctx, acc.ID)
+		if err != nil {
+			return err
+		}
+		instances, err := st.ListInstances(ctx, acc.ID)
+		if err != nil {
+			return err
+		}
+		out := accountJSON{ID: acc.ID, Name: acc.Name, MaxInstances: acc.MaxInstances, CreatedAt: acc.CreatedAt.UTC(),
+			InstanceCount: len(instances), AllowedOrigins: origins, Instances: instancesJSON(acc.Name, instances)}
+		if err := cmd.print(stdout, out, []string{"ID", "NAME", "INSTANCES", "MAX", "CREATED", "ALLOWED ORIGINS"}, [][]string{{
+			strconv.FormatInt(acc.ID, 10), acc.Name, strconv.Itoa(len(instances)), limitText(acc.MaxInstances),
+			timestamp(acc.CreatedAt), orDash(strings.Join(origins, ",")),
+		}}); err != nil || cmd.wantsJSON() || len(instances) == 0 {
+			return err
+		}
+		fmt.Fprintln(stdout)
+		return printInstanceTable(stdout, out.Instances)
+	})
 }
 
 // accountNamed finds the one account called name, with messages that say what to do.

@@ -2,12 +2,12 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/switchboard/switchboard/store"
 )
 
 // runAccountUpdate changes an existing account's settings. Today that is its allowed browser
@@ -15,36 +15,34 @@ import (
 // --clear-allowed-origins empties it. It prints the account's resulting origins: a table, or
 // JSON with --json.
 func runAccountUpdate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("account update", flag.ContinueOnError)
-	name := fs.String("name", "", "account name (required)")
+	cmd := newStoreCommand("account update").printing()
+	name := cmd.fs.String("name", "", "account name (required)")
 	var origins []string
-	fs.Func("allowed-origin", "a browser origin allowed to call the API, like https://app.example.com (repeatable; replaces the stored list)",
+	cmd.fs.Func("allowed-origin", "a browser origin allowed to call the API, like https://app.example.com (repeatable; replaces the stored list)",
 		func(v string) error {
 			origins = append(origins, v)
 			return nil
 		})
-	clearOrigins := fs.Bool("clear-allowed-origins", false, "allow no browser origin")
-	asJSON := jsonFlag(fs)
-	dsn := dbFlag(fs)
-	if err := parseFlags(fs, args, stdout, stderr); err != nil {
-		return helpIsSuccess(err)
+	clearOrigins := cmd.fs.Bool("clear-allowed-origins", false, "allow no browser origin")
+	cmd.check = func() error {
+		switch {
+		case strings.TrimSpace(*name) == "":
+			return errors.New("account update: --name is required")
+		case *clearOrigins && len(origins) > 0:
+			return errors.New("account update: --clear-allowed-origins and --allowed-origin exclude each other")
+		case !*clearOrigins && len(origins) == 0:
+			return errors.New("account update: nothing to change (give --allowed-origin or --clear-allowed-origins)")
+		}
+		return nil
 	}
-	switch {
-	case strings.TrimSpace(*name) == "":
-		return errors.New("account update: --name is required")
-	case fs.NArg() > 0:
-		return fmt.Errorf("account update: unexpected argument %q", fs.Arg(0))
-	case *clearOrigins && len(origins) > 0:
-		return errors.New("account update: --clear-allowed-origins and --allowed-origin exclude each other")
-	case !*clearOrigins && len(origins) == 0:
-		return errors.New("account update: nothing to change (give --allowed-origin or --clear-allowed-origins)")
-	}
-	st, err := openForCommand(ctx, *dsn, stderr)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	acc, err := accountNamed(ctx, st, "account update", *name)
+	return cmd.run(ctx, args, stdout, stderr, func(st *store.Store) error {
+		return updateOrigins(ctx, st, *name, origins, cmd, stdout)
+	})
+}
+
+// updateOrigins replaces the account's allowed origins and prints what is stored afterwards.
+func updateOrigins(ctx context.Context, st *store.Store, name string, origins []string, cmd *storeCommand, stdout io.Writer) error {
+	acc, err := accountNamed(ctx, st, "account update", name)
 	if err != nil {
 		return err
 	}
@@ -55,11 +53,9 @@ func runAccountUpdate(ctx context.Context, args []string, stdout, stderr io.Writ
 	if err != nil {
 		return err
 	}
-	if *asJSON {
-		return json.NewEncoder(stdout).Encode(struct {
-			Name           string   `json:"name"`
-			AllowedOrigins []string `json:"allowedOrigins"`
-		}{acc.Name, stored})
-	}
-	return printTable(stdout, []string{"NAME", "ALLOWED ORIGINS"}, [][]string{{acc.Name, orDash(strings.Join(stored, ","))}})
+	out := struct {
+		Name           string   `json:"name"`
+		AllowedOrigins []string `json:"allowedOrigins"`
+	}{acc.Name, stored}
+	return cmd.print(stdout, out, []string{"NAME", "ALLOWED ORIGINS"}, [][]string{{acc.Name, orDash(strings.Join(stored, ","))}})
 }

@@ -3,11 +3,12 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strconv"
 	"time"
+
+	"github.com/switchboard/switchboard/store"
 )
 
 const dbUsage = `usage:
@@ -39,20 +40,12 @@ func runDB(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 // advisory lock (PostgreSQL), and a server of an older build refuses a schema newer than its own
 // only at its next start.
 func runDBMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("db migrate", flag.ContinueOnError)
-	asJSON := jsonFlag(fs)
-	dsn := dbFlag(fs)
-	if err := parseFlags(fs, args, stdout, stderr); err != nil {
-		return helpIsSuccess(err)
-	}
-	if err := noArgs(fs); err != nil {
-		return err
-	}
-	st, err := openForCommand(ctx, *dsn, stderr)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
+	cmd := newStoreCommand("db migrate").printing()
+	return cmd.run(ctx, args, stdout, stderr, func(st *store.Store) error { return printMigrations(ctx, st, cmd, stdout) })
+}
+
+// printMigrations lists every migration with when it was applied.
+func printMigrations(ctx context.Context, st *store.Store, cmd *storeCommand, stdout io.Writer) error {
 	migrations, err := st.Migrations(ctx)
 	if err != nil {
 		return err
@@ -73,8 +66,5 @@ func runDBMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		}
 		rows[i] = []string{strconv.Itoa(m.Version), m.Name, timestamp(m.AppliedAt), status}
 	}
-	if *asJSON {
-		return printJSON(stdout, out)
-	}
-	return printTable(stdout, []string{"VERSION", "MIGRATION", "APPLIED AT", "STATUS"}, rows)
+	return cmd.print(stdout, out, []string{"VERSION", "MIGRATION", "APPLIED AT", "STATUS"}, rows)
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strconv"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"github.com/switchboard/switchboard"
+	"github.com/switchboard/switchboard/store"
 )
 
 const instanceUsage = `usage:
@@ -85,47 +85,44 @@ func printInstanceTable(w io.Writer, instances []instanceJSON) error {
 
 // runInstanceList lists the instances of one account (--account) or of all, by account then id.
 func runInstanceList(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("instance list", flag.ContinueOnError)
-	account := fs.String("account", "", "only this account's instances (its name)")
-	asJSON := jsonFlag(fs)
-	dsn := dbFlag(fs)
-	if err := parseFlags(fs, args, stdout, stderr); err != nil {
-		return helpIsSuccess(err)
+	cmd := newStoreCommand("instance list").printing()
+	account := cmd.fs.String("account", "", "only this account's instances (its name)")
+	return cmd.run(ctx, args, stdout, stderr, func(st *store.Store) error {
+		accounts, err := accountsToList(ctx, st, *account)
+		if err != nil {
+			return err
+		}
+		out := []instanceJSON{}
+		for _, acc := range accounts {
+			instances, err := st.ListInstances(ctx, acc.ID)
+			if err != nil {
+				return err
+			}
+			out = append(out, instancesJSON(acc.Name, instances)...)
+		}
+		if cmd.wantsJSON() {
+			return printJSON(stdout, out)
+		}
+		return printInstanceTable(stdout, out)
+	})
+}
+
+// accountsToList is the account named (when a name is given) or every account.
+func accountsToList(ctx context.Context, st *store.Store, name string) ([]*switchboard.Account, error) {
+	if strings.TrimSpace(name) != "" {
+		acc, err := accountNamed(ctx, st, "instance list", name)
+		if err != nil {
+			return nil, err
+		}
+		return []*switchboard.Account{acc}, nil
 	}
-	if err := noArgs(fs); err != nil {
-		return err
-	}
-	st, err := openForCommand(ctx, *dsn, stderr)
+	all, err := st.ListAccounts(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer st.Close()
-	var accounts []*switchboard.Account
-	if strings.TrimSpace(*account) != "" {
-		acc, err := accountNamed(ctx, st, "instance list", *account)
-		if err != nil {
-			return err
-		}
-		accounts = append(accounts, acc)
-	} else {
-		all, err := st.ListAccounts(ctx)
-		if err != nil {
-			return err
-		}
-		for _, a := range all {
-			accounts = append(accounts, &a.Account)
-		}
+	accounts := make([]*switchboard.Account, len(all))
+	for i, a := range all {
+		accounts[i] = &a.Account
 	}
-	out := []instanceJSON{}
-	for _, acc := range accounts {
-		instances, err := st.ListInstances(ctx, acc.ID)
-		if err != nil {
-			return err
-		}
-		out = append(out, instancesJSON(acc.Name, instances)...)
-	}
-	if *asJSON {
-		return printJSON(stdout, out)
-	}
-	return printInstanceTable(stdout, out)
+	return accounts, nil
 }

@@ -35,30 +35,14 @@ const accountUsage = `usage:
 // runAccount dispatches `switchboard account COMMAND`. --help (or none) prints the commands and
 // succeeds when asked for, fails when a command is missing.
 func runAccount(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, accountUsage)
-		return errors.New("account: a command is required")
-	}
-	switch args[0] {
-	case "create":
-		return runAccountCreate(ctx, args[1:], stdout, stderr)
-	case "rotate-token":
-		return runAccountRotateToken(ctx, args[1:], stdout, stderr)
-	case "update":
-		return runAccountUpdate(ctx, args[1:], stdout, stderr)
-	case "list":
-		return runAccountList(ctx, args[1:], stdout, stderr)
-	case "show":
-		return runAccountShow(ctx, args[1:], stdout, stderr)
-	case "delete":
-		return runAccountDelete(ctx, args[1:], stdout, stderr)
-	case "-h", "-help", "--help", "help":
-		fmt.Fprint(stdout, accountUsage)
-		return nil
-	default:
-		fmt.Fprint(stderr, accountUsage)
-		return fmt.Errorf("unknown account command %q", args[0])
-	}
+	return dispatch(ctx, "account", accountUsage, map[string]commandFunc{
+		"create":       runAccountCreate,
+		"rotate-token": runAccountRotateToken,
+		"update":       runAccountUpdate,
+		"list":         runAccountList,
+		"show":         runAccountShow,
+		"delete":       runAccountDelete,
+	}, args, stdout, stderr)
 }
 
 // parseFlags parses args with fs. Asked for --help, it prints the flags to stdout and returns

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
+	"fmt"
 	"io"
 
 	"github.com/switchboard/switchboard/store"
@@ -63,3 +65,25 @@ func (c *storeCommand) print(w io.Writer, v any, header []string, rows [][]strin
 
 // wantsJSON reports whether --json was given, for commands whose human output is not a table.
 func (c *storeCommand) wantsJSON() bool { return c.asJSON != nil && *c.asJSON }
+
+// commandFunc runs one subcommand with the arguments after its name.
+type commandFunc func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+
+// dispatch runs `switchboard GROUP COMMAND`: the command named first in args, or the group's
+// usage (to stdout and a success when help is asked for; to stderr and a failure otherwise).
+func dispatch(ctx context.Context, group, usage string, commands map[string]commandFunc, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New(group + ": a command is required")
+	}
+	if run, ok := commands[args[0]]; ok {
+		return run(ctx, args[1:], stdout, stderr)
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown %s command %q", group, args[0])
+}

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"io"
 	"strconv"
 	"time"
@@ -18,20 +16,9 @@ const dbUsage = `usage:
 
 // runDB dispatches `switchboard db COMMAND`.
 func runDB(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, dbUsage)
-		return errors.New("db: a command is required")
-	}
-	switch args[0] {
-	case "migrate":
-		return runDBMigrate(ctx, args[1:], stdout, stderr)
-	case "-h", "-help", "--help", "help":
-		fmt.Fprint(stdout, dbUsage)
-		return nil
-	default:
-		fmt.Fprint(stderr, dbUsage)
-		return fmt.Errorf("unknown db command %q", args[0])
-	}
+	return dispatch(ctx, "db", dbUsage, map[string]commandFunc{
+		"migrate": runDBMigrate,
+	}, args, stdout, stderr)
 }
 
 // runDBMigrate opens the database, which applies the pending migrations (serve does the same at

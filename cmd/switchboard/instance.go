@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -22,20 +20,9 @@ const instanceUsage = `usage:
 
 // runInstance dispatches `switchboard instance COMMAND`.
 func runInstance(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		fmt.Fprint(stderr, instanceUsage)
-		return errors.New("instance: a command is required")
-	}
-	switch args[0] {
-	case "list":
-		return runInstanceList(ctx, args[1:], stdout, stderr)
-	case "-h", "-help", "--help", "help":
-		fmt.Fprint(stdout, instanceUsage)
-		return nil
-	default:
-		fmt.Fprint(stderr, instanceUsage)
-		return fmt.Errorf("unknown instance command %q", args[0])
-	}
+	return dispatch(ctx, "instance", instanceUsage, map[string]commandFunc{
+		"list": runInstanceList,
+	}, args, stdout, stderr)
 }
 
 // instanceJSON is an instance as the CLI prints it. The session is what the database records

@@ -98,15 +98,3 @@ func wantVerifiedInOrder(t *testing.T, rcv *webhooktest.Receiver) []webhooktest.
 	}
 	return accepted
 }
-
-// waitUntil polls cond every 10 ms until it holds, or fails the test after apptest.Timeout.
-func waitUntil(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(apptest.Timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}

@@ -44,7 +44,7 @@ func TestGroupCreateInfoAndList(t *testing.T) {
 			t.Fatalf("simulator settings: announce %v, approval %v, add mode %q, locked %v, picture %q",
 				g.Announce, g.JoinApproval, g.MemberAddMode, g.Locked, g.PictureID)
 		}
-		wantRoles := map[string]string{s.adminPhone: "superadmin", alice: "member", bob: "member"}
+		wantRoles := map[string]string{s.phone: "superadmin", alice: "member", bob: "member"}
 		if got := roles(g); !reflect.DeepEqual(got, wantRoles) {
 			t.Fatalf("simulator members %v, want %v", got, wantRoles)
 		}
@@ -59,7 +59,7 @@ func TestGroupCreateInfoAndList(t *testing.T) {
 		if res.Get("imageError") != nil || res.Get("warnings") != nil {
 			t.Fatalf("nothing should have failed after creation: %s", res.Raw)
 		}
-		checkGroupInfo(t, res, "group", g, s.adminPhone)
+		checkGroupInfo(t, res, "group", g, s.phone)
 
 		identifiers := map[string]string{
 			"jid":     jid,
@@ -72,7 +72,7 @@ func TestGroupCreateInfoAndList(t *testing.T) {
 			if info.Str("group.jid") != jid {
 				t.Fatalf("info by %s: %s", form, info.Raw)
 			}
-			checkGroupInfo(t, info, "group", g, s.adminPhone)
+			checkGroupInfo(t, info, "group", g, s.phone)
 		}
 		info := s.query("GET", "info", "admin", url.Values{"identifier": {jid}})
 		for _, field := range []string{"group.createdAt", "group.metadata.nameSetBy", "group.metadata.descriptionSetBy", "group.participants.0.lid"} {
@@ -157,7 +157,7 @@ func TestGroupCreateRefusals(t *testing.T) {
 		WantError(http.StatusBadRequest, "communityJid is not a community")
 
 	// A community of Alice's where the instance is only a member.
-	adminJID := types.NewJID(s.adminPhone, types.DefaultUserServer)
+	adminJID := types.NewJID(s.phone, types.DefaultUserServer)
 	aliceJID := types.NewJID(alice, types.DefaultUserServer)
 	foreign, err := s.e.App.Sim().CreateGroup(wasim.CreateGroupRequest{Owner: aliceJID, Name: "Alice's", IsCommunity: true, Participants: []types.JID{adminJID}})
 	if err != nil {

@@ -18,23 +18,13 @@ import (
 	"github.com/switchboard/switchboard/wasim"
 )
 
-// groupScene is a sandbox gateway with one account and its instance "admin" paired to a
-// simulated phone. Every call uses the account token, which reaches all the account's
-// instances.
-type groupScene struct {
-	t          *testing.T
-	e          *apptest.Env
-	acc        string
-	adminPhone string
-}
+// groupScene is a scene whose instance "admin" administers the groups. Every call uses the
+// account token, which reaches all the account's instances.
+type groupScene struct{ *scene }
 
 func newGroupScene(t *testing.T, dsn string, configure ...func(*app.Config)) *groupScene {
 	t.Helper()
-	e := apptest.Start(t, dsn, configure...)
-	s := &groupScene{t: t, e: e, acc: e.Account("groups")}
-	e.Instance(s.acc, "admin")
-	s.adminPhone = e.Pair(s.acc, "admin", "")
-	return s
+	return &groupScene{startScene(t, dsn, "groups", "admin", configure...)}
 }
 
 // do calls a route of instance inst: do("POST", "create", "admin", body).
@@ -47,23 +37,6 @@ func (s *groupScene) do(method, route, inst string, body any) *apptest.Response 
 func (s *groupScene) query(method, route, inst string, params url.Values) *apptest.Response {
 	s.t.Helper()
 	return s.e.Do(method, "/api/group/"+route+"/"+inst+"?"+params.Encode(), s.acc, nil)
-}
-
-// pairInstance creates and pairs another instance and returns its phone number.
-func (s *groupScene) pairInstance(name string) string {
-	s.t.Helper()
-	s.e.Instance(s.acc, name)
-	return s.e.Pair(s.acc, name, "")
-}
-
-// user registers a simulated WhatsApp user (no device) and returns its phone number.
-func (s *groupScene) user(name string) string {
-	s.t.Helper()
-	jid, err := s.e.App.Sim().RegisterPhone("", name)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	return jid.User
 }
 
 // create makes a group through the API and returns its JID.

@@ -40,31 +40,31 @@ func TestGroupParticipants(t *testing.T) {
 	if got := results(t, res, "participants"); !reflect.DeepEqual(got, want) {
 		t.Fatalf("add results %v, want %v", got, want)
 	}
-	wantRoles(map[string]string{s.adminPhone: "superadmin", alice: "member", memberPhone: "member"})
+	wantRoles(map[string]string{s.phone: "superadmin", alice: "member", memberPhone: "member"})
 
 	// The member instance is not an admin: the whole call is refused and nothing changes.
 	s.do("POST", "participants", "member", map[string]any{"action": "add", "identifier": jid, "participants": []string{bob}}).
 		WantError(http.StatusForbidden, "Not authorized to manage group participants (must be admin)")
-	wantRoles(map[string]string{s.adminPhone: "superadmin", alice: "member", memberPhone: "member"})
+	wantRoles(map[string]string{s.phone: "superadmin", alice: "member", memberPhone: "member"})
 
 	if got := change("admin", "promote", memberPhone, bob); !reflect.DeepEqual(got, map[string]string{userJID(memberPhone): "ok", userJID(bob): "not_member"}) {
 		t.Fatalf("promote results %v", got)
 	}
-	wantRoles(map[string]string{s.adminPhone: "superadmin", alice: "member", memberPhone: "admin"})
+	wantRoles(map[string]string{s.phone: "superadmin", alice: "member", memberPhone: "admin"})
 
 	// Now an admin, the member instance still cannot demote the super-admin who created the group.
-	if got := change("member", "demote", s.adminPhone); got[userJID(s.adminPhone)] != "not_allowed" {
+	if got := change("member", "demote", s.phone); got[userJID(s.phone)] != "not_allowed" {
 		t.Fatalf("demoting the super-admin: %v", got)
 	}
 	if got := change("admin", "demote", memberPhone); got[userJID(memberPhone)] != "ok" {
 		t.Fatalf("demote results %v", got)
 	}
-	wantRoles(map[string]string{s.adminPhone: "superadmin", alice: "member", memberPhone: "member"})
+	wantRoles(map[string]string{s.phone: "superadmin", alice: "member", memberPhone: "member"})
 
 	if got := change("admin", "remove", alice, bob); !reflect.DeepEqual(got, map[string]string{userJID(alice): "ok", userJID(bob): "not_member"}) {
 		t.Fatalf("remove results %v", got)
 	}
-	wantRoles(map[string]string{s.adminPhone: "superadmin", memberPhone: "member"})
+	wantRoles(map[string]string{s.phone: "superadmin", memberPhone: "member"})
 
 	// Every participant failing is still 200, with success false.
 	res = s.do("POST", "participants", "admin", map[string]any{"action": "remove", "identifier": jid, "participants": []string{bob}}).Want(http.StatusOK)

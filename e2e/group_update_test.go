@@ -39,7 +39,7 @@ func TestGroupUpdate(t *testing.T) {
 	if g.Name != "After" || g.Description != "New topic" {
 		t.Fatalf("simulator has %q / %q", g.Name, g.Description)
 	}
-	checkGroupInfo(t, res, "group", g, s.adminPhone)
+	checkGroupInfo(t, res, "group", g, s.phone)
 
 	// The same values again: nothing is written.
 	res = s.do("PUT", "update", "admin", update(map[string]any{"name": "After", "description": "New topic"})).Want(http.StatusOK)
@@ -57,7 +57,7 @@ func TestGroupUpdate(t *testing.T) {
 	if !reflect.DeepEqual(res.Strings("updated"), []string{"groupSettings"}) {
 		t.Fatalf("updated: %s", res.Raw)
 	}
-	checkGroupInfo(t, res, "group", g, s.adminPhone)
+	checkGroupInfo(t, res, "group", g, s.phone)
 
 	// An empty description clears it; omitting it keeps it.
 	s.do("PUT", "update", "admin", update(map[string]any{"name": "Cleared"})).Want(http.StatusOK)

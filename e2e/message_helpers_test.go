@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"testing"
-	"time"
 
 	"go.mau.fi/whatsmeow/types"
 
@@ -13,33 +12,14 @@ import (
 	"github.com/switchboard/switchboard/wasim"
 )
 
-// messageScene is a sandbox gateway with one account and its instance "sender" paired to a
-// simulated phone. Recipients are simulated phones whose own Signal stack decrypts what the
-// gateway sends, so every assertion is on what the recipient really got.
-type messageScene struct {
-	t     *testing.T
-	e     *apptest.Env
-	acc   string
-	phone string // the instance's own phone number
-}
+// messageScene is a scene whose instance "sender" sends. Recipients are simulated phones whose
+// own Signal stack decrypts what the gateway sends, so every assertion is on what the recipient
+// really got.
+type messageScene struct{ *scene }
 
 func newMessageScene(t *testing.T, dsn string, configure ...func(*app.Config)) *messageScene {
 	t.Helper()
-	e := apptest.Start(t, dsn, configure...)
-	s := &messageScene{t: t, e: e, acc: e.Account("messages")}
-	e.Instance(s.acc, "sender")
-	s.phone = e.Pair(s.acc, "sender", "")
-	return s
-}
-
-// user registers a simulated phone and returns its number.
-func (s *messageScene) user(name string) string {
-	s.t.Helper()
-	jid, err := s.e.App.Sim().RegisterPhone("", name)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	return jid.User
+	return &messageScene{startScene(t, dsn, "messages", "sender", configure...)}
 }
 
 // send calls a send route of the instance.
@@ -135,15 +115,4 @@ func (s *messageScene) stored(id string) *apptest.Response {
 		return res.Status == http.StatusOK
 	})
 	return res
-}
-
-func (s *messageScene) waitFor(what string, ok func() bool) {
-	s.t.Helper()
-	deadline := time.Now().Add(apptest.Timeout)
-	for !ok() {
-		if time.Now().After(deadline) {
-			s.t.Fatalf("timed out waiting until %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }

@@ -18,7 +18,7 @@ var mutants = []mutant{
 		"c.MaxSubGroups = 50", "c.MaxSubGroups = 51", "./wasim/internal/groupsim",
 		"the simulator's default community size drifts from WhatsApp's"},
 	{"unlink-unlisted-linked-group", "community.go",
-		"case err == nil && info.LinkedParent == b.Community:", "case false:", ".",
+		"case err == nil && info.LinkedParent == b.Community:", "case err == nil && info.LinkedParent == b.Community && false:", ".",
 		"a group linked here but missing from the subgroup list can no longer be unlinked"},
 	{"precheck-429-does-not-stop", "community.go",
 		"if reasonFor(err) == ReasonRateLimited {\n\t\t\t\tst.failAll", "if false {\n\t\t\t\tst.failAll", ".",

@@ -82,7 +82,7 @@ var mutants = []mutant{
 		"return max(secs, 1)", "return secs", "./httpapi",
 		"a refusal can say Retry-After: 0"},
 	{"seal-not-bound-to-instance", "store/seal.go",
-		"return binary.BigEndian.AppendUint64(append([]byte(nil), header...), uint64(instanceID))", "return append([]byte(nil), header...)", "./store",
+		"return binary.BigEndian.AppendUint64(append([]byte(nil), header...), uint64(instanceID))", "return binary.BigEndian.AppendUint64(append([]byte(nil), header...), 0)", "./store",
 		"a sealed secret moved to another instance's row still opens"},
 	{"instance-lookup-not-scoped", "store/prepared.go",
 		"prepare(selectInstance + `WHERE account_id = $1 AND name = $2`)", "prepare(selectInstance + `WHERE (account_id = $1 OR TRUE) AND name = $2`)", "./store",

@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"os"
 	"os/exec"
@@ -13,8 +14,11 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/switchboard/switchboard/app"
 	"github.com/switchboard/switchboard/app/apptest"
+	"github.com/switchboard/switchboard/store"
 	"github.com/switchboard/switchboard/store/storetest"
+	"github.com/switchboard/switchboard/webhook/webhooktest"
 )
 
 // requireChromiumEnv, when set (as .ci/run sets it), turns a missing Chromium into a failure
@@ -154,7 +158,10 @@ func (b *browser) waitJS(sel, want, js string) {
 // sign out. Every page is screenshotted and none may log an error.
 func TestConsoleInChromium(t *testing.T) {
 	b := newBrowser(t)
-	e := apptest.Start(t, storetest.SQLiteDSN(t))
+	e := apptest.Start(t, storetest.SQLiteDSN(t), func(c *app.Config) {
+		c.Sealer = newSealer(t) // webhook secrets are sealed at rest
+		c.AllowPrivateWebhookURLs = true
+	})
 	account := e.Account("console")
 	id := func(s string) chromedp.ID { return chromedp.ID(s) }
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
@@ -215,15 +222,50 @@ func TestConsoleInChromium(t *testing.T) {
 	b.waitText("#link-message", "Linked 2 of 2")
 	b.screenshot("05-community-linked")
 
+	// A webhook for instance.state events, made on the page: the secret the page shows once is
+	// the one the deliveries are signed with (the receiver verifies with Svix's library), and the
+	// test event shows up delivered in the page's delivery log.
+	rcv := webhooktest.Start(t)
+	b.do("add a webhook",
+		chromedp.SendKeys(id("webhook-url"), rcv.URL+"/hook"),
+		chromedp.Click(id("event-instance-state")),
+		chromedp.Click(css("#webhook button[type=submit]")),
+		chromedp.WaitVisible(id("webhook-secret")),
+		chromedp.WaitVisible(css(`tr[data-label="default"]`)),
+	)
+	secret := get(b, "read the signing secret", chromedp.Text(id("webhook-secret-value")))
+	if !strings.HasPrefix(secret, "whsec_") {
+		t.Fatalf("the page shows %q as the signing secret", secret)
+	}
+	rcv.SetSecret(secret)
+	b.do("send a test event", chromedp.Click(css(`tr[data-label="default"] button`)))
+	rcv.WaitFor(t, apptest.Timeout, "the console's test event, verified", func(all []webhooktest.Delivery) bool {
+		for _, d := range all {
+			if d.Envelope.Event == "webhook.test" && d.Verified {
+				return true
+			}
+		}
+		return false
+	})
+	b.do("see it delivered in the log",
+		chromedp.Click(id("deliveries-load")),
+		chromedp.WaitVisible(css(`tr[data-event="webhook.test"][data-status="delivered"]`)),
+	)
+	b.screenshot("06-webhooks")
+
 	b.do("open the sandbox panel", chromedp.Navigate(e.URL+"/console/sandbox"), chromedp.WaitVisible(id("scan")))
-	b.screenshot("06-sandbox")
+	b.screenshot("07-sandbox")
 
 	b.do("phone-sized instances page",
 		chromedp.EmulateViewport(390, 844),
 		chromedp.Navigate(e.URL+"/console/instances"),
 		chromedp.WaitVisible(css(`tr[data-name="shop"]`)),
 	)
-	b.screenshot("07-instances-phone")
+	b.screenshot("08-instances-phone")
+	if fits := get(b, "measure the list on a phone", chromedp.Evaluate[bool](
+		`[...document.querySelectorAll(".scroll")].every((d) => d.scrollWidth <= d.clientWidth)`)); !fits {
+		t.Error("the instance list scrolls sideways on a phone-sized screen")
+	}
 
 	b.do("sign out", chromedp.Click(id("signout")), chromedp.WaitVisible(id("token")))
 	if stored := get(b, "read sessionStorage", chromedp.Evaluate[string](`sessionStorage.getItem("switchboard.token") || ""`)); stored != "" {
@@ -235,4 +277,18 @@ func TestConsoleInChromium(t *testing.T) {
 	if len(b.errors) > 0 {
 		t.Fatalf("the pages logged errors:\n%s", strings.Join(b.errors, "\n"))
 	}
+}
+
+// newSealer is a sealing key for the gateway under test.
+func newSealer(t *testing.T) *store.Sealer {
+	t.Helper()
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		t.Fatal(err)
+	}
+	sealer, err := store.NewSealer(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sealer
 }

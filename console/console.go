@@ -30,15 +30,16 @@ type Options struct {
 
 // page is one console page: its path under /console/, its template and its script.
 type page struct {
-	path, title, template, script string
-	sandboxOnly                   bool
+	path, title, template string
+	scripts               []string // the page's own scripts, after api.js
+	sandboxOnly           bool
 }
 
 var pages = []page{
-	{path: "/console/", title: "Sign in", template: "signin.html", script: "signin.js"},
-	{path: "/console/instances", title: "Instances", template: "instances.html", script: "instances.js"},
-	{path: "/console/instance", title: "Instance", template: "instance.html", script: "instance.js"},
-	{path: "/console/sandbox", title: "Sandbox", template: "sandbox.html", script: "sandbox.js", sandboxOnly: true},
+	{path: "/console/", title: "Sign in", template: "signin.html", scripts: []string{"signin.js"}},
+	{path: "/console/instances", title: "Instances", template: "instances.html", scripts: []string{"instances.js"}},
+	{path: "/console/instance", title: "Instance", template: "instance.html", scripts: []string{"instance.js", "webhooks.js"}},
+	{path: "/console/sandbox", title: "Sandbox", template: "sandbox.html", scripts: []string{"sandbox.js"}, sandboxOnly: true},
 }
 
 // contentSecurityPolicy allows only the console's own scripts and styles (no inline script, so
@@ -67,7 +68,7 @@ func Handler(o Options) http.Handler {
 		mux.HandleFunc("GET "+p.path+pathEnd(p.path), func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			w.Header().Set("Cache-Control", "no-store")
-			err := tmpl.ExecuteTemplate(w, p.template, view{Title: p.title, Script: p.script, Sandbox: o.Sandbox, Version: o.Version})
+			err := tmpl.ExecuteTemplate(w, p.template, view{Title: p.title, Scripts: p.scripts, Sandbox: o.Sandbox, Version: o.Version})
 			if err != nil {
 				http.Error(w, "console page failed", http.StatusInternalServerError)
 			}
@@ -86,8 +87,9 @@ func pathEnd(path string) string {
 
 // view is what every template gets.
 type view struct {
-	Title, Script, Version string
-	Sandbox                bool
+	Title, Version string
+	Scripts        []string
+	Sandbox        bool
 }
 
 // secure sets the headers every console answer carries.

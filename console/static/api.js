@@ -60,10 +60,20 @@ const SB = (() => {
     return td;
   }
 
+  // fill replaces a table body's rows and labels each cell with its column's heading, so that
+  // narrow screens can show every row as a card of "heading: value" lines (console.css).
+  function fill(tbody, rows) {
+    tbody.replaceChildren(...rows);
+    const headings = [...tbody.closest("table").querySelectorAll("thead th")].map((th) => th.textContent.trim());
+    for (const row of rows) {
+      [...row.cells].forEach((td, i) => { if (headings[i]) { td.dataset.label = headings[i]; } });
+    }
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
     if (token()) { $("nav").hidden = false; }
     $("signout").addEventListener("click", signOut);
   });
 
-  return { $, token, signIn, signOut, say, call, errorOf, requireToken, cell };
+  return { $, token, signIn, signOut, say, call, errorOf, requireToken, cell, fill };
 })();

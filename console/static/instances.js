@@ -28,7 +28,7 @@ async function refreshInstances() {
     row.appendChild(actions);
     rows.push(row);
   }
-  body.replaceChildren(...rows);
+  SB.fill(body, rows);
 }
 
 async function deleteInstance(name) {

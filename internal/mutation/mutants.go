@@ -73,7 +73,7 @@ var mutants = []mutant{
 		"if d := p.last.Add(p.interval).Sub(p.now()); d > 0 {", "if d := p.last.Add(p.interval).Sub(p.now()); d > p.interval {", ".",
 		"writes are no longer spaced"},
 	{"header-breaking-custom-token-accepted", "token.go",
-		"return !strings.ContainsAny(t, \",;\") && CustomTokenBits(t) >= MinCustomTokenBits", "return CustomTokenBits(t) >= MinCustomTokenBits", ".",
+		"return !strings.ContainsAny(t, \",;\") && CustomTokenBits(t) >= MinCustomTokenBits", "return !strings.ContainsAny(t, \"\") && CustomTokenBits(t) >= MinCustomTokenBits", ".",
 		"a custom token with ',' or ';', which headers split, is accepted"},
 	{"sibling-instance-token", "httpapi/auth.go",
 		"if p.instance != nil {\n\t\treturn nil, errInstanceTokenMismatch", "if false {\n\t\treturn nil, errInstanceTokenMismatch", "./httpapi",

@@ -36,11 +36,13 @@ func TestValidCustomToken(t *testing.T) {
 	}
 	for _, bad := range []string{
 		"short", strings.Repeat("x", 300), "has space in the token!", "tab\tinside-the-token", "comma,inside-the-token",
-		"3f9c2a7be41d08c6f5a9e3b7d2c401",  // 30 hex digits: 120 bits
-		strings.Repeat("a", 200),          // one character repeated: 0 bits
-		strings.Repeat("abc", 40),         // three characters: 2.6 bits each, 310 by length alone
-		"my-instance-token-01",            // 20 characters of a chosen phrase
-		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaab", // repetition with one change
+		"3f9c2a7be41d08c6f5a9e3b7d2c401",    // 30 hex digits: 120 bits
+		strings.Repeat("a", 200),            // one character repeated: 0 bits
+		strings.Repeat("abc", 40),           // three characters: 2.6 bits each, 310 by length alone
+		"my-instance-token-01",              // 20 characters of a chosen phrase
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaab",   // repetition with one change
+		"Zx9_kQ2-vL7pW4rT8mN3bY6cH1,Q",      // strong, but a comma splits header lists
+		"3f9c2a7be41d08c6f5a9e3b7d2c4018e;", // strong, but a semicolon splits header parameters
 	} {
 		if ValidCustomToken(bad) {
 			t.Errorf("%q (%.0f bits) accepted", bad, CustomTokenBits(bad))

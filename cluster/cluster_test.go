@@ -281,3 +281,33 @@ type downEverywhere struct{ switchboard.Sessions }
 func (downEverywhere) Status(*switchboard.Instance) switchboard.ConnectionStatus {
 	return switchboard.ConnectionStatus{State: switchboard.StateDisconnected}
 }
+
+// TestClaimDuringARenewalIsKept: a lease claimed for a request while a renewal round is under way
+// (the renewal ran before the claim, so it does not list it) must not be taken for lost. Before,
+// the round released the session it had just claimed: a pairing started by that request was cut
+// at its pair-success (found by the chaos test).
+func TestClaimDuringARenewalIsKept(t *testing.T) {
+	s, _ := openStore(t)
+	f := newFakeSessions()
+	n, err := New(Options{DB: s.DB(), NodeID: "solo", Address: "http://solo", Instances: s, Sessions: f.on("solo"), Lease: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sent := time.Now()
+	n.mu.Lock()
+	n.held[42] = held{epoch: 1, since: sent.Add(time.Millisecond)}
+	n.held[7] = held{epoch: 1, since: sent.Add(-time.Second)}
+	n.mu.Unlock()
+	n.settle(context.Background(), sent, map[int64]int64{})
+	if _, ok := n.Epoch(42); !ok {
+		t.Fatal("a lease claimed after the renewal was sent was dropped as lost")
+	}
+	if _, ok := n.Epoch(7); ok {
+		t.Fatal("a lease held before the renewal and missing from it was kept")
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if got := f.released["solo"]; len(got) != 1 || got[0] != 7 {
+		t.Fatalf("released %v, want only the lost lease 7", got)
+	}
+}

@@ -184,6 +184,12 @@ func (n *Node) settle(ctx context.Context, sent time.Time, renewed map[int64]int
 	n.lastRenew, n.stopped = sent, false
 	var lost []int64
 	for id, h := range n.held {
+		if h.since.After(sent) {
+			// Claimed while this renewal was under way (Route claims an unpaired instance for
+			// a request, e.g. the connect that starts its pairing): the renewal may have run
+			// before the claim, so its absence proves nothing. The next round decides.
+			continue
+		}
 		if e, ok := renewed[id]; !ok || e != h.epoch {
 			lost = append(lost, id)
 			delete(n.held, id)

@@ -145,5 +145,10 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) 
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="switchboard"`)
 	}
+	if status == http.StatusServiceUnavailable && w.Header().Get("Retry-After") == "" {
+		// Every 503 of this API is temporary (an instance between nodes, a key WhatsApp has not
+		// sent yet): say when to try again, as clients retrying on 503 expect.
+		w.Header().Set("Retry-After", "1")
+	}
 	writeJSON(w, status, body)
 }

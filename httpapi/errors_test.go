@@ -132,3 +132,19 @@ func TestRequestID(t *testing.T) {
 		t.Fatalf("unsafe id echoed: %q", id)
 	}
 }
+
+// Every 503 says when to retry: a client may retry it, and the cluster's chaos test requires it.
+func TestUnavailableSaysWhenToRetry(t *testing.T) {
+	e := newEnv(t)
+	rec := httptest.NewRecorder()
+	e.api.renderError(rec, httptest.NewRequest("GET", "/x", nil), switchboard.Errorf(switchboard.CodeUnavailable, "later"))
+	if rec.Code != http.StatusServiceUnavailable || rec.Header().Get("Retry-After") != "1" {
+		t.Fatalf("got %d with Retry-After %q, want 503 with 1", rec.Code, rec.Header().Get("Retry-After"))
+	}
+	rec = httptest.NewRecorder()
+	rec.Header().Set("Retry-After", "7")
+	e.api.renderError(rec, httptest.NewRequest("GET", "/x", nil), switchboard.Errorf(switchboard.CodeUnavailable, "later"))
+	if got := rec.Header().Get("Retry-After"); got != "7" {
+		t.Fatalf("Retry-After %q, want the handler's 7 kept", got)
+	}
+}

@@ -24,6 +24,7 @@ type Store interface {
 	RecordAttempt(ctx context.Context, webhookID int64, eventID string, a switchboard.DeliveryAttempt) error
 	DisableWebhook(ctx context.Context, webhookID int64, reason string) error
 	PurgeEvents(ctx context.Context, olderThan time.Time) (int, error)
+	ClaimDelivery(ctx context.Context, webhookID int64, eventID string, at, until time.Time) (bool, error)
 }
 
 // Defaults for the zero values of Options.
@@ -33,6 +34,10 @@ const (
 	// pollInterval bounds how long a dispatcher sleeps without a wake-up: a safety net, since
 	// every commit in this process wakes the dispatchers concerned.
 	pollInterval = 30 * time.Second
+	// claimTTL is how long a claimed attempt keeps the other processes away from its delivery:
+	// longer than one attempt (webhook.Timeout, 15 s) with room to record it. It is also how long
+	// a delivery waits when the process attempting it is killed.
+	claimTTL = 45 * time.Second
 )
 
 // Options configure an Outbox.

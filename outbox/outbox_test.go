@@ -330,3 +330,30 @@ func TestStreamDropsSlowSubscriber(t *testing.T) {
 		t.Fatalf("replay %d frames, first %+v, %v", len(replay), replay, err)
 	}
 }
+
+// TestSeveralProcessesDeliverEachEventOnceInOrder runs three outboxes on one database, as the
+// nodes of a cluster do, each emitting a third of the events: every event reaches the receiver
+// once, in sequence order, whichever process stored it (the webhook's dispatch claim).
+func TestSeveralProcessesDeliverEachEventOnceInOrder(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		f := newFixture(t, s)
+		f.rcv.Respond(func(int, webhooktest.Delivery) int {
+			time.Sleep(2 * time.Millisecond) // attempts overlap if two processes make them
+			return http.StatusOK
+		})
+		nodes := []*outbox.Outbox{f.start(), f.start(), f.start()}
+		var want []switchboard.Event
+		for i := range 30 {
+			data, _ := json.Marshal(map[string]any{"n": i})
+			e, err := nodes[i%len(nodes)].Emit(ctx(t), switchboard.Event{InstanceID: f.inst.ID,
+				Type: switchboard.EventInstanceState, DedupeKey: fmt.Sprint("e", i), Data: data})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want = append(want, e)
+		}
+		f.waitDeliveries("delivered", len(want))
+		time.Sleep(100 * time.Millisecond) // an attempt made twice would arrive about now
+		wantInOrder(t, f.rcv.Accepted(), want)
+	})
+}

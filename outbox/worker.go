@@ -12,7 +12,9 @@ import (
 )
 
 // worker is the dispatcher of one enabled webhook: one attempt at a time, so the receiver sees
-// events in order while it is healthy.
+// events in order while it is healthy. Every process on the database runs one per webhook (the
+// nodes of a cluster); each attempt is claimed first (store.ClaimDelivery), so exactly one of
+// them makes it, and the ordered lane's head is attempted by one process at a time.
 type worker struct {
 	ob     *Outbox
 	hook   *switchboard.Webhook
@@ -59,6 +61,18 @@ func (w *worker) run() {
 		if d == nil {
 			w.sleep(wakeAt)
 			continue
+		}
+		now := time.Now()
+		claimed, err := w.ob.o.Store.ClaimDelivery(w.ctx, w.hook.ID, d.ID, now, now.Add(claimTTL))
+		if err != nil {
+			if w.ctx.Err() == nil {
+				w.log.Warn("claiming a delivery", "err", err)
+			}
+			w.sleep(time.Now().Add(time.Second))
+			continue
+		}
+		if !claimed {
+			continue // another process makes this attempt; the next read sees it not due
 		}
 		if !w.attempt(target, d) {
 			return

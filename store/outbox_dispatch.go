@@ -149,3 +149,22 @@ func truncate(s string, n int) string {
 	}
 	return s[:n]
 }
+
+// ClaimDelivery reserves the attempt at a delivery NextDelivery returned: it moves the row's
+// next_at to until, provided the row is still waiting and due at at. Only one caller wins (one
+// conditional UPDATE, row-locked), so when several processes run a dispatcher for the same
+// webhook (the nodes of a cluster on one PostgreSQL), each attempt is made by one of them. The
+// others then see the head not due and wait, which keeps the ordered lane in order. The
+// attempt's RecordAttempt sets next_at again; a holder that dies first leaves the row due again
+// at until, when another process retries it with the same webhook-id.
+func (s *Store) ClaimDelivery(ctx context.Context, webhookID int64, eventID string, at, until time.Time) (bool, error) {
+	res, err := s.db.ExecContext(ctx,
+		`UPDATE webhook_deliveries SET next_at = $4
+		 WHERE webhook_id = $1 AND event_id = $2 AND status IN ('pending', 'retrying') AND next_at <= $3`,
+		webhookID, eventID, millis(at), millis(until))
+	if err != nil {
+		return false, fmt.Errorf("store: claim delivery: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}

@@ -127,6 +127,10 @@ func deviceAlreadyGone(err error) bool {
 // The cause stays wrapped, for the log line the API writes with the request id.
 const msgConnectFailed = "Failed to connect to WhatsApp"
 
+// msgMoving answers a connect this node may not make because the instance's lease is not (or no
+// longer) this node's; the same words as the API's answer while an instance has no owner.
+const msgMoving = "The instance is moving to another node; retry shortly"
+
 // msgProxyRefused says why a proxy was not even dialled; it reveals only our own rule.
 const msgProxyRefused = "Proxy refused: its address is loopback, private or link-local " +
 	"(the operator can allow such proxies with SWITCHBOARD_ALLOW_PRIVATE_PROXIES=1)"
@@ -142,6 +146,10 @@ func connectFailed(err error) error {
 		return err
 	case errors.As(err, &refused):
 		return switchboard.Wrap(switchboard.CodeInvalid, msgProxyRefused, err)
+	case errors.Is(err, errConnectRefused):
+		// The lease gate refused the dial: the instance is moving to or from this node (a
+		// takeover, a rebalance). Retryable, like the answer of a request with no owner.
+		return switchboard.Wrap(switchboard.CodeUnavailable, msgMoving, err)
 	default:
 		return switchboard.Wrap(switchboard.CodeInternal, msgConnectFailed, err)
 	}

@@ -142,6 +142,8 @@ func TestConnectFailuresSayNothingOfWhatAnswered(t *testing.T) {
 		{"network", banner, msgConnectFailed, "Failed to reconnect: " + msgConnectFailed, switchboard.CodeInternal},
 		{"guard", refused, msgProxyRefused, "Failed to reconnect: " + msgProxyRefused, switchboard.CodeInvalid},
 		{"domain", ours, "Invalid proxy configuration", "Failed to reconnect: Invalid proxy configuration", switchboard.CodeInvalid},
+		// A dial the cluster's lease gate refused: the instance is moving, retryable (503).
+		{"lease", errors.Join(errConnectRefused, errors.New("lease held by node2")), msgMoving, "Failed to reconnect: " + msgMoving, switchboard.CodeUnavailable},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for got, want := range map[error]string{connectFailed(tc.err): tc.connect, reconnectFailed(tc.err): tc.reconnect} {

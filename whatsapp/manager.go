@@ -210,7 +210,7 @@ func (m *Manager) goTracked(f func()) bool {
 // newClient builds a whatsmeow client for dev with the instance's transport and our logger. The
 // event handler is attached by attach, once the client belongs to the session.
 func (m *Manager) newClient(s *session, inst *switchboard.Instance, dev *store.Device) (*whatsmeow.Client, error) {
-	cli := whatsmeow.NewClient(dev, WaLogger(s.log, m.opts.WhatsmeowDebug))
+	cli := whatsmeow.NewClient(withTxnPreKeys(dev), WaLogger(s.log, m.opts.WhatsmeowDebug))
 	cli.BackgroundEventCtx = m.ctx
 	cli.EnableAutoReconnect = true
 	cli.PrePairCallback = m.recordPairing(s)

@@ -45,11 +45,17 @@ func gatewayEnv(extra ...string) []string {
 // startGateway runs the gateway on the database dsn (sqlite:PATH) and waits until it listens
 // and answers /health. logPath receives its log (JSON lines) as well.
 func (e *benchEnv) startGateway(ctx context.Context, dsn, logPath string, extraEnv ...string) (*gatewayProc, error) {
+	return e.startGatewayAt(ctx, dsn, "127.0.0.1:0", logPath, extraEnv...)
+}
+
+// startGatewayAt is startGateway listening on addr (a cluster node's address is known before it
+// starts: the node announces it to the others).
+func (e *benchEnv) startGatewayAt(ctx context.Context, dsn, listen, logPath string, extraEnv ...string) (*gatewayProc, error) {
 	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(e.bin, "serve", "--sandbox-url", e.sim.URL(), "--db", dsn, "--addr", "127.0.0.1:0")
+	cmd := exec.Command(e.bin, "serve", "--sandbox-url", e.sim.URL(), "--db", dsn, "--addr", listen)
 	cmd.Env = gatewayEnv(extraEnv...)
 	cmd.SysProcAttr = childProcAttr()
 	stderr, err := cmd.StderrPipe()

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -44,6 +45,10 @@ type loadTarget struct {
 	url    string
 	token  string
 	client *http.Client
+	// spread, when set, replaces url: each request goes to the next of these (the nodes of a
+	// cluster), in turn.
+	spread []string
+	next   atomic.Uint64
 }
 
 func newLoadTarget(url, token string) *loadTarget {
@@ -56,7 +61,11 @@ func newLoadTarget(url, token string) *loadTarget {
 
 // hit sends one request and reads the whole answer; it returns the body size, or -1 on failure.
 func (t *loadTarget) hit(ctx context.Context) int {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, t.url, nil)
+	url := t.url
+	if len(t.spread) > 0 {
+		url = t.spread[t.next.Add(1)%uint64(len(t.spread))]
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return -1
 	}

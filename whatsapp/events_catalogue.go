@@ -91,13 +91,9 @@ func (m *Manager) catalogueEvents(ctx context.Context, s *session, cli *whatsmeo
 	case *events.GroupInfo:
 		return groupFlow(e)
 	case *events.LabelEdit:
-		if !e.FromFullSync {
-			return []pendingEvent{labelEdit(e)}
-		}
+		return []pendingEvent{labelEdit(e)}
 	case *events.LabelAssociationChat:
-		if !e.FromFullSync {
-			return []pendingEvent{labelAssociation(e)}
-		}
+		return []pendingEvent{labelAssociation(e)}
 	}
 	return nil
 }

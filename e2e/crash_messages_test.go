@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -29,12 +27,7 @@ import (
 func TestCrashWhileMessagesFlow(t *testing.T) {
 	rounds, rng := crashPlan(t, 3)
 	sim := wasimtest.NewServer(t, wasim.Config{RootKey: wasimtest.SharedRoot()})
-	key := make([]byte, 32)
-	_, _ = rand.Read(key)
-	g := newGateway(t, sim.URL(),
-		"SWITCHBOARD_SECRET_KEY="+base64.StdEncoding.EncodeToString(key),
-		"SWITCHBOARD_ALLOW_PRIVATE_WEBHOOK_URLS=1",
-		"SWITCHBOARD_WEBHOOK_RETRY_SCHEDULE=0s,100ms,200ms,300ms,500ms,1s,1s,1s,1s,1s,1s,1s,1s,1s,1s,1s,1s,1s,1s,1s")
+	g := newEventsChildGateway(t, sim.URL())
 	acc := g.createAccount("crash-messages")
 	g.start()
 	create := g.must("POST", "/api/instance/new", acc, map[string]any{"name": "shop"})

@@ -52,6 +52,8 @@ type OutgoingMessage struct {
 	// Typing is shown as "typing…" (or "recording…" for voice notes) before the send, inside
 	// the instance's queue.
 	Typing time.Duration
+	// Source is the send's origin tag (RyzeAPI `source`), carried into its message.exchange event.
+	Source string
 }
 
 // OutgoingMedia is an attachment's plaintext, uploaded encrypted by the session.

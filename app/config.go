@@ -100,8 +100,11 @@ type Config struct {
 	// when empty); EventRetention how long finished events are kept (7 days when 0); BaseURL is
 	// instanceData.baseUrl in envelopes; AllowPrivateWebhookURLs lets webhooks reach loopback and
 	// private addresses (development); WebhookHTTPClient replaces the guarded default client.
-	WebhookRetrySchedule    []time.Duration
-	EventRetention          time.Duration
+	WebhookRetrySchedule []time.Duration
+	EventRetention       time.Duration
+	// EventMediaMax is the largest attachment inlined as media.base64 in an event, in bytes
+	// (switchboard.DefaultEventMediaMax when 0).
+	EventMediaMax           int
 	BaseURL                 string
 	AllowPrivateWebhookURLs bool
 	WebhookHTTPClient       *http.Client

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/switchboard/switchboard"
 	"github.com/switchboard/switchboard/egress"
 	"github.com/switchboard/switchboard/outbox"
 	"github.com/switchboard/switchboard/store"
@@ -28,6 +29,7 @@ func (a *App) openOutbox(ctx context.Context, cfg Config, sealer *store.Sealer) 
 		Sender:    webhook.NewSender(client, "Switchboard/"+cfg.Version, cfg.BaseURL),
 		Encode:    webhook.Encoder(cfg.BaseURL),
 		Open:      open,
+		Enrich:    a.eventEnricher(cfg),
 		Schedule:  cfg.WebhookRetrySchedule,
 		Retention: cfg.EventRetention,
 		Logger:    a.log.With("component", "outbox"),
@@ -53,3 +55,36 @@ func webhookClient(allowPrivate bool) *http.Client {
 		ForceAttemptHTTP2:     true,
 	}}
 }
+
+// eventEnricher completes events at delivery time: attachments linked, or inlined for webhooks
+// with mediaBase64 (switchboard.MediaInliner). The session manager is read when a delivery needs
+// it, since it is built after the outbox.
+func (a *App) eventEnricher(cfg Config) switchboard.EventEnricher {
+	max := int64(cfg.EventMediaMax)
+	if max <= 0 {
+		max = switchboard.DefaultEventMediaMax
+	}
+	log := a.log.With("component", "outbox")
+	return switchboard.EnrichChain{&switchboard.MediaInliner{
+		Messages: a.store, MaxBytes: max, BaseURL: cfg.BaseURL,
+		Download: func(ctx context.Context, instanceID int64, ref *switchboard.MediaRef) ([]byte, error) {
+			ctx, cancel := context.WithTimeout(ctx, eventMediaTimeout)
+			defer cancel()
+			inst, err := a.store.InstanceByID(ctx, instanceID)
+			if err != nil {
+				return nil, err
+			}
+			mc, err := a.sessions.Messages(inst)
+			if err != nil {
+				return nil, err
+			}
+			return mc.Download(ctx, ref)
+		},
+		OnError: func(e switchboard.Event, err error) {
+			log.Info("event media not inlined; the event carries its URL", "event", e.ID, "err", err)
+		},
+	}}
+}
+
+// eventMediaTimeout bounds one attachment download for an event.
+const eventMediaTimeout = time.Minute

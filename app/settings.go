@@ -94,6 +94,8 @@ var settings = []setting{
 		field: func(c *Config) any { return &c.WebhookRetrySchedule }},
 	{flag: "event-retention", env: "SWITCHBOARD_EVENT_RETENTION", def: "168h", usage: "how long events are kept once no webhook waits for them (and ?since= can replay); 0 keeps them",
 		field: func(c *Config) any { return &c.EventRetention }},
+	{flag: "event-media-max", env: "SWITCHBOARD_EVENT_MEDIA_MAX", def: "8388608", usage: "largest attachment sent inline as media.base64 to webhooks with mediaBase64 on, in bytes; larger ones carry only media.url",
+		field: func(c *Config) any { return &c.EventMediaMax }},
 	{flag: "base-url", env: "SWITCHBOARD_BASE_URL", usage: "the gateway's public URL, sent as instanceData.baseUrl in events",
 		field: func(c *Config) any { return &c.BaseURL }},
 	{flag: "metrics-addr", env: "SWITCHBOARD_METRICS_ADDR", usage: "serve Prometheus metrics at /metrics on this separate address (e.g. 127.0.0.1:9090); empty turns them off",

@@ -22,12 +22,7 @@ import (
 func TestCrashWhileEventsFlow(t *testing.T) {
 	rounds, rng := crashPlan(t, 3)
 	sim := wasimtest.NewServer(t, wasim.Config{RootKey: wasimtest.SharedRoot()})
-	key := make([]byte, 32)
-	_, _ = rand.Read(key)
-	g := newGateway(t, sim.URL(),
-		"SWITCHBOARD_SECRET_KEY="+base64.StdEncoding.EncodeToString(key),
-		"SWITCHBOARD_ALLOW_PRIVATE_WEBHOOK_URLS=1",
-		"SWITCHBOARD_WEBHOOK_RETRY_SCHEDULE=0s,100ms,200ms,300ms,500ms,1s,1s,1s,1s,1s,1s,1s,1s,1s,1s,1s,1s,1s,1s,1s")
+	g := newEventsChildGateway(t, sim.URL())
 	acc := g.createAccount("crash-events")
 	g.start()
 	if a := g.must("POST", "/api/instance/new", acc, map[string]any{"name": "shop"}); a.status != http.StatusCreated {
@@ -103,4 +98,16 @@ func TestCrashWhileEventsFlow(t *testing.T) {
 	}
 	t.Logf("%d events accepted, %d delivered, %d delivered more than once (a cut-short attempt made again)",
 		len(accepted), len(counts), duplicates)
+}
+
+// newEventsChildGateway is a `switchboard serve` child that can seal webhook secrets, deliver to
+// loopback receivers and retry fast: the crash tests of events.
+func newEventsChildGateway(t *testing.T, simURL string) *gateway {
+	t.Helper()
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
+	return newGateway(t, simURL,
+		"SWITCHBOARD_SECRET_KEY="+base64.StdEncoding.EncodeToString(key),
+		"SWITCHBOARD_ALLOW_PRIVATE_WEBHOOK_URLS=1",
+		"SWITCHBOARD_WEBHOOK_RETRY_SCHEDULE=0s,100ms,200ms,300ms,500ms,1s,1s,1s,1s,1s,1s,1s,1s,1s,1s,1s,1s,1s,1s,1s")
 }

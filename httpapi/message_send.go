@@ -194,6 +194,7 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, inst *switchboard.
 	id := plan.mc.NewMessageID()
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), sendTimeout(plan.msg.Typing))
 	defer cancel()
+	plan.msg.Source = plan.source
 	sent, err := plan.mc.Send(ctx, id, plan.msg)
 	if err != nil {
 		return sessionFailed("Failed to send message", err)

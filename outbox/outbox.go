@@ -51,6 +51,9 @@ type Options struct {
 	// no SWITCHBOARD_SECRET_KEY (deliveries of webhooks with sealed values then fail, logged).
 	// Values are sealed for their instance (store.Sealer binds each to an instance id).
 	Open func(sealed []byte, instanceID int64) ([]byte, error)
+	// Enrich completes an event's data before each attempt, outside WhatsApp's handler (media
+	// inlined or linked; an S3 upload); nil sends the data as stored.
+	Enrich switchboard.EventEnricher
 	// Schedule is the delay before each attempt (DefaultSchedule when empty).
 	Schedule []time.Duration
 	// HeadAttempts is how many attempts an event makes at the head of the ordered lane before

@@ -75,7 +75,7 @@ func (ob *Outbox) Replay(ctx context.Context, instanceID, afterSeq int64, limit 
 	}
 	out := make([]switchboard.EventFrame, 0, len(events))
 	for _, e := range events {
-		body, err := ob.o.Encode(e, name)
+		body, err := ob.o.Encode(ob.linkMedia(ctx, e, name), name)
 		if err != nil {
 			return nil, err
 		}
@@ -111,7 +111,7 @@ func (ob *Outbox) publish(ctx context.Context, e switchboard.Event) {
 		}
 		name = inst.Name
 	}
-	body, err := ob.o.Encode(e, name)
+	body, err := ob.o.Encode(ob.linkMedia(ctx, e, name), name)
 	if err != nil {
 		return
 	}
@@ -130,4 +130,14 @@ func (ob *Outbox) publish(ctx context.Context, e switchboard.Event) {
 			delete(h.subs[e.InstanceID], s)
 		}
 	}
+}
+
+// linkMedia gives a WebSocket frame what the enricher adds without fetching anything (media.url):
+// live frames are published from inside WhatsApp's handler, where no download may run, so
+// media.base64 is for webhooks only.
+func (ob *Outbox) linkMedia(ctx context.Context, e switchboard.Event, name string) switchboard.Event {
+	if ob.o.Enrich != nil {
+		e.Data = ob.o.Enrich.Enrich(ctx, e, name, false)
+	}
+	return e
 }

@@ -127,12 +127,17 @@ func (w *worker) target() (switchboard.WebhookTarget, error) {
 // attempt makes one attempt and records it; false means the webhook was disabled (410) and the
 // dispatcher ends.
 func (w *worker) attempt(target switchboard.WebhookTarget, d *switchboard.PendingDelivery) bool {
+	ev := d.Event
+	if w.ob.o.Enrich != nil {
+		// Before taking a slot: a media download must not hold one of the shared attempts.
+		ev.Data = w.ob.o.Enrich.Enrich(w.ctx, ev, d.InstanceName, w.hook.MediaBase64)
+	}
 	select {
 	case w.ob.slots <- struct{}{}:
 	case <-w.ctx.Done():
 		return true
 	}
-	res := w.ob.o.Sender.Send(w.ctx, target, d.Event, d.InstanceName)
+	res := w.ob.o.Sender.Send(w.ctx, target, ev, d.InstanceName)
 	<-w.ob.slots
 	if w.ctx.Err() != nil {
 		// Stopped mid-attempt (shutdown or a configuration change): not the receiver's failure.

@@ -37,6 +37,12 @@ func (m *Manager) eventHandler(s *session, cli *whatsmeow.Client) whatsmeow.Even
 		}()
 		m.handleEvent(s, cli, evt)
 		m.recordMessageEvent(s, evt)
+		if err := m.emitCatalogue(s, cli, evt); err != nil {
+			// Not acked: WhatsApp delivers the stanza again, and the dedupe key keeps a
+			// partial success from becoming a duplicate.
+			s.log.Warn("event not stored; leaving it unacknowledged for WhatsApp to redeliver", "event", fmt.Sprintf("%T", evt), "err", err)
+			return false
+		}
 		return true
 	}
 }

@@ -139,10 +139,12 @@ func (e *stateEmitter) run() {
 			}
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		// The event's ID is its dedupe key, so a retry after a write whose commit was not
-		// confirmed cannot store it twice.
+		// The event's ID is its dedupe key unless it has one, so a retry after a write whose
+		// commit was not confirmed cannot store it twice.
 		ev := *next
-		ev.DedupeKey = ev.ID
+		if ev.DedupeKey == "" {
+			ev.DedupeKey = ev.ID
+		}
 		_, err := e.sink.Emit(ctx, ev)
 		cancel()
 		if errors.Is(err, switchboard.ErrNotFound) {

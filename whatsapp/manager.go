@@ -213,6 +213,15 @@ func (m *Manager) newClient(s *session, inst *switchboard.Instance, dev *store.D
 	cli := whatsmeow.NewClient(withTxnPreKeys(dev), WaLogger(s.log, m.opts.WhatsmeowDebug))
 	cli.BackgroundEventCtx = m.ctx
 	cli.EnableAutoReconnect = true
+	// Durable capture (events_catalogue.go): a stanza is acked only once every handler returned
+	// true, and its plaintext is kept in whatsmeow's buffer until then, so a crash or a failed
+	// event write means redelivery, not a lost or undecryptable message.
+	cli.SynchronousAck = true
+	cli.EnableDecryptedEventBuffer = true
+	// A collection's first sync is a full one; without this its changes (a label the phone
+	// just made, say) would never be reported. Replays of a full sync carry the same data and
+	// so the same dedupe key: no second label.update.
+	cli.EmitAppStateEventsOnFullSync = true
 	cli.PrePairCallback = m.recordPairing(s)
 	if err := m.configureTransport(cli, inst, s.log); err != nil {
 		return nil, err

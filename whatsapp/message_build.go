@@ -17,6 +17,7 @@ type built struct {
 	msg        *waE2E.Message
 	media      *switchboard.MediaRef
 	pollSecret []byte
+	source     string // the send's source tag, for its message.exchange event
 }
 
 // build turns an OutgoingMessage into whatsmeow's proto. Media is uploaded here, before the

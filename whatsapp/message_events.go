@@ -2,6 +2,7 @@ package whatsapp
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"go.mau.fi/whatsmeow"
@@ -77,6 +78,11 @@ func (m *Manager) recordIncoming(ctx context.Context, s *session, e *events.Mess
 	}
 	if ci := contextInfoOf(msg); ci != nil {
 		stored.QuotedID = ci.GetStanzaID()
+	}
+	if typ == switchboard.MessagePoll {
+		// The options name the hashes of later votes (events_catalogue.go), as for polls we send.
+		p := pollOf(msg)
+		stored.Payload, _ = json.Marshal(map[string]any{"question": p.Name, "options": p.Options, "maxAnswer": p.SelectableCount})
 	}
 	if err := m.opts.Messages.SaveMessage(ctx, stored); err != nil {
 		s.log.Warn("storing a received message", "id", e.Info.ID, "err", err)

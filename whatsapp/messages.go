@@ -21,6 +21,7 @@ type messageClient struct {
 	log        *slog.Logger
 	queue      *switchboard.Pacer // the instance's send queue (send_queue.go)
 	recipients *recipientCache
+	sent       sentReporter // stores the outgoing message.exchange event; nil without events
 }
 
 var _ switchboard.MessageClient = (*messageClient)(nil)
@@ -39,6 +40,7 @@ func (m *Manager) Messages(inst *switchboard.Instance) (switchboard.MessageClien
 	return &messageClient{
 		cli: s.cli, own: s.device.ToNonAD(), log: s.log,
 		queue: m.sendQueues.For(inst.ID), recipients: m.recipientsFor(inst.ID),
+		sent: m.sentReporterFor(s, s.device.ToNonAD()),
 	}, nil
 }
 

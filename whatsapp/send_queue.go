@@ -27,6 +27,7 @@ func (c *messageClient) Send(ctx context.Context, id string, m switchboard.Outgo
 		return nil, err
 	}
 	recording := m.Type == switchboard.MessageAudio && m.Media != nil && m.Media.PTT
+	b.source = m.Source
 	return c.sendQueued(ctx, m.Chat, id, b, m.Typing, recording)
 }
 
@@ -49,6 +50,9 @@ func (c *messageClient) sendQueued(ctx context.Context, chat switchboard.JID, id
 	resp, err := c.sendWithRetry(ctx, to, id, b)
 	if err != nil {
 		return nil, err
+	}
+	if c.sent != nil {
+		c.sent(ctx, to, b.msg, resp, b.source)
 	}
 	sender := resp.Sender
 	if sender.IsEmpty() {

@@ -7,6 +7,7 @@
 //	go run ./cmd/switchboard-bench -scenario link   [-n 10]    link N groups to a community
 //	go run ./cmd/switchboard-bench -scenario send   [-c 16]    texts per second against bare whatsmeow
 //	go run ./cmd/switchboard-bench -scenario cluster [-n 12]   takeover after kill -9; reads on 3 nodes vs 1
+//	go run ./cmd/switchboard-bench -scenario events [-n 4]     phone → webhook events against bare whatsmeow
 //
 // Every scenario runs the real gateway: `switchboard` is built once into a temporary directory
 // and started as a child process (`serve --sandbox-url`), and its instances are real whatsmeow
@@ -73,6 +74,8 @@ func runScenario(ctx context.Context, opts options) error {
 		res, err = runSend(ctx, env)
 	case "cluster":
 		res, err = runCluster(ctx, env)
+	case "events":
+		res, err = runEvents(ctx, env)
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", opts.scenario, err)

@@ -33,7 +33,7 @@ type options struct {
 
 // scenarioDefaults are the N of each scenario when -n is not given: the numbers, except
 // boot, whose goal is 1,000 but whose default stays quick to run.
-var scenarioDefaults = map[string]int{"memory": 100, "boot": 100, "http": 1, "link": 10, "send": 1, "cluster": 12}
+var scenarioDefaults = map[string]int{"memory": 100, "boot": 100, "http": 1, "link": 10, "send": 1, "cluster": 12, "events": 4}
 
 func parseArgs(args []string) (options, error) {
 	var o options
@@ -41,6 +41,8 @@ func parseArgs(args []string) (options, error) {
 	fs.SetOutput(io.Discard)
 	fs.StringVar(&o.scenario, "scenario", "", "memory, boot, http, link, send or cluster")
 	fs.IntVar(&o.n, "n", 0, "instances (memory: 100, boot: 100) or groups (link: 10)")
+	fs.StringVar(&o.scenario, "scenario", "", "memory, boot, http, link, send or events")
+	fs.IntVar(&o.n, "n", 0, "instances (memory: 100, boot: 100, events: 4) or groups (link: 10)")
 	fs.IntVar(&o.parallel, "parallel", 8, "pairings in flight at once while preparing instances")
 	fs.DurationVar(&o.settle, "settle", 10*time.Second, "quiet time before memory is sampled")
 	fs.IntVar(&o.concurrency, "c", 16, "http, send: requests in flight in the closed loop")
@@ -60,6 +62,7 @@ func parseArgs(args []string) (options, error) {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(os.Stderr)
 			fmt.Fprintln(os.Stderr, "usage: switchboard-bench -scenario memory|boot|http|link|send|cluster [-n N] [flags]")
+			fmt.Fprintln(os.Stderr, "usage: switchboard-bench -scenario memory|boot|http|link|send|events [-n N] [flags]")
 			fs.PrintDefaults()
 		}
 		return o, err

@@ -28,6 +28,7 @@ type App struct {
 	sessions *whatsapp.Manager
 	api      *httpapi.Server
 	outbox   *outbox.Outbox
+	sinks    []switchboard.EventPublisher // broker sinks, closed after the outbox
 	console  http.Handler
 	metrics  *prometheus.Registry
 
@@ -236,6 +237,9 @@ func (a *App) Close() {
 	}
 	if a.outbox != nil {
 		a.outbox.Close()
+	}
+	for _, s := range a.sinks {
+		_ = s.Close()
 	}
 	if a.redis != nil {
 		_ = a.redis.Close()

@@ -32,13 +32,13 @@ func (a *App) openOutbox(ctx context.Context, cfg Config, sealer *store.Sealer) 
 	}
 	a.outbox = outbox.New(outbox.Options{
 		Publishers: publishers,
-		Store:     a.store,
-		Sender:    webhook.NewSender(client, "Switchboard/"+cfg.Version, cfg.BaseURL),
-		Encode:    webhook.Encoder(cfg.BaseURL),
-		Open:      open,
-		Schedule:  cfg.WebhookRetrySchedule,
-		Retention: cfg.EventRetention,
-		Logger:    a.log.With("component", "outbox"),
+		Store:      a.store,
+		Sender:     webhook.NewSender(client, "Switchboard/"+cfg.Version, cfg.BaseURL),
+		Encode:     webhook.Encoder(cfg.BaseURL),
+		Open:       open,
+		Schedule:   cfg.WebhookRetrySchedule,
+		Retention:  cfg.EventRetention,
+		Logger:     a.log.With("component", "outbox"),
 	})
 	if err := a.outbox.Start(ctx); err != nil {
 		return fmt.Errorf("start webhook dispatchers: %w", err)

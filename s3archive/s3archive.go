@@ -53,9 +53,9 @@ type Archive struct {
 
 type cached struct {
 	identity string // what the client was built from (clientIdentity)
-	client    *minio.Client
-	base      *url.URL // what object URLs start with
-	awsStyle  bool     // virtual-host style object URLs (AWS)
+	client   *minio.Client
+	base     *url.URL // what object URLs start with
+	awsStyle bool     // virtual-host style object URLs (AWS)
 }
 
 var _ switchboard.MediaArchive = (*Archive)(nil)

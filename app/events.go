@@ -11,6 +11,7 @@ import (
 	"github.com/switchboard/switchboard/egress"
 	"github.com/switchboard/switchboard/natssink"
 	"github.com/switchboard/switchboard/outbox"
+	"github.com/switchboard/switchboard/s3archive"
 	"github.com/switchboard/switchboard/store"
 	"github.com/switchboard/switchboard/webhook"
 )
@@ -71,6 +72,17 @@ func (a *App) openSinks(cfg Config) ([]switchboard.EventPublisher, error) {
 	}
 	a.sinks = out
 	return out, nil
+}
+
+// openMediaArchive builds the S3 uploader: each instance's bucket from the store, its secret
+// key opened with the sealer (without one, uploads fail and say why), every endpoint dialled
+// through egress's guard.
+func openMediaArchive(st *store.Store, sealer *store.Sealer, allowPrivate bool) *s3archive.Archive {
+	var open func([]byte, int64) ([]byte, error)
+	if sealer != nil {
+		open = sealer.Open
+	}
+	return s3archive.New(s3archive.Options{Configs: st, Open: open, AllowPrivate: allowPrivate})
 }
 
 // webhookClient dials webhook receivers through the shared guard: unless allowPrivate, every

@@ -129,4 +129,3 @@ func decodeBrokerEnvelope(t *testing.T, body []byte, instance string) brokerEnve
 	}
 	return env
 }
-

@@ -21,7 +21,7 @@ import (
 
 // SinkStore is what broker sinks need from the database (package store implements it).
 type SinkStore interface {
-	SinkBacklog(ctx context.Context, sink string, limit int) ([]switchboard.SinkBacklog, error)
+	SinkBacklog(ctx context.Context, sink string, afterInstanceID int64, limit int) ([]switchboard.SinkBacklog, error)
 	SetSinkCursor(ctx context.Context, sink string, instanceID, seq int64) error
 	EventsSince(ctx context.Context, instanceID, afterSeq int64, limit int) ([]switchboard.Event, string, error)
 }
@@ -46,6 +46,9 @@ type sinkRunner struct {
 	st    SinkStore
 	log   *slog.Logger
 	wakeC chan struct{}
+	// after is where the next pass resumes in instance-id order: with more instances behind than
+	// one pass takes, each pass takes the next ones, so none waits while others stay busy.
+	after int64
 }
 
 // startSinks starts one runner per configured publisher.
@@ -148,16 +151,21 @@ func (r *sinkRunner) sleep(ctx context.Context, d time.Duration, wakeable bool) 
 // pass publishes one batch of every instance with a backlog; worked reports whether there was
 // any, so the caller loops until there is none.
 func (r *sinkRunner) pass(ctx context.Context) (worked bool, err error) {
-	backlog, err := r.st.SinkBacklog(ctx, r.pub.Name(), sinkInstancesPerPass)
+	backlog, err := r.st.SinkBacklog(ctx, r.pub.Name(), r.after, sinkInstancesPerPass)
 	if err != nil {
 		return false, err
+	}
+	if len(backlog) < sinkInstancesPerPass {
+		r.after = 0 // the end of the list: the next pass starts over
+	} else {
+		r.after = backlog[len(backlog)-1].InstanceID
 	}
 	for _, b := range backlog {
 		if err := r.drain(ctx, b); err != nil {
 			return true, err
 		}
 	}
-	return len(backlog) > 0, nil
+	return len(backlog) > 0 || r.after != 0, nil
 }
 
 // drain publishes up to sinkBatch events of one instance after the sink's cursor, one at a time

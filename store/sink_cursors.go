@@ -7,17 +7,17 @@ import (
 	"github.com/switchboard/switchboard"
 )
 
-// SinkBacklog lists up to limit instances whose events the named broker sink has not all
-// published: each with its name, the sink's cursor (0 when it never published any) and the
-// instance's last sequence number, lowest instance id first.
-func (s *Store) SinkBacklog(ctx context.Context, sink string, limit int) ([]switchboard.SinkBacklog, error) {
+// SinkBacklog lists up to limit instances with an id above afterInstanceID whose events the
+// named broker sink has not all published: each with its name, the sink's cursor (0 when it
+// never published any) and the instance's last sequence number, lowest instance id first.
+func (s *Store) SinkBacklog(ctx context.Context, sink string, afterInstanceID int64, limit int) ([]switchboard.SinkBacklog, error) {
 	rows, err := s.db.QueryContext(ctx,
 		`SELECT q.instance_id, i.name, COALESCE(c.last_seq, 0), q.last_seq
 		 FROM event_sequences q
 		 JOIN instances i ON i.id = q.instance_id
 		 LEFT JOIN event_sink_cursors c ON c.sink = $1 AND c.instance_id = q.instance_id
-		 WHERE q.last_seq > COALESCE(c.last_seq, 0)
-		 ORDER BY q.instance_id LIMIT $2`, sink, limit)
+		 WHERE q.instance_id > $2 AND q.last_seq > COALESCE(c.last_seq, 0)
+		 ORDER BY q.instance_id LIMIT $3`, sink, afterInstanceID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: sink backlog: %w", err)
 	}

@@ -20,25 +20,28 @@ func TestSinkCursors(t *testing.T) {
 			appendEvent(t, s, a.ID, switchboard.EventMessageExchange, "")
 		}
 		appendEvent(t, s, b.ID, switchboard.EventMessageExchange, "")
-		backlog, err := s.SinkBacklog(ctx(t), "nats", 10)
+		backlog, err := s.SinkBacklog(ctx(t), "nats", 0, 10)
 		must(t, "SinkBacklog", err)
 		want := []switchboard.SinkBacklog{{InstanceID: a.ID, InstanceName: "a", LastSeq: 3}, {InstanceID: b.ID, InstanceName: "b.eu", LastSeq: 1}}
 		if len(backlog) != 2 || backlog[0] != want[0] || backlog[1] != want[1] {
 			t.Fatalf("backlog %+v, want %+v", backlog, want)
 		}
+		if page, _ := s.SinkBacklog(ctx(t), "nats", a.ID, 10); len(page) != 1 || page[0].InstanceID != b.ID {
+			t.Fatalf("backlog after instance a: %+v", page)
+		}
 		must(t, "cursor a", s.SetSinkCursor(ctx(t), "nats", a.ID, 3))
 		must(t, "cursor back", s.SetSinkCursor(ctx(t), "nats", a.ID, 2)) // a late, older write: ignored
 		must(t, "cursor b", s.SetSinkCursor(ctx(t), "nats", b.ID, 1))
-		backlog, err = s.SinkBacklog(ctx(t), "nats", 10)
+		backlog, err = s.SinkBacklog(ctx(t), "nats", 0, 10)
 		must(t, "SinkBacklog", err)
 		if len(backlog) != 0 {
 			t.Fatalf("backlog after catching up: %+v", backlog)
 		}
-		if backlog, _ = s.SinkBacklog(ctx(t), "amqp", 10); len(backlog) != 2 {
+		if backlog, _ = s.SinkBacklog(ctx(t), "amqp", 0, 10); len(backlog) != 2 {
 			t.Fatalf("the amqp sink shares the nats cursor: %+v", backlog)
 		}
 		appendEvent(t, s, a.ID, switchboard.EventMessageExchange, "")
-		backlog, _ = s.SinkBacklog(ctx(t), "nats", 10)
+		backlog, _ = s.SinkBacklog(ctx(t), "nats", 0, 10)
 		if len(backlog) != 1 || backlog[0].Cursor != 3 || backlog[0].LastSeq != 4 {
 			t.Fatalf("backlog after a new event: %+v (the cursor moved back?)", backlog)
 		}

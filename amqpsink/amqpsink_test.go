@@ -19,7 +19,22 @@ func TestAMQPSink(t *testing.T) {
 	if url == "" {
 		t.Skip("SWITCHBOARD_TEST_AMQP is unset (CI sets it to amqp://guest:guest@127.0.0.1:5672/)")
 	}
-	sinktest.Run(t, sinktest.Broker{
+	sinktest.Run(t, broker(url))
+}
+
+// BenchmarkAMQPSinkThroughput: go test -run '^$' -bench AMQPSink ./amqpsink (with
+// SWITCHBOARD_TEST_AMQP set).
+func BenchmarkAMQPSinkThroughput(b *testing.B) {
+	url := os.Getenv("SWITCHBOARD_TEST_AMQP")
+	if url == "" {
+		b.Skip("SWITCHBOARD_TEST_AMQP is unset")
+	}
+	sinktest.Throughput(b, broker(url), 2000)
+}
+
+// broker consumes from a queue bound to the exchange with the instances' routing keys.
+func broker(url string) sinktest.Broker {
+	return sinktest.Broker{
 		URL: url,
 		NewPublisher: func(t testing.TB, url string) switchboard.EventPublisher {
 			s, err := amqpsink.New(amqpsink.Options{URL: url})
@@ -66,5 +81,5 @@ func TestAMQPSink(t *testing.T) {
 			}()
 			return out
 		},
-	})
+	}
 }

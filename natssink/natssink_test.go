@@ -23,6 +23,35 @@ func TestNATSSink(t *testing.T) {
 	if url == "" {
 		t.Skip("SWITCHBOARD_TEST_NATS is unset (CI sets it to nats://127.0.0.1:4222)")
 	}
+	js, ctx := jetStream(t, url)
+	// The stream is created when missing: start without it (this is a test server; the stream
+	// holds only switchboard subjects).
+	if err := js.DeleteStream(ctx, natssink.DefaultStream); err != nil && !errors.Is(err, jetstream.ErrStreamNotFound) {
+		t.Fatal(err)
+	}
+	sinktest.Run(t, broker(url, js, ctx))
+	info, err := js.Stream(ctx, natssink.DefaultStream)
+	if err != nil {
+		t.Fatalf("the sink did not create its stream: %v", err)
+	}
+	cfg := info.CachedInfo().Config
+	if len(cfg.Subjects) != 1 || cfg.Subjects[0] != "switchboard.>" || cfg.Storage != jetstream.FileStorage {
+		t.Fatalf("stream config %+v", cfg)
+	}
+}
+
+// BenchmarkNATSSinkThroughput: go test -run '^$' -bench NATSSink ./natssink (with
+// SWITCHBOARD_TEST_NATS set).
+func BenchmarkNATSSinkThroughput(b *testing.B) {
+	url := os.Getenv("SWITCHBOARD_TEST_NATS")
+	if url == "" {
+		b.Skip("SWITCHBOARD_TEST_NATS is unset")
+	}
+	js, ctx := jetStream(b, url)
+	sinktest.Throughput(b, broker(url, js, ctx), 2000)
+}
+
+func jetStream(t testing.TB, url string) (jetstream.JetStream, context.Context) {
 	nc, err := nats.Connect(url)
 	if err != nil {
 		t.Fatal(err)
@@ -34,13 +63,13 @@ func TestNATSSink(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	t.Cleanup(cancel)
-	// The stream is created when missing: start without it (this is a test server; the stream
-	// holds only switchboard subjects).
-	if err := js.DeleteStream(ctx, natssink.DefaultStream); err != nil && !errors.Is(err, jetstream.ErrStreamNotFound) {
-		t.Fatal(err)
-	}
+	return js, ctx
+}
+
+// broker consumes with one ordered JetStream consumer per instance.
+func broker(url string, js jetstream.JetStream, ctx context.Context) sinktest.Broker {
 	created := false
-	sinktest.Run(t, sinktest.Broker{
+	return sinktest.Broker{
 		URL: url,
 		NewPublisher: func(t testing.TB, url string) switchboard.EventPublisher {
 			s, err := natssink.New(natssink.Options{URL: url})
@@ -80,14 +109,6 @@ func TestNATSSink(t *testing.T) {
 			}
 			return out
 		},
-	})
-	info, err := js.Stream(ctx, natssink.DefaultStream)
-	if err != nil {
-		t.Fatalf("the sink did not create its stream: %v", err)
-	}
-	cfg := info.CachedInfo().Config
-	if len(cfg.Subjects) != 1 || cfg.Subjects[0] != "switchboard.>" || cfg.Storage != jetstream.FileStorage {
-		t.Fatalf("stream config %+v", cfg)
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/switchboard/switchboard/console"
 	"github.com/switchboard/switchboard/httpapi"
 	"github.com/switchboard/switchboard/outbox"
+	"github.com/switchboard/switchboard/s3archive"
 	"github.com/switchboard/switchboard/store"
 	"github.com/switchboard/switchboard/wasim"
 	"github.com/switchboard/switchboard/whatsapp"
@@ -28,6 +29,8 @@ type App struct {
 	sessions *whatsapp.Manager
 	api      *httpapi.Server
 	outbox   *outbox.Outbox
+	sinks    []switchboard.EventPublisher // broker sinks, closed after the outbox
+	media    *s3archive.Archive           // instances' S3 buckets (media.s3Url)
 	console  http.Handler
 	metrics  *prometheus.Registry
 
@@ -92,6 +95,7 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 	if err := a.openOutbox(ctx, cfg, sealer); err != nil {
 		return nil, err
 	}
+	a.media = openMediaArchive(a.store, sealer, cfg.AllowPrivateS3Endpoints)
 	var apiSealer httpapi.Sealer // stays a nil interface without a key, not a nil *store.Sealer
 	var openProxy func(int64, switchboard.Proxy) (string, error)
 	if sealer != nil {
@@ -165,6 +169,8 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		Websockets:              a.store,
 		Stream:                  a.outbox,
 		AllowPrivateWebhookURLs: cfg.AllowPrivateWebhookURLs,
+		S3:                      a.store,
+		AllowPrivateS3Endpoints: cfg.AllowPrivateS3Endpoints,
 		Metrics:                 a.metrics,
 		Limiter:                 limiter,
 		Ownership:               ownership,
@@ -212,6 +218,9 @@ func (a *App) Sim() *wasim.Server { return a.sim }
 // Outbox is the event outbox (webhook dispatchers).
 func (a *App) Outbox() *outbox.Outbox { return a.outbox }
 
+// MediaArchive uploads media to an instance's S3 bucket (for media.s3Url in events).
+func (a *App) MediaArchive() switchboard.MediaArchive { return a.media }
+
 // Sessions is the WhatsApp session manager.
 func (a *App) Sessions() *whatsapp.Manager { return a.sessions }
 
@@ -236,6 +245,9 @@ func (a *App) Close() {
 	}
 	if a.outbox != nil {
 		a.outbox.Close()
+	}
+	for _, s := range a.sinks {
+		_ = s.Close()
 	}
 	if a.redis != nil {
 		_ = a.redis.Close()

@@ -108,6 +108,16 @@ type Config struct {
 	BaseURL                 string
 	AllowPrivateWebhookURLs bool
 	WebhookHTTPClient       *http.Client
+	// Broker sinks (server-wide, every event): EventsNATSURL turns the JetStream sink on, publishing
+	// to EventsNATSStream (created when missing); EventsAMQPURL turns the RabbitMQ sink on,
+	// publishing to the topic exchange EventsAMQPExchange. Empty URLs leave them off.
+	EventsNATSURL      string
+	EventsNATSStream   string
+	EventsAMQPURL      string
+	EventsAMQPExchange string
+	// AllowPrivateS3Endpoints lets an instance's S3 endpoint be on loopback or a private network
+	// (a MinIO next to the gateway); off, the endpoint is checked like every URL a user gives.
+	AllowPrivateS3Endpoints bool
 	// MetricsAddr is where `serve` exposes /metrics on a listener of its own ("" for none); the
 	// API's listener never serves metrics.
 	MetricsAddr string

@@ -7,8 +7,11 @@ import (
 	"time"
 
 	"github.com/switchboard/switchboard"
+	"github.com/switchboard/switchboard/amqpsink"
 	"github.com/switchboard/switchboard/egress"
+	"github.com/switchboard/switchboard/natssink"
 	"github.com/switchboard/switchboard/outbox"
+	"github.com/switchboard/switchboard/s3archive"
 	"github.com/switchboard/switchboard/store"
 	"github.com/switchboard/switchboard/webhook"
 )
@@ -24,20 +27,63 @@ func (a *App) openOutbox(ctx context.Context, cfg Config, sealer *store.Sealer) 
 	if sealer != nil {
 		open = sealer.Open
 	}
+	publishers, err := a.openSinks(cfg)
+	if err != nil {
+		return err
+	}
 	a.outbox = outbox.New(outbox.Options{
-		Store:     a.store,
-		Sender:    webhook.NewSender(client, "Switchboard/"+cfg.Version, cfg.BaseURL),
-		Encode:    webhook.Encoder(cfg.BaseURL),
-		Open:      open,
-		Enrich:    a.eventEnricher(cfg),
-		Schedule:  cfg.WebhookRetrySchedule,
-		Retention: cfg.EventRetention,
-		Logger:    a.log.With("component", "outbox"),
+		Publishers: publishers,
+		Store:      a.store,
+		Sender:     webhook.NewSender(client, "Switchboard/"+cfg.Version, cfg.BaseURL),
+		Encode:     webhook.Encoder(cfg.BaseURL),
+		Open:       open,
+		Enrich:     a.eventEnricher(cfg),
+		Schedule:   cfg.WebhookRetrySchedule,
+		Retention:  cfg.EventRetention,
+		Logger:     a.log.With("component", "outbox"),
 	})
 	if err := a.outbox.Start(ctx); err != nil {
 		return fmt.Errorf("start webhook dispatchers: %w", err)
 	}
 	return nil
+}
+
+// openSinks builds the configured broker sinks. Neither dials here in a way that can fail
+// start-up: a broker that is down only delays its own events (the outbox retries from the sink's
+// cursor); a malformed URL is an error.
+func (a *App) openSinks(cfg Config) ([]switchboard.EventPublisher, error) {
+	var out []switchboard.EventPublisher
+	name := "switchboard/" + cfg.Version
+	if cfg.EventsNATSURL != "" {
+		s, err := natssink.New(natssink.Options{URL: cfg.EventsNATSURL, Stream: cfg.EventsNATSStream, Name: name})
+		if err != nil {
+			return nil, fmt.Errorf("SWITCHBOARD_EVENTS_NATS_URL: %w", err)
+		}
+		out = append(out, s)
+	}
+	if cfg.EventsAMQPURL != "" {
+		s, err := amqpsink.New(amqpsink.Options{URL: cfg.EventsAMQPURL, Exchange: cfg.EventsAMQPExchange, Name: name})
+		if err != nil {
+			for _, p := range out {
+				_ = p.Close()
+			}
+			return nil, fmt.Errorf("SWITCHBOARD_EVENTS_AMQP_URL: %w", err)
+		}
+		out = append(out, s)
+	}
+	a.sinks = out
+	return out, nil
+}
+
+// openMediaArchive builds the S3 uploader: each instance's bucket from the store, its secret
+// key opened with the sealer (without one, uploads fail and say why), every endpoint dialled
+// through egress's guard.
+func openMediaArchive(st *store.Store, sealer *store.Sealer, allowPrivate bool) *s3archive.Archive {
+	var open func([]byte, int64) ([]byte, error)
+	if sealer != nil {
+		open = sealer.Open
+	}
+	return s3archive.New(s3archive.Options{Configs: st, Open: open, AllowPrivate: allowPrivate})
 }
 
 // webhookClient dials webhook receivers through the shared guard: unless allowPrivate, every

@@ -96,6 +96,16 @@ var settings = []setting{
 		field: func(c *Config) any { return &c.EventRetention }},
 	{flag: "event-media-max", env: "SWITCHBOARD_EVENT_MEDIA_MAX", def: "8388608", usage: "largest attachment sent inline as media.base64 to webhooks with mediaBase64 on, in bytes; larger ones carry only media.url",
 		field: func(c *Config) any { return &c.EventMediaMax }},
+	{flag: "events-nats-url", env: "SWITCHBOARD_EVENTS_NATS_URL", usage: "publish every event to NATS JetStream at this URL (nats://[user:pass@]host:4222), subject switchboard.<instance>.<event>; empty: off",
+		show: redactURLs, field: func(c *Config) any { return &c.EventsNATSURL }},
+	{flag: "events-nats-stream", env: "SWITCHBOARD_EVENTS_NATS_STREAM", def: "SWITCHBOARD_EVENTS", usage: "the JetStream stream of the NATS sink, created (subjects switchboard.>, file storage, 7 days) when missing",
+		field: func(c *Config) any { return &c.EventsNATSStream }},
+	{flag: "events-amqp-url", env: "SWITCHBOARD_EVENTS_AMQP_URL", usage: "publish every event to RabbitMQ at this URL (amqp://user:pass@host:5672/vhost), routing key switchboard.<instance>.<event>; empty: off",
+		show: redactURLs, field: func(c *Config) any { return &c.EventsAMQPURL }},
+	{flag: "events-amqp-exchange", env: "SWITCHBOARD_EVENTS_AMQP_EXCHANGE", def: "switchboard.events", usage: "the durable topic exchange of the RabbitMQ sink, declared at connect",
+		field: func(c *Config) any { return &c.EventsAMQPExchange }},
+	{flag: "allow-private-s3-endpoints", env: "SWITCHBOARD_ALLOW_PRIVATE_S3_ENDPOINTS", def: "false", usage: "let instances' S3 endpoints be on loopback and private addresses (development, a local MinIO; off: SSRF guard)",
+		field: func(c *Config) any { return &c.AllowPrivateS3Endpoints }},
 	{flag: "base-url", env: "SWITCHBOARD_BASE_URL", usage: "the gateway's public URL, sent as instanceData.baseUrl in events",
 		field: func(c *Config) any { return &c.BaseURL }},
 	{flag: "metrics-addr", env: "SWITCHBOARD_METRICS_ADDR", usage: "serve Prometheus metrics at /metrics on this separate address (e.g. 127.0.0.1:9090); empty turns them off",
@@ -321,6 +331,15 @@ func parsePrefixes(v string) ([]netip.Prefix, error) {
 		out = append(out, prefix.Masked())
 	}
 	return out, nil
+}
+
+// redactURLs is redactURL for each of comma-separated URLs (a NATS cluster's seed list).
+func redactURLs(v string) string {
+	parts := strings.Split(v, ",")
+	for i, p := range parts {
+		parts[i] = redactURL(strings.TrimSpace(p))
+	}
+	return strings.Join(parts, ",")
 }
 
 // maskSecret shows whether a secret is set, never what it is.

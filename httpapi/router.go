@@ -49,6 +49,8 @@ func (s *Server) routes() {
 	s.handle("POST /api/instance/settings/{instance}", s.authedInstance(either, s.handleSettingsUpdate))
 	s.handle("GET /api/instance/getProxy/{instance}", s.authedInstance(either, s.handleProxyGet))
 	s.handle("POST /api/instance/proxy/{instance}", s.authedInstance(either, s.handleProxyUpdate))
+	s.handle("GET /api/instance/getS3/{instance}", s.authedInstance(either, s.handleS3Get))
+	s.handle("POST /api/instance/s3/{instance}", s.authedInstance(either, s.handleS3Update))
 
 	s.communityRoutes(either)
 	s.groupRoutes(either)

@@ -99,6 +99,11 @@ type Config struct {
 	// AllowPrivateWebhookURLs accepts webhook URLs on loopback and private addresses
 	// (SWITCHBOARD_ALLOW_PRIVATE_WEBHOOK_URLS, for development).
 	AllowPrivateWebhookURLs bool
+	// S3 stores instances' S3 media buckets (RyzeAPI 2.1.11); nil answers those routes 501.
+	// AllowPrivateS3Endpoints accepts endpoints on loopback and private addresses
+	// (SWITCHBOARD_ALLOW_PRIVATE_S3_ENDPOINTS, for a local MinIO).
+	S3                      switchboard.S3Store
+	AllowPrivateS3Endpoints bool
 	// Metrics receives the API's collectors (requests by route and status, their latency,
 	// rate-limit refusals); nil counts without exposing.
 	Metrics prometheus.Registerer

@@ -23,7 +23,9 @@ type Store interface {
 	NextDelivery(ctx context.Context, webhookID int64, at time.Time) (*switchboard.PendingDelivery, time.Time, error)
 	RecordAttempt(ctx context.Context, webhookID int64, eventID string, a switchboard.DeliveryAttempt) error
 	DisableWebhook(ctx context.Context, webhookID int64, reason string) error
-	PurgeEvents(ctx context.Context, olderThan time.Time) (int, error)
+	// PurgeEvents keeps, besides what webhooks wait for, what the sinks named in keepFor have
+	// not published.
+	PurgeEvents(ctx context.Context, olderThan time.Time, keepFor ...string) (int, error)
 	ClaimDelivery(ctx context.Context, webhookID int64, eventID string, at, until time.Time) (bool, error)
 }
 
@@ -63,7 +65,13 @@ type Options struct {
 	MaxConcurrent int
 	// Retention is how long events are kept once no webhook waits for them; 0 keeps them.
 	Retention time.Duration
-	Logger    *slog.Logger
+	// Publishers are the server-wide broker sinks (natssink, amqpsink, wired by app): each gets
+	// every event, in per-instance order, from a durable cursor of its own (sink.go). The Store
+	// must then also implement SinkStore.
+	Publishers []switchboard.EventPublisher
+	// SinkRetryMax caps the backoff of a sink whose broker fails (DefaultSinkRetryMax).
+	SinkRetryMax time.Duration
+	Logger       *slog.Logger
 }
 
 // Outbox is the EventSink of the gateway and the owner of the webhook dispatchers.
@@ -80,7 +88,8 @@ type Outbox struct {
 	workers map[int64]*worker // by webhook id
 	closed  bool
 
-	hub hub // live WebSocket subscribers (stream.go)
+	hub   hub           // live WebSocket subscribers (stream.go)
+	sinks []*sinkRunner // broker sinks (sink.go)
 }
 
 var _ switchboard.EventSink = (*Outbox)(nil)
@@ -116,7 +125,7 @@ func (ob *Outbox) Start(ctx context.Context) error {
 		ob.goTracked(ob.purgeLoop)
 	}
 	ob.goTracked(ob.syncLoop)
-	return nil
+	return ob.startSinks()
 }
 
 // syncLoop re-reads the enabled webhooks every poll interval, so dispatchers follow changes this
@@ -145,6 +154,7 @@ func (ob *Outbox) Emit(ctx context.Context, e switchboard.Event) (switchboard.Ev
 	}
 	if created {
 		ob.wake(stored.InstanceID)
+		ob.pokeSinks()
 		ob.publish(ctx, stored)
 	}
 	return stored, nil
@@ -232,7 +242,7 @@ func (ob *Outbox) purgeLoop() {
 	t := time.NewTicker(time.Hour)
 	defer t.Stop()
 	for {
-		n, err := ob.o.Store.PurgeEvents(ob.ctx, time.Now().Add(-ob.o.Retention))
+		n, err := ob.o.Store.PurgeEvents(ob.ctx, time.Now().Add(-ob.o.Retention), ob.sinkNames()...)
 		switch {
 		case err != nil && ob.ctx.Err() == nil:
 			ob.log.Warn("purging old events", "err", err)

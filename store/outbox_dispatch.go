@@ -123,13 +123,19 @@ func (s *Store) EnabledWebhooks(ctx context.Context) ([]*switchboard.Webhook, er
 	return s.queryWebhooks(ctx, `WHERE enabled = $1 ORDER BY id`, true)
 }
 
-// PurgeEvents deletes events stored before olderThan that no webhook still waits for; their
-// delivery rows go with them. It returns how many events were deleted.
-func (s *Store) PurgeEvents(ctx context.Context, olderThan time.Time) (int, error) {
-	res, err := s.db.ExecContext(ctx,
-		`DELETE FROM events WHERE created_at < $1 AND NOT EXISTS (
-		     SELECT 1 FROM webhook_deliveries d WHERE d.event_id = events.id AND d.status IN ('pending', 'retrying'))`,
-		millis(olderThan))
+// PurgeEvents deletes events stored before olderThan that no webhook still waits for and that
+// every broker sink named in keepFor has published; their delivery rows go with them. It returns
+// how many events were deleted.
+func (s *Store) PurgeEvents(ctx context.Context, olderThan time.Time, keepFor ...string) (int, error) {
+	query := `DELETE FROM events WHERE created_at < $1 AND NOT EXISTS (
+	     SELECT 1 FROM webhook_deliveries d WHERE d.event_id = events.id AND d.status IN ('pending', 'retrying'))`
+	args := []any{millis(olderThan)}
+	for _, sink := range keepFor {
+		args = append(args, sink)
+		query += fmt.Sprintf(` AND events.seq <= COALESCE((SELECT c.last_seq FROM event_sink_cursors c
+		     WHERE c.sink = $%d AND c.instance_id = events.instance_id), 0)`, len(args))
+	}
+	res, err := s.db.ExecContext(ctx, query, args...)
 	if err != nil {
 		return 0, fmt.Errorf("store: purge events: %w", err)
 	}

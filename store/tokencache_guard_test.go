@@ -49,7 +49,8 @@ var storeMethods = map[string]string{
 	"NextDelivery": "read", "EnabledWebhooks": "read", "WebhookByLabel": "read", "WebhookByID": "read",
 	"ListWebhooks": "read", "ListDeliveries": "read", "EventsSince": "read", "WebsocketConfigOf": "read",
 	"SetWebsocketConfig": "other table",
-	"ClaimSandboxPhone":  "other table", "CheckMode": "other table",
+	"SinkBacklog":        "read", "SetSinkCursor": "other table", "S3ConfigOf": "read", "SetS3Config": "other table",
+	"ClaimSandboxPhone": "other table", "CheckMode": "other table",
 	"SandboxPhoneOwner": "read", "SandboxPhones": "read",
 	// Allowed origins (their own table) and account search by name, for CORS and the CLI.
 	"AllowedOrigins": "read", "AccountAllowsOrigin": "read", "AnyAccountAllowsOrigin": "read",

@@ -1,0 +1,128 @@
+package httpapi
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/switchboard/switchboard"
+)
+
+// RyzeAPI 2.1.11: an instance's S3 (or S3-compatible) bucket for incoming media. The secret key
+// is sealed like proxy passwords and never returned; {"enabled": false} deletes the stored
+// configuration, credentials included.
+
+type s3Request struct {
+	Enabled    *bool   `json:"enabled"`
+	Region     string  `json:"region"`
+	Bucket     string  `json:"bucket"`
+	AccessKey  string  `json:"accessKey"`
+	SecretKey  *string `json:"secretKey"`
+	Endpoint   string  `json:"endpoint"`
+	PathPrefix string  `json:"pathPrefix"`
+}
+
+// s3JSON is the configuration as the update echoes it: without the secret key.
+type s3JSON struct {
+	Enabled    bool   `json:"enabled"`
+	Region     string `json:"region"`
+	Bucket     string `json:"bucket"`
+	AccessKey  string `json:"accessKey"`
+	Endpoint   string `json:"endpoint"`
+	PathPrefix string `json:"pathPrefix"`
+}
+
+// s3ReadJSON is the configuration as the read returns it: secretKey always null (RyzeAPI).
+type s3ReadJSON struct {
+	s3JSON
+	SecretKey *string `json:"secretKey"`
+}
+
+type s3UpdateResponse struct {
+	envelope
+	S3 s3JSON `json:"s3"`
+}
+
+type s3GetResponse struct {
+	envelope
+	S3 s3ReadJSON `json:"s3"`
+}
+
+const (
+	msgS3Updated      = "S3 configuration updated"
+	msgS3Retrieved    = "S3 configuration retrieved successfully"
+	msgS3UpdateFailed = "Failed to update S3 configuration"
+	msgS3GetFailed    = "Failed to get S3 configuration"
+)
+
+var errS3Off = &switchboard.Error{Code: switchboard.CodeNotImplemented, Message: "S3 is not enabled on this server"}
+
+func newS3View(c *switchboard.S3Config) s3JSON {
+	if c == nil {
+		return s3JSON{}
+	}
+	return s3JSON{Enabled: true, Region: c.Region, Bucket: c.Bucket, AccessKey: c.AccessKey, Endpoint: c.Endpoint, PathPrefix: c.PathPrefix}
+}
+
+// handleS3Get returns the instance's bucket; without one, enabled false and empty fields.
+func (s *Server) handleS3Get(w http.ResponseWriter, r *http.Request, inst *switchboard.Instance) error {
+	if s.cfg.S3 == nil {
+		return errS3Off
+	}
+	c, err := s.cfg.S3.S3ConfigOf(r.Context(), inst.ID)
+	if err != nil && !errors.Is(err, switchboard.ErrNotFound) {
+		return switchboard.Wrap(switchboard.CodeInternal, msgS3GetFailed, err)
+	}
+	writeJSON(w, http.StatusOK, s3GetResponse{envelope: ok(msgS3Retrieved), S3: s3ReadJSON{s3JSON: newS3View(c)}})
+	return nil
+}
+
+// handleS3Update sets or deletes the instance's bucket. The secret key is never returned, so a
+// client that reads the configuration and writes it back cannot send it: an omitted secretKey
+// keeps the stored one while endpoint and accessKey are unchanged (the same credential for the
+// same service), and is required otherwise.
+func (s *Server) handleS3Update(w http.ResponseWriter, r *http.Request, inst *switchboard.Instance) error {
+	if s.cfg.S3 == nil {
+		return errS3Off
+	}
+	var req s3Request
+	if err := decodeJSON(r, &req); err != nil {
+		return err
+	}
+	if req.Enabled == nil {
+		return &bodyError{detail: "enabled is required"}
+	}
+	if !*req.Enabled {
+		if err := s.cfg.S3.SetS3Config(r.Context(), inst.ID, nil); err != nil {
+			return failed(msgS3UpdateFailed, err)
+		}
+		writeJSON(w, http.StatusOK, s3UpdateResponse{envelope: ok(msgS3Updated), S3: newS3View(nil)})
+		return nil
+	}
+	c, err := s.s3Config(req)
+	if err != nil {
+		return err
+	}
+	if req.SecretKey == nil {
+		old, err := s.cfg.S3.S3ConfigOf(r.Context(), inst.ID)
+		switch {
+		case err == nil && old.Endpoint == c.Endpoint && old.AccessKey == c.AccessKey:
+			c.SecretSealed = old.SecretSealed
+		case err == nil || errors.Is(err, switchboard.ErrNotFound):
+			return &bodyError{detail: "secretKey is required (it is kept only while endpoint and accessKey are unchanged)"}
+		default:
+			return switchboard.Wrap(switchboard.CodeInternal, msgS3UpdateFailed, err)
+		}
+	} else {
+		if err := s.canSealPasswords("secretKey"); err != nil {
+			return err
+		}
+		if c.SecretSealed, err = s.cfg.Sealer.Seal([]byte(*req.SecretKey), inst.ID); err != nil {
+			return switchboard.Wrap(switchboard.CodeInternal, msgS3UpdateFailed, err)
+		}
+	}
+	if err := s.cfg.S3.SetS3Config(r.Context(), inst.ID, c); err != nil {
+		return failed(msgS3UpdateFailed, err)
+	}
+	writeJSON(w, http.StatusOK, s3UpdateResponse{envelope: ok(msgS3Updated), S3: newS3View(c)})
+	return nil
+}

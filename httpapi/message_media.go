@@ -192,9 +192,8 @@ type sendStickerRequest struct {
 	ImageURL string `json:"imageUrl"`
 }
 
-// handleSendSticker sends a sticker (RyzeAPI §2.6.3). WhatsApp shows only WebP stickers; no
-// maintained pure-Go WebP encoder is available to us, so PNG/JPEG/GIF are refused with a 400
-// that says so rather than sent as something the phone will not render.
+// handleSendSticker sends a sticker (RyzeAPI §2.6.3). WhatsApp shows only WebP stickers of
+// 512×512: a WebP is sent as it is, PNG/JPEG/GIF are converted (media.Loader.Sticker).
 func (s *Server) handleSendSticker(w http.ResponseWriter, r *http.Request, inst *switchboard.Instance) error {
 	var req sendStickerRequest
 	if err := decodeJSON(r, &req); err != nil {
@@ -208,8 +207,13 @@ func (s *Server) handleSendSticker(w http.ResponseWriter, r *http.Request, inst 
 		return err
 	}
 	defer om.close()
-	if !media.IsWebP(om.att.Head()) {
-		return invalid("sticker must be a WebP image (512×512): converting PNG, JPEG or GIF is not supported by this server")
+	sticker, err := s.media.Sticker(r.Context(), om.att)
+	if err != nil {
+		return err
+	}
+	if sticker != om.att {
+		om.use(sticker)
+		om.Width, om.Height = 512, 512
 	}
 	om.Mimetype = "image/webp"
 	plan, err := s.prepareSend(r.Context(), inst, req.sendCommon, switchboard.MessageSticker, false)

@@ -6,6 +6,7 @@
 //	go run ./cmd/switchboard-bench -scenario http              authenticated reads per second
 //	go run ./cmd/switchboard-bench -scenario link   [-n 10]    link N groups to a community
 //	go run ./cmd/switchboard-bench -scenario send   [-c 16]    texts per second against bare whatsmeow
+//	go run ./cmd/switchboard-bench -scenario media  [-n 5 -c 4] a 5 MiB image by URL: time and RSS
 //
 // Every scenario runs the real gateway: `switchboard` is built once into a temporary directory
 // and started as a child process (`serve --sandbox-url`), and its instances are real whatsmeow
@@ -70,6 +71,8 @@ func runScenario(ctx context.Context, opts options) error {
 		res, err = runLink(ctx, env)
 	case "send":
 		res, err = runSend(ctx, env)
+	case "media":
+		res, err = runMedia(ctx, env)
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", opts.scenario, err)

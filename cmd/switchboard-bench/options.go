@@ -29,13 +29,13 @@ type options struct {
 
 // scenarioDefaults are the N of each scenario when -n is not given: the numbers, except
 // boot, whose goal is 1,000 but whose default stays quick to run.
-var scenarioDefaults = map[string]int{"memory": 100, "boot": 100, "http": 1, "link": 10, "send": 1}
+var scenarioDefaults = map[string]int{"memory": 100, "boot": 100, "http": 1, "link": 10, "send": 1, "media": 5}
 
 func parseArgs(args []string) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("switchboard-bench", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.StringVar(&o.scenario, "scenario", "", "memory, boot, http, link or send")
+	fs.StringVar(&o.scenario, "scenario", "", "memory, boot, http, link, send or media")
 	fs.IntVar(&o.n, "n", 0, "instances (memory: 100, boot: 100) or groups (link: 10)")
 	fs.IntVar(&o.parallel, "parallel", 8, "pairings in flight at once while preparing instances")
 	fs.DurationVar(&o.settle, "settle", 10*time.Second, "quiet time before memory is sampled")
@@ -51,7 +51,7 @@ func parseArgs(args []string) (options, error) {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(os.Stderr)
-			fmt.Fprintln(os.Stderr, "usage: switchboard-bench -scenario memory|boot|http|link|send [-n N] [flags]")
+			fmt.Fprintln(os.Stderr, "usage: switchboard-bench -scenario memory|boot|http|link|send|media [-n N] [flags]")
 			fs.PrintDefaults()
 		}
 		return o, err
@@ -64,7 +64,7 @@ func parseArgs(args []string) (options, error) {
 	}
 	def, ok := scenarioDefaults[o.scenario]
 	if !ok {
-		return o, fmt.Errorf("-scenario %q: want memory, boot, http, link or send", o.scenario)
+		return o, fmt.Errorf("-scenario %q: want memory, boot, http, link, send or media", o.scenario)
 	}
 	switch {
 	case o.n < 0:

@@ -31,10 +31,10 @@ const (
 	mediaRSSEvery    = 10 * time.Millisecond
 )
 
-// runMedia measures sending a 5 MiB image by URL. Sequential part: -n sends through
+// runMedia measures sending a 5 MiB image by URL. Timed part: -n sends through
 // POST /api/message/media (mediaUrl on a local HTTP server), each timed as its client sees it,
-// against a bare whatsmeow client in this process that downloads the same URL into memory, then
-// calls Upload and SendMessage, -n times. Concurrent part: -c sends at once through the gateway
+// in turns with -n sends by a bare whatsmeow client in this process that downloads the same URL
+// into memory, then calls Upload and SendMessage. Concurrent part (first): -c sends at once through the gateway
 // while its resident set is sampled every 10 ms; the peak minus the settled resident set before,
 // divided by -c, is the memory one media send in flight costs (streaming to a temporary file
 // keeps it well under the file size; buffering would cost at least the file, plus its encrypted
@@ -69,9 +69,7 @@ func runMedia(ctx context.Context, e *benchEnv) (result, error) {
 	target := fmt.Sprintf("%s/api/message/media/%s", g.api.base, url.PathEscape(inst.name))
 	send := func(ctx context.Context) bool { return postMedia(ctx, target, inst.token, phones[0], imageURL) }
 
-	progress("gateway: %d sequential sends of a %.1f MiB image by URL", n, float64(len(img))/(1<<20))
 	send(ctx) // warm-up: connections, the recipient check, the media host
-	gwTimes, gwErrors := timeEach(ctx, n, send)
 
 	progress("gateway: %d sends at once while sampling its RSS", c)
 	before, err := settledRSS(ctx, g.pid(), 3*time.Second)
@@ -93,15 +91,8 @@ func runMedia(ctx context.Context, e *benchEnv) (result, error) {
 		wg.Wait()
 		return int(failed.Load())
 	})
-	gwDelivered, err := mediaDelivered(ctx, e, phones[0], inst.device.User, img)
-	if err != nil {
-		return result{}, err
-	}
-	if _, err := g.stop(); err != nil {
-		return result{}, err
-	}
 
-	progress("baseline: a bare whatsmeow client downloads, uploads and sends %d times", n)
+	progress("baseline: pairing a bare whatsmeow client")
 	st, container, err := openBareStore(ctx, e.path("media-baseline.db"))
 	if err != nil {
 		return result{}, err
@@ -119,9 +110,17 @@ func runMedia(ctx context.Context, e *benchEnv) (result, error) {
 	to := types.NewJID(phones[0], types.DefaultUserServer)
 	bare := func(ctx context.Context) bool { return bareMedia(ctx, cli, to, imageURL) }
 	bare(ctx)
-	baseTimes, baseErrors := timeEach(ctx, n, bare)
+	progress("%d sends of a %.1f MiB image by URL each, alternating gateway and bare whatsmeow", n, float64(len(img))/(1<<20))
+	gwTimes, baseTimes, gwErrors, baseErrors := alternate(ctx, n, send, bare)
+	gwDelivered, err := mediaDelivered(ctx, e, phones[0], inst.device.User, img)
+	if err != nil {
+		return result{}, err
+	}
 	baseDelivered, err := mediaDelivered(ctx, e, phones[0], cli.Store.GetJID().User, img)
 	if err != nil {
+		return result{}, err
+	}
+	if _, err := g.stop(); err != nil {
 		return result{}, err
 	}
 
@@ -130,7 +129,7 @@ func runMedia(ctx context.Context, e *benchEnv) (result, error) {
 	growth := float64(peak) - float64(before)
 	perSend := growth / float64(c)
 	res := result{
-		title:   fmt.Sprintf("media: a %.1f MiB PNG by URL, %d sequential sends, then %d at once", float64(len(img))/(1<<20), n, c),
+		title:   fmt.Sprintf("media: a %.1f MiB PNG by URL, %d sends at once, then %d sends in turns with bare whatsmeow", float64(len(img))/(1<<20), c, n),
 		columns: []string{"media", "gateway", "bare whatsmeow", "gateway/bare"},
 	}
 	res.row("median time per send", msec(gwMed), msec(baseMed), times(r))
@@ -234,18 +233,21 @@ func bareMedia(ctx context.Context, cli *whatsmeow.Client, to types.JID, mediaUR
 	return err == nil
 }
 
-// timeEach runs send n times one after another and returns each duration in milliseconds.
-func timeEach(ctx context.Context, n int, send func(context.Context) bool) ([]float64, int) {
-	out := make([]float64, 0, n)
-	errors := 0
-	for range n {
+// alternate times n sends of a and n of b, one after another in turns (a, b, a, b, ...), so that
+// a change of the machine's load during the run weighs on both alike; durations in ms.
+func alternate(ctx context.Context, n int, a, b func(context.Context) bool) (aMS, bMS []float64, aErr, bErr int) {
+	timed := func(send func(context.Context) bool, out *[]float64, errs *int) {
 		start := time.Now()
 		if !send(ctx) {
-			errors++
+			*errs++
 		}
-		out = append(out, float64(time.Since(start).Microseconds())/1000)
+		*out = append(*out, float64(time.Since(start).Microseconds())/1000)
 	}
-	return out, errors
+	for range n {
+		timed(a, &aMS, &aErr)
+		timed(b, &bMS, &bErr)
+	}
+	return aMS, bMS, aErr, bErr
 }
 
 // peakDuring runs work while sampling pid's resident set, and returns the highest sample.

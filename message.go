@@ -2,6 +2,7 @@ package switchboard
 
 import (
 	"context"
+	"io"
 	"time"
 )
 
@@ -58,7 +59,11 @@ type OutgoingMessage struct {
 
 // OutgoingMedia is an attachment's plaintext, uploaded encrypted by the session.
 type OutgoingMedia struct {
-	Data     []byte
+	Data []byte
+	// Content, when set, is read instead of Data: a temporary file, so that a large attachment
+	// is never held whole in memory. The session reads it from its start at every attempt.
+	Content  io.ReadSeeker
+	Size     int64 // the length of Data or Content
 	Mimetype string
 	FileName string
 	PTT      bool   // audio: a voice note

@@ -29,6 +29,8 @@ type Sessions interface {
 	Groups(inst *Instance) (GroupClient, error)
 	// Messages returns the instance's message client, or an error with CodeNotConnected.
 	Messages(inst *Instance) (MessageClient, error)
+	// Profile returns the instance's profile client, or an error with CodeNotConnected.
+	Profile(inst *Instance) (ProfileClient, error)
 	// Pacer is the instance's schedule of WhatsApp writes, shared by every route that writes for
 	// it. It lives with the session, not with the HTTP layer, so that pacing follows whoever
 	// runs the session; Remove forgets it.

@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/gen2brain/webp"
+
 	"github.com/switchboard/switchboard/app"
 	"github.com/switchboard/switchboard/store/storetest"
 )
@@ -85,7 +87,16 @@ func TestSendMediaArrivesIntactAtThePhone(t *testing.T) {
 	if _, ok := sticker.Body["data"].(map[string]any)["content"]; ok || sticker.Str("data.mediaMimeType") != "image/webp" {
 		t.Fatalf("sticker answer: %s", sticker.Raw)
 	}
-	s.send("sticker", map[string]any{"number": bob, "imageUrl": "data:image/png;base64," + pngBase64(t)}).Want(http.StatusBadRequest)
+	converted := s.sent("sticker", map[string]any{"number": bob, "imageUrl": "data:image/png;base64," + pngBase64(t)})
+	got = s.inbox(bob, converted.Str("messageId"))
+	if got.Type != "sticker" || got.Media == nil || got.Media.Mimetype != "image/webp" {
+		t.Fatalf("converted sticker: phone got %+v", got)
+	}
+	if cfg, err := webp.DecodeConfig(bytes.NewReader(got.Media.Data)); err != nil || cfg.Width != 512 || cfg.Height != 512 {
+		t.Fatalf("converted sticker is not a 512×512 WebP: %+v %v", cfg, err)
+	}
+	s.send("sticker", map[string]any{"number": bob, "imageUrl": "data:image/png;base64," + base64.StdEncoding.EncodeToString([]byte("not an image at all"))}).
+		WantError(http.StatusBadRequest, "image format not supported: use PNG, JPEG or GIF")
 	s.send("media", map[string]any{"number": bob, "mediaType": "image", "mediaUrl": srv.URL + "/x.png", "mediaBase64": pngBase64(t)}).
 		WantError(http.StatusBadRequest, "send either mediaUrl or mediaBase64, not both")
 	s.send("media", map[string]any{"number": bob, "mediaType": "image", "mediaUrl": srv.URL + "/missing.png"}).

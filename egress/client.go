@@ -1,6 +1,7 @@
 package egress
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -76,36 +77,48 @@ func New(opts Options) *Client {
 // context.DeadlineExceeded (the limit or the caller's deadline), or a network error whose text
 // must not reach a client: it says which hosts exist and which ports are open.
 func (c *Client) Get(ctx context.Context, rawURL string, header http.Header) ([]byte, error) {
+	var body bytes.Buffer
+	if _, err := c.Copy(ctx, rawURL, header, &body, c.opts.MaxBytes); err != nil {
+		return nil, err
+	}
+	return body.Bytes(), nil
+}
+
+// Copy downloads rawURL like Get but streams the body into w, at most max bytes (and never
+// more than Options.MaxBytes), so that a large download never sits whole in memory. It returns
+// the bytes written; past the cap it stops with ErrTooLarge, having written part of the body.
+func (c *Client) Copy(ctx context.Context, rawURL string, header http.Header, w io.Writer, max int64) (int64, error) {
+	max = min(max, c.opts.MaxBytes)
 	u, err := url.Parse(rawURL)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return nil, ErrInvalidURL
+		return 0, ErrInvalidURL
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.opts.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return nil, ErrInvalidURL
+		return 0, ErrInvalidURL
 	}
 	for k, v := range header {
 		req.Header[k] = v
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, &StatusError{Code: resp.StatusCode}
+		return 0, &StatusError{Code: resp.StatusCode}
 	}
-	if resp.ContentLength > c.opts.MaxBytes {
-		return nil, ErrTooLarge
+	if resp.ContentLength > max {
+		return 0, ErrTooLarge
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, c.opts.MaxBytes+1))
+	n, err := io.Copy(w, io.LimitReader(resp.Body, max+1))
 	if err != nil {
-		return nil, err
+		return n, err
 	}
-	if int64(len(body)) > c.opts.MaxBytes {
-		return nil, ErrTooLarge
+	if n > max {
+		return n, ErrTooLarge
 	}
-	return body, nil
+	return n, nil
 }

@@ -44,14 +44,14 @@ func (s *Server) handleSendMedia(w http.ResponseWriter, r *http.Request, inst *s
 	if err != nil {
 		return err
 	}
+	defer om.close()
 	if typ == switchboard.MessageAudio {
 		om.PTT = req.IsVoice == nil || *req.IsVoice
 		om.Seconds = durationSeconds(req.Duration)
 		if om.PTT {
-			if om.Data, err = media.VoiceNote(r.Context(), om.Data); err != nil {
+			if err := om.toVoiceNote(r.Context()); err != nil {
 				return err
 			}
-			om.Mimetype = "audio/ogg; codecs=opus"
 		}
 	} else if req.IsVoice != nil && *req.IsVoice {
 		return invalid("isVoice is only for mediaType audio")
@@ -60,55 +60,106 @@ func (s *Server) handleSendMedia(w http.ResponseWriter, r *http.Request, inst *s
 	if err != nil {
 		return err
 	}
-	plan.msg.Media, plan.msg.Text = om, req.Message
+	plan.msg.Media, plan.msg.Text = om.OutgoingMedia, req.Message
 	if typ != switchboard.MessageAudio {
 		plan.content = &req.Message
 	}
 	return s.send(w, r, inst, plan)
 }
 
-// loadOutgoingMedia reads the attachment from exactly one source, within the type's size cap,
-// and works out its MIME type (declared, else sniffed) and, for images, its size.
-func (s *Server) loadOutgoingMedia(ctx context.Context, typ switchboard.MessageType, url, b64, mimeType, fileName string) (*switchboard.OutgoingMedia, error) {
+// loadedMedia is an outgoing attachment and what it was loaded into: close removes its
+// temporary files once the send is over (async sends run the handler to its end in the job).
+type loadedMedia struct {
+	*switchboard.OutgoingMedia
+	att *media.Attachment
+}
+
+func (m *loadedMedia) close() { _ = m.att.Close() }
+
+// use makes att the attachment sent, closing the one it replaces.
+func (m *loadedMedia) use(att *media.Attachment) {
+	if m.att != att {
+		_ = m.att.Close()
+	}
+	m.att, m.Size, m.Data, m.Content = att, att.Size(), att.Bytes(), nil
+	if m.Data == nil {
+		m.Content, _ = att.Reader()
+	}
+}
+
+// toVoiceNote converts the audio to OGG/Opus (media.VoiceNote) and flags it as such.
+func (m *loadedMedia) toVoiceNote(ctx context.Context) error {
+	att, err := media.VoiceNote(ctx, m.att)
+	if err != nil {
+		return err
+	}
+	m.use(att)
+	m.Mimetype = "audio/ogg; codecs=opus"
+	return nil
+}
+
+// loadOutgoingMedia reads the attachment from exactly one source, within the type's size cap
+// (a URL is streamed to a temporary file), and works out its MIME type (declared, else sniffed)
+// and, for images, its size and a thumbnail. The caller closes the result.
+func (s *Server) loadOutgoingMedia(ctx context.Context, typ switchboard.MessageType, url, b64, mimeType, fileName string) (*loadedMedia, error) {
 	url, b64 = strings.TrimSpace(url), strings.TrimSpace(b64)
 	limit := s.attachments.Limit(typ == switchboard.MessageDocument)
-	var data []byte
-	var err error
+	var att *media.Attachment
 	switch {
 	case url != "" && b64 != "":
 		return nil, invalid("send either mediaUrl or mediaBase64, not both")
 	case url == "" && b64 == "":
 		return nil, invalid("mediaUrl or mediaBase64 is required")
 	case b64 != "":
-		data, err = s.attachments.FromBase64(b64, limit)
+		data, err := s.attachments.FromBase64(b64, limit)
+		if err != nil {
+			return nil, err
+		}
+		att = media.Inline(data)
 	case strings.HasPrefix(strings.ToLower(url), "data:"):
-		data, err = s.attachments.FromBase64(url, limit) // the newer reference accepts base64 here
+		data, err := s.attachments.FromBase64(url, limit) // the newer reference accepts base64 here
+		if err != nil {
+			return nil, err
+		}
+		att = media.Inline(data)
 	default:
-		data, err = s.attachments.FromURL(ctx, url, limit)
+		var err error
+		if att, err = s.attachments.Download(ctx, url, limit); err != nil {
+			return nil, err
+		}
 		if fileName == "" {
 			fileName = path.Base(strings.SplitN(url, "?", 2)[0])
 		}
 	}
-	if err != nil {
-		return nil, err
+	return s.describeMedia(typ, att, mimeType, fileName)
+}
+
+// describeMedia checks an attachment against its message type and fills in what WhatsApp
+// shows before the download: MIME type, file name, image size and thumbnail. It closes att
+// when it refuses it.
+func (s *Server) describeMedia(typ switchboard.MessageType, att *media.Attachment, mimeType, fileName string) (*loadedMedia, error) {
+	mt := media.Mimetype(att.Head(), mimeType)
+	var refusal error
+	switch {
+	case typ == switchboard.MessageImage && !strings.HasPrefix(mt, "image/"):
+		refusal = invalid("mediaType image needs an image (got " + safeMime(mt) + ")")
+	case typ == switchboard.MessageVideo && !strings.HasPrefix(mt, "video/"):
+		refusal = invalid("mediaType video needs a video (got " + safeMime(mt) + ")")
 	}
-	mt := media.Mimetype(data, mimeType)
-	switch typ {
-	case switchboard.MessageImage:
-		if !strings.HasPrefix(mt, "image/") {
-			return nil, invalid("mediaType image needs an image (got " + safeMime(mt) + ")")
-		}
-	case switchboard.MessageVideo:
-		if !strings.HasPrefix(mt, "video/") {
-			return nil, invalid("mediaType video needs a video (got " + safeMime(mt) + ")")
-		}
+	if refusal != nil {
+		_ = att.Close()
+		return nil, refusal
 	}
-	om := &switchboard.OutgoingMedia{Data: data, Mimetype: mt}
+	om := &loadedMedia{OutgoingMedia: &switchboard.OutgoingMedia{Mimetype: mt}}
+	om.use(att)
 	if typ == switchboard.MessageDocument {
 		om.FileName = fileName
 	}
 	if typ == switchboard.MessageImage || typ == switchboard.MessageSticker {
-		om.Width, om.Height = media.Dimensions(data)
+		om.Width, om.Height = media.ImageSize(att)
+	}
+	if typ == switchboard.MessageImage {
+		om.Thumbnail = media.Thumbnail(att)
 	}
 	return om, nil
 }
@@ -141,9 +192,8 @@ type sendStickerRequest struct {
 	ImageURL string `json:"imageUrl"`
 }
 
-// handleSendSticker sends a sticker (RyzeAPI §2.6.3). WhatsApp shows only WebP stickers; no
-// maintained pure-Go WebP encoder is available to us, so PNG/JPEG/GIF are refused with a 400
-// that says so rather than sent as something the phone will not render.
+// handleSendSticker sends a sticker (RyzeAPI §2.6.3). WhatsApp shows only WebP stickers of
+// 512×512: a WebP is sent as it is, PNG/JPEG/GIF are converted (media.Loader.Sticker).
 func (s *Server) handleSendSticker(w http.ResponseWriter, r *http.Request, inst *switchboard.Instance) error {
 	var req sendStickerRequest
 	if err := decodeJSON(r, &req); err != nil {
@@ -156,14 +206,20 @@ func (s *Server) handleSendSticker(w http.ResponseWriter, r *http.Request, inst 
 	if err != nil {
 		return err
 	}
-	if !media.IsWebP(om.Data) {
-		return invalid("sticker must be a WebP image (512×512): converting PNG, JPEG or GIF is not supported by this server")
+	defer om.close()
+	sticker, err := s.media.Sticker(r.Context(), om.att)
+	if err != nil {
+		return err
+	}
+	if sticker != om.att {
+		om.use(sticker)
+		om.Width, om.Height = 512, 512
 	}
 	om.Mimetype = "image/webp"
 	plan, err := s.prepareSend(r.Context(), inst, req.sendCommon, switchboard.MessageSticker, false)
 	if err != nil {
 		return err
 	}
-	plan.msg.Media = om
+	plan.msg.Media = om.OutgoingMedia
 	return s.send(w, r, inst, plan)
 }

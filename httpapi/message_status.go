@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/switchboard/switchboard"
-	"github.com/switchboard/switchboard/media"
 )
 
 type sendStatusRequest struct {
@@ -55,20 +54,20 @@ func (s *Server) handleSendStatus(w http.ResponseWriter, r *http.Request, inst *
 		if err != nil {
 			return err
 		}
+		defer om.close()
 		if mt == switchboard.MessageAudio {
 			om.PTT = req.IsVoice == nil || *req.IsVoice
 			om.Seconds = durationSeconds(req.Duration)
 			if om.PTT {
-				if om.Data, err = media.VoiceNote(r.Context(), om.Data); err != nil {
+				if err := om.toVoiceNote(r.Context()); err != nil {
 					return err
 				}
-				om.Mimetype = "audio/ogg; codecs=opus"
 			}
 		}
 		if plan, err = s.prepareSend(r.Context(), inst, common, mt, false); err != nil {
 			return err
 		}
-		plan.msg.Media, plan.msg.Text = om, req.Message
+		plan.msg.Media, plan.msg.Text = om.OutgoingMedia, req.Message
 	default:
 		return invalid("type must be text, image, video or audio")
 	}

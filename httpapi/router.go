@@ -57,6 +57,7 @@ func (s *Server) routes() {
 	s.eventRoutes(either)
 	s.messageRoutes(either)
 	s.chatRoutes(either)
+	s.profileRoutes(either)
 	s.handle("GET /api/job/get/{instance}", s.authedInstance(either, s.handleJobGet))
 
 	if s.cfg.Sandbox != nil {

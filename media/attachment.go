@@ -6,10 +6,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"image"
-	_ "image/gif" // DecodeConfig of attachments
-	_ "image/jpeg"
-	_ "image/png"
 	"net/http"
 	"strings"
 	"time"
@@ -57,24 +53,6 @@ func (a *Attachments) Limit(document bool) int64 {
 
 func tooLarge(limit int64) error {
 	return &switchboard.Error{Code: switchboard.CodeTooLarge, Message: fmt.Sprintf("media is larger than %d MiB", limit>>20)}
-}
-
-// FromURL downloads an attachment of at most limit bytes.
-func (a *Attachments) FromURL(ctx context.Context, rawURL string, limit int64) ([]byte, error) {
-	body, err := a.client.Get(ctx, rawURL, http.Header{"User-Agent": {"Switchboard"}})
-	if err != nil {
-		if errors.Is(err, egress.ErrTooLarge) {
-			return nil, tooLarge(limit)
-		}
-		return nil, attachmentFetchFailure(err)
-	}
-	if int64(len(body)) > limit {
-		return nil, tooLarge(limit)
-	}
-	if len(body) == 0 {
-		return nil, invalid("media URL returned an empty body")
-	}
-	return body, nil
 }
 
 // FromBase64 decodes an attachment given inline: plain base64 (standard or URL-safe, padded or
@@ -159,15 +137,6 @@ func IsWebP(data []byte) bool {
 // IsOpus reports an OGG file carrying Opus, the only audio WhatsApp plays as a voice note.
 func IsOpus(data []byte) bool {
 	return bytes.HasPrefix(data, []byte("OggS")) && bytes.Contains(data[:min(len(data), 64)], []byte("OpusHead"))
-}
-
-// Dimensions reads an image's size from its header (PNG, JPEG, GIF); zeros when unknown.
-func Dimensions(data []byte) (uint32, uint32) {
-	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
-	if err != nil || cfg.Width <= 0 || cfg.Height <= 0 {
-		return 0, 0
-	}
-	return uint32(cfg.Width), uint32(cfg.Height)
 }
 
 func max64(a, b int64) int64 {

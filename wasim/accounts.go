@@ -43,6 +43,8 @@ type account struct {
 	Blocked       []string          `json:"blocked,omitempty"`
 	About         string            `json:"about,omitempty"`
 	AboutTime     int64             `json:"aboutTime,omitempty"`
+	PictureID     string            `json:"pictureId,omitempty"` // own picture (user_pictures.go)
+	Picture       []byte            `json:"picture,omitempty"`
 	identity      *keys.KeyPair
 	signedKeyPair *keys.KeyPair
 	devices       map[uint16]*device

@@ -36,6 +36,9 @@ func (s *Server) handlePresence(c *conn, node *waBinary.Node) {
 	if c.dev == nil {
 		return
 	}
+	if name := stringAttr(node, "name"); name != "" {
+		s.setPushName(c.phone, name)
+	}
 	switch stringAttr(node, "type") {
 	case "available", "unavailable":
 		s.setPresence(c.phone, stringAttr(node, "type") == "available")

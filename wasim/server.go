@@ -174,6 +174,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/ws/chat", s.serveWebsocket)
 	mux.HandleFunc("GET /wasim/root-key", s.serveRootKey)
 	mux.HandleFunc("GET /pp/{group}/{id}", s.servePicture)
+	mux.HandleFunc("GET /pp/u/{user}/{id}", s.serveUserPicture)
 	mux.HandleFunc("POST /mms/{type}/{token}", s.serveUpload)
 	mux.HandleFunc("DELETE /mms/{type}/{token}", s.serveDelete)
 	mux.HandleFunc("GET /v/", s.serveDownload)

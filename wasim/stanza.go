@@ -97,6 +97,7 @@ func (s *Server) routeIQ(c *conn, iq *waBinary.Node) (waBinary.Node, func()) {
 		if target, ok := iq.Attrs["target"].(types.JID); ok && target.Server == types.GroupServer {
 			return s.handleGroupIQ(c, iq)
 		}
+		return s.handleUserPictureIQ(c, iq), nil
 	}
 	s.log.Info("wasim: unhandled iq, answering empty result", "conn", c.label,
 		"xmlns", xmlns, "type", iq.Attrs["type"], "child", child.Tag)

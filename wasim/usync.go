@@ -71,6 +71,12 @@ func (s *Server) usyncUserLocked(u waBinary.Node, protocols []string) waBinary.N
 				st.Content = []byte(acc.About)
 			}
 			children = append(children, st)
+		case "picture":
+			pic := waBinary.Node{Tag: "picture"}
+			if acc != nil && acc.PictureID != "" {
+				pic.Attrs = waBinary.Attrs{"id": acc.PictureID}
+			}
+			children = append(children, pic)
 		case "lid":
 			lid := waBinary.Node{Tag: "lid"}
 			if acc != nil && jid.Server == types.DefaultUserServer {

@@ -3,6 +3,7 @@ package whatsapp
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 
 	"go.mau.fi/whatsmeow"
@@ -103,7 +104,7 @@ var mediaKinds = map[switchboard.MessageType]whatsmeow.MediaType{
 
 func (c *messageClient) buildMedia(ctx context.Context, m switchboard.OutgoingMessage, ci *waE2E.ContextInfo) (built, error) {
 	md := m.Media
-	up, err := c.cli.Upload(ctx, md.Data, mediaKinds[m.Type])
+	up, err := c.upload(ctx, md, mediaKinds[m.Type])
 	if err != nil {
 		return built{}, switchboard.Wrap(switchboard.CodeWhatsAppFailure, "The media could not be uploaded to WhatsApp", err)
 	}
@@ -206,4 +207,16 @@ func nonZero(v uint32) *uint32 {
 		return nil
 	}
 	return &v
+}
+
+// upload encrypts and uploads an attachment: from memory, or streamed from its file through a
+// temporary file of whatsmeow's (the encrypted copy), so a large file never sits in memory.
+func (c *messageClient) upload(ctx context.Context, md *switchboard.OutgoingMedia, kind whatsmeow.MediaType) (whatsmeow.UploadResponse, error) {
+	if md.Content == nil {
+		return c.cli.Upload(ctx, md.Data, kind)
+	}
+	if _, err := md.Content.Seek(0, io.SeekStart); err != nil {
+		return whatsmeow.UploadResponse{}, err
+	}
+	return c.cli.UploadReader(ctx, md.Content, nil, kind)
 }

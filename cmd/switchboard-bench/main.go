@@ -8,6 +8,7 @@
 //	go run ./cmd/switchboard-bench -scenario send   [-c 16]    texts per second against bare whatsmeow
 //	go run ./cmd/switchboard-bench -scenario cluster [-n 12]   takeover after kill -9; reads on 3 nodes vs 1
 //	go run ./cmd/switchboard-bench -scenario events [-n 4]     phone → webhook events against bare whatsmeow
+//	go run ./cmd/switchboard-bench -scenario media  [-n 5 -c 4] a 5 MiB image by URL: time and RSS
 //
 // Every scenario runs the real gateway: `switchboard` is built once into a temporary directory
 // and started as a child process (`serve --sandbox-url`), and its instances are real whatsmeow
@@ -76,6 +77,8 @@ func runScenario(ctx context.Context, opts options) error {
 		res, err = runCluster(ctx, env)
 	case "events":
 		res, err = runEvents(ctx, env)
+	case "media":
+		res, err = runMedia(ctx, env)
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", opts.scenario, err)

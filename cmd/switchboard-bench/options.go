@@ -33,16 +33,14 @@ type options struct {
 
 // scenarioDefaults are the N of each scenario when -n is not given: the numbers, except
 // boot, whose goal is 1,000 but whose default stays quick to run.
-var scenarioDefaults = map[string]int{"memory": 100, "boot": 100, "http": 1, "link": 10, "send": 1, "cluster": 12, "events": 4}
+var scenarioDefaults = map[string]int{"memory": 100, "boot": 100, "http": 1, "link": 10, "send": 1, "cluster": 12, "events": 4, "media": 5}
 
 func parseArgs(args []string) (options, error) {
 	var o options
 	fs := flag.NewFlagSet("switchboard-bench", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	fs.StringVar(&o.scenario, "scenario", "", "memory, boot, http, link, send or cluster")
-	fs.IntVar(&o.n, "n", 0, "instances (memory: 100, boot: 100) or groups (link: 10)")
-	fs.StringVar(&o.scenario, "scenario", "", "memory, boot, http, link, send or events")
-	fs.IntVar(&o.n, "n", 0, "instances (memory: 100, boot: 100, events: 4) or groups (link: 10)")
+	fs.StringVar(&o.scenario, "scenario", "", "memory, boot, http, link, send, cluster, events or media")
+	fs.IntVar(&o.n, "n", 0, "instances (memory: 100, boot: 100, cluster: 12, events: 4), groups (link: 10) or concurrent sends (media: 5)")
 	fs.IntVar(&o.parallel, "parallel", 8, "pairings in flight at once while preparing instances")
 	fs.DurationVar(&o.settle, "settle", 10*time.Second, "quiet time before memory is sampled")
 	fs.IntVar(&o.concurrency, "c", 16, "http, send: requests in flight in the closed loop")
@@ -61,8 +59,7 @@ func parseArgs(args []string) (options, error) {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.SetOutput(os.Stderr)
-			fmt.Fprintln(os.Stderr, "usage: switchboard-bench -scenario memory|boot|http|link|send|cluster [-n N] [flags]")
-			fmt.Fprintln(os.Stderr, "usage: switchboard-bench -scenario memory|boot|http|link|send|events [-n N] [flags]")
+			fmt.Fprintln(os.Stderr, "usage: switchboard-bench -scenario memory|boot|http|link|send|cluster|events|media [-n N] [flags]")
 			fs.PrintDefaults()
 		}
 		return o, err
@@ -75,7 +72,7 @@ func parseArgs(args []string) (options, error) {
 	}
 	def, ok := scenarioDefaults[o.scenario]
 	if !ok {
-		return o, fmt.Errorf("-scenario %q: want memory, boot, http, link, send or cluster", o.scenario)
+		return o, fmt.Errorf("-scenario %q: want memory, boot, http, link, send, cluster, events or media", o.scenario)
 	}
 	switch {
 	case o.n < 0:

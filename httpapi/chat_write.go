@@ -31,12 +31,9 @@ func (s *Server) handleChatMarkRead(w http.ResponseWriter, r *http.Request, inst
 	if id == "" || len(id) > maxMessageIDLength {
 		return invalid("messageId is required")
 	}
-	if strings.TrimSpace(req.Number) == "" {
-		return invalid(msgNumberRequired)
-	}
-	chat, err := switchboard.ParseRecipient(req.Number)
+	mc, chat, err := s.chatTarget(r, inst, req.Number)
 	if err != nil {
-		return invalid("Invalid number: " + err.Error())
+		return err
 	}
 	var sender switchboard.JID
 	if strings.TrimSpace(req.Sender) != "" {
@@ -51,15 +48,6 @@ func (s *Server) handleChatMarkRead(w http.ResponseWriter, r *http.Request, inst
 	}
 	if chat.IsGroup() && sender.IsZero() {
 		return invalid("sender is required for group messages")
-	}
-	mc, err := s.chatMessageClient(inst)
-	if err != nil {
-		return err
-	}
-	if chat.Server == switchboard.ServerUser {
-		if chat, err = mc.ResolveRecipient(r.Context(), chat); err != nil {
-			return err
-		}
 	}
 	if err := mc.MarkRead(r.Context(), chat, sender, []string{id}); err != nil {
 		return sessionFailed("Failed to mark the message as read", err)

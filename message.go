@@ -19,9 +19,14 @@ const (
 	MessageContact  MessageType = "contact"
 	MessageReaction MessageType = "reaction"
 	MessagePoll     MessageType = "poll"
-	MessageEdit     MessageType = "edit"
-	MessageRevoke   MessageType = "revoke"
-	MessageOther    MessageType = "other"
+	// MessageButtons, MessageList and MessageInteractive are the business messages: buttons,
+	// a list, and InteractiveMessage (carousel, form, PIX), named as the reference's messageType.
+	MessageButtons     MessageType = "buttons"
+	MessageList        MessageType = "list"
+	MessageInteractive MessageType = "interactive"
+	MessageEdit        MessageType = "edit"
+	MessageRevoke      MessageType = "revoke"
+	MessageOther       MessageType = "other"
 )
 
 // IsMedia reports whether messages of this type carry an attachment.
@@ -49,6 +54,13 @@ type OutgoingMessage struct {
 	Contacts []Contact
 	Reaction *Reaction
 	Poll     *Poll
+	// Exactly one of the interactive parts is set for MessageButtons, MessageList and
+	// MessageInteractive.
+	Buttons  *Buttons
+	List     *List
+	Carousel *Carousel
+	Form     *Form
+	Pix      *Pix
 	// Typing is shown as "typing…" (or "recording…" for voice notes) before the send, inside
 	// the instance's queue.
 	Typing time.Duration

@@ -56,6 +56,8 @@ func (c *messageClient) build(ctx context.Context, m switchboard.OutgoingMessage
 			sender = toWAJID(m.Chat) // a DM's other party wrote it
 		}
 		return built{msg: c.cli.BuildReaction(toWAJID(m.Chat), sender, r.TargetID, r.Emoji)}, nil
+	case switchboard.MessageButtons, switchboard.MessageList, switchboard.MessageInteractive:
+		return c.buildInteractive(ctx, m, ctxInfo)
 	case switchboard.MessagePoll:
 		msg := c.cli.BuildPollCreation(m.Poll.Question, m.Poll.Options, m.Poll.Selectable)
 		if ctxInfo != nil {

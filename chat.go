@@ -25,4 +25,25 @@ type ChatClient interface {
 	// SetBlocked blocks or unblocks a user and returns the blocklist's size afterwards.
 	SetBlocked(ctx context.Context, user JID, blocked bool) (int, error)
 	SetChatPresence(ctx context.Context, chat JID, state ChatPresence) error
+	MessageActions
+	LabelClient
+}
+
+// MessageKey names one message of a chat for the app-state actions on messages: its author
+// (zero for the instance's own) and whether the instance sent it.
+type MessageKey struct {
+	Chat, Sender JID
+	ID           string
+	FromMe       bool
+}
+
+// MessageActions are the per-account actions on messages and whole chats; like the chat
+// settings they are app state, so they show on the phone and every linked device.
+type MessageActions interface {
+	// DeleteForMe removes a message from this account's devices only; sent is its timestamp.
+	DeleteForMe(ctx context.Context, m MessageKey, sent time.Time) error
+	// SetStarred stars (favorites) or unstars a message.
+	SetStarred(ctx context.Context, m MessageKey, starred bool) error
+	// DeleteChat removes a chat and its messages from this account's devices; a group is not left.
+	DeleteChat(ctx context.Context, chat JID, deleteMedia bool) error
 }

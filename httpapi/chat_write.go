@@ -88,7 +88,7 @@ func (s *Server) handleChatEdit(w http.ResponseWriter, r *http.Request, inst *sw
 	if len([]rune(req.Content)) > maxTextLength {
 		return invalid("content must be at most 65536 characters")
 	}
-	m, err := s.storedMessage(r, inst, id, "Instance not found or message not found")
+	m, mc, err := s.storedTarget(r, inst, id, "Instance not found or message not found")
 	if err != nil {
 		return err
 	}
@@ -99,10 +99,6 @@ func (s *Server) handleChatEdit(w http.ResponseWriter, r *http.Request, inst *sw
 		return invalid("message is too old to edit (WhatsApp allows 15 minutes)")
 	case m.Revoked:
 		return invalid("can only edit messages that were not deleted")
-	}
-	mc, err := s.chatMessageClient(inst)
-	if err != nil {
-		return err
 	}
 	ctx, cancel := detached(r.Context())
 	defer cancel()
@@ -129,8 +125,9 @@ type deleteMessageResponse struct {
 	DeleteType string `json:"delete_type"`
 }
 
-// handleChatDelete deletes a message for everyone (§2.7.23). Deleting only on this account
-// goes through app state, which this server does not write yet: 501 says so.
+// handleChatDelete deletes a message for everyone, or only on this account's devices through
+// app state (§2.7.23). Deleting for me leaves the stored copy in the message store (history is
+// the gateway's record, not the phone's view).
 func (s *Server) handleChatDelete(w http.ResponseWriter, r *http.Request, inst *switchboard.Instance) error {
 	var req deleteMessageRequest
 	if err := decodeJSON(r, &req); err != nil {
@@ -140,19 +137,20 @@ func (s *Server) handleChatDelete(w http.ResponseWriter, r *http.Request, inst *
 	if id == "" || len(id) > maxMessageIDLength {
 		return invalid("MessageID is required")
 	}
-	m, err := s.storedMessage(r, inst, id, "message not found")
-	if err != nil {
-		return err
-	}
-	if !req.DeleteForEveryone {
-		return switchboard.Errorf(switchboard.CodeNotImplemented, "Deleting a message only for this account is not supported yet; send deleteForEveryone: true")
-	}
-	mc, err := s.chatMessageClient(inst)
+	m, mc, err := s.storedTarget(r, inst, id, "message not found")
 	if err != nil {
 		return err
 	}
 	ctx, cancel := detached(r.Context())
 	defer cancel()
+	if !req.DeleteForEveryone {
+		if err := mc.DeleteForMe(ctx, messageKey(m), m.Timestamp); err != nil {
+			return sessionFailed("Failed to delete message", err)
+		}
+		writeJSON(w, http.StatusOK, deleteMessageResponse{envelope: ok("Message deleted for me successfully"),
+			MessageID: m.ID, ChatJID: m.Chat.String(), DeleteType: "delete_for_me"})
+		return nil
+	}
 	sender := switchboard.JID{}
 	if !m.FromMe {
 		sender = m.Sender

@@ -37,6 +37,7 @@ func (m *Manager) eventHandler(s *session, cli *whatsmeow.Client) whatsmeow.Even
 		}()
 		m.handleEvent(s, cli, evt)
 		m.recordMessageEvent(s, evt)
+		m.recordLabelEvent(s, evt)
 		return true
 	}
 }

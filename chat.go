@@ -27,6 +27,7 @@ type ChatClient interface {
 	SetChatPresence(ctx context.Context, chat JID, state ChatPresence) error
 	MessageActions
 	LabelClient
+	AddressBook
 }
 
 // MessageKey names one message of a chat for the app-state actions on messages: its author
@@ -46,4 +47,23 @@ type MessageActions interface {
 	SetStarred(ctx context.Context, m MessageKey, starred bool) error
 	// DeleteChat removes a chat and its messages from this account's devices; a group is not left.
 	DeleteChat(ctx context.Context, chat JID, deleteMedia bool) error
+}
+
+// AddressBookEntry is one contact as the account's address book has it: the names the phone
+// saved and the ones WhatsApp users gave themselves.
+type AddressBookEntry struct {
+	JID          JID
+	LID          JID // zero when unknown
+	Found        bool
+	FirstName    string
+	FullName     string
+	PushName     string
+	BusinessName string
+}
+
+// AddressBook reads the account's contacts as synced from its phone; no WhatsApp traffic.
+type AddressBook interface {
+	Contacts(ctx context.Context) ([]AddressBookEntry, error)
+	// Contact is one entry; Found false when the book does not have it.
+	Contact(ctx context.Context, user JID) (AddressBookEntry, error)
 }

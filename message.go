@@ -61,6 +61,8 @@ type OutgoingMessage struct {
 	Carousel *Carousel
 	Form     *Form
 	Pix      *Pix
+	// Forwarded marks the message "Forwarded" on the recipient's screen.
+	Forwarded bool
 	// Typing is shown as "typing…" (or "recording…" for voice notes) before the send, inside
 	// the instance's queue.
 	Typing time.Duration
@@ -77,6 +79,9 @@ type OutgoingMedia struct {
 	Height   uint32
 	// Thumbnail is a small JPEG for images and videos, nil when none could be made.
 	Thumbnail []byte
+	// Uploaded is an attachment already on WhatsApp's media host (a forward): it is sent again
+	// with its keys and path, without Data and without uploading.
+	Uploaded *MediaRef
 }
 
 // Location is a location card.

@@ -54,11 +54,11 @@ func (s *Server) labelChat(w http.ResponseWriter, r *http.Request, inst *switchb
 	if _, err := liveLabel(r, s.cfg.Labels, inst, tagID); err != nil {
 		return err
 	}
-	ctx, cancel := detached(r.Context())
-	defer cancel()
-	if err := c.mc.LabelChat(ctx, c.chat, tagID, on); err != nil {
+	if err := c.mc.LabelChat(r.Context(), c.chat, tagID, on); err != nil {
 		return sessionFailed("Failed to update the chat's tags", err)
 	}
+	ctx, cancel := detached(r.Context())
+	defer cancel()
 	if err := s.cfg.Labels.SetChatLabel(ctx, inst.ID, tagID, c.chat, on); err != nil {
 		return err
 	}

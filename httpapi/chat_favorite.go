@@ -66,9 +66,7 @@ func (s *Server) favoriteChat(w http.ResponseWriter, r *http.Request, inst *swit
 	if s.cfg.Labels == nil {
 		return switchboard.Errorf(switchboard.CodeUnavailable, msgLabelsDisabled)
 	}
-	ctx, cancel := detached(r.Context())
-	defer cancel()
-	list, err := s.cfg.Labels.FavoriteChats(ctx, inst.ID)
+	list, err := s.cfg.Labels.FavoriteChats(r.Context(), inst.ID)
 	if err != nil {
 		return err
 	}
@@ -81,9 +79,11 @@ func (s *Server) favoriteChat(w http.ResponseWriter, r *http.Request, inst *swit
 	if fav {
 		next = append(next, chat)
 	}
-	if err := mc.SetFavoriteChats(ctx, next); err != nil {
+	if err := mc.SetFavoriteChats(r.Context(), next); err != nil {
 		return sessionFailed("Failed to update favorite", err)
 	}
+	ctx, cancel := detached(r.Context())
+	defer cancel()
 	if err := s.cfg.Labels.SetFavoriteChat(ctx, inst.ID, chat, fav); err != nil {
 		return err
 	}

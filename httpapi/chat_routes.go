@@ -7,7 +7,7 @@ import (
 )
 
 // chatRoutes registers the chat routes of RyzeAPI section 2.7 that work on messages. Edit is
-// not idempotent in the reference, nor is creating a tag, so they honour Idempotency-Key like the
+// not idempotent in the reference, nor are forwarding and creating a tag, so they honour Idempotency-Key like the
 // sends.
 func (s *Server) chatRoutes(opts routeOptions) {
 	once := opts
@@ -28,11 +28,13 @@ func (s *Server) chatRoutes(opts routeOptions) {
 	s.handle("POST /api/chat/presence/{instance}", s.authedInstance(opts, s.handleChatPresence))
 	s.handle("POST /api/chat/favorite/{instance}", s.authedInstance(opts, s.handleChatFavorite))
 	s.handle("DELETE /api/chat/deleteChat/{instance}", s.authedInstance(opts, s.handleChatDeleteChat))
+	s.handle("POST /api/chat/forward/{instance}", s.authedInstance(once, s.handleChatForward))
 	s.handle("GET /api/chat/tag/{instance}", s.authedInstance(opts, s.handleChatTagList))
 	s.handle("POST /api/chat/tag/{instance}", s.authedInstance(once, s.handleChatTagCreate))
 	s.handle("DELETE /api/chat/tag/{instance}", s.authedInstance(opts, s.handleChatTagDelete))
 	s.handle("POST /api/chat/assignTag/{instance}", s.authedInstance(opts, s.handleChatAssignTag))
 	s.handle("DELETE /api/chat/assignTag/{instance}", s.authedInstance(opts, s.handleChatUnassignTag))
+	s.handle("GET /api/chat/contacts/{instance}", s.authedInstance(opts, s.handleChatContacts))
 	s.handle("GET /api/chat/contactsByLabel/{instance}", s.authedInstance(opts, s.handleChatContactsByLabel))
 }
 

@@ -101,16 +101,17 @@ func (s *Server) handleChatTagCreate(w http.ResponseWriter, r *http.Request, ins
 	if err != nil {
 		return err
 	}
-	ctx, cancel := detached(r.Context())
-	defer cancel()
-	id, err := labels.NextLabelID(ctx, inst.ID)
+	id, err := labels.NextLabelID(r.Context(), inst.ID)
 	if err != nil {
 		return err
 	}
 	l := switchboard.Label{ID: id, Name: name, Color: color}
-	if err := mc.EditLabel(ctx, l); err != nil {
+	if err := mc.EditLabel(r.Context(), l); err != nil {
 		return sessionFailed("Failed to create tag", err)
 	}
+	// Written to WhatsApp: record it even if the client has gone meanwhile.
+	ctx, cancel := detached(r.Context())
+	defer cancel()
 	if err := labels.SaveLabel(ctx, inst.ID, l); err != nil {
 		return err
 	}
@@ -135,12 +136,12 @@ func (s *Server) handleChatTagDelete(w http.ResponseWriter, r *http.Request, ins
 	} else if err != nil {
 		return err
 	}
-	ctx, cancel := detached(r.Context())
-	defer cancel()
 	l.Deleted = true
-	if err := mc.EditLabel(ctx, *l); err != nil {
+	if err := mc.EditLabel(r.Context(), *l); err != nil {
 		return sessionFailed("Failed to delete tag", err)
 	}
+	ctx, cancel := detached(r.Context())
+	defer cancel()
 	if err := labels.SaveLabel(ctx, inst.ID, *l); err != nil {
 		return err
 	}

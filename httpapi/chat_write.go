@@ -141,16 +141,16 @@ func (s *Server) handleChatDelete(w http.ResponseWriter, r *http.Request, inst *
 	if err != nil {
 		return err
 	}
-	ctx, cancel := detached(r.Context())
-	defer cancel()
 	if !req.DeleteForEveryone {
-		if err := mc.DeleteForMe(ctx, messageKey(m), m.Timestamp); err != nil {
+		if err := mc.DeleteForMe(r.Context(), messageKey(m), m.Timestamp); err != nil {
 			return sessionFailed("Failed to delete message", err)
 		}
 		writeJSON(w, http.StatusOK, deleteMessageResponse{envelope: ok("Message deleted for me successfully"),
 			MessageID: m.ID, ChatJID: m.Chat.String(), DeleteType: "delete_for_me"})
 		return nil
 	}
+	ctx, cancel := detached(r.Context())
+	defer cancel()
 	sender := switchboard.JID{}
 	if !m.FromMe {
 		sender = m.Sender

@@ -72,10 +72,13 @@ func (c *messageClient) build(ctx context.Context, m switchboard.OutgoingMessage
 
 // contextInfo carries the quote and the mentions; nil when the message has neither.
 func (c *messageClient) contextInfo(m switchboard.OutgoingMessage) *waE2E.ContextInfo {
-	if m.Quote == nil && len(m.Mentions) == 0 {
+	if m.Quote == nil && len(m.Mentions) == 0 && !m.Forwarded {
 		return nil
 	}
 	ci := &waE2E.ContextInfo{}
+	if m.Forwarded {
+		ci.IsForwarded, ci.ForwardingScore = proto.Bool(true), proto.Uint32(1)
+	}
 	for _, j := range m.Mentions {
 		ci.MentionedJID = append(ci.MentionedJID, toWAJID(j).String())
 	}
@@ -104,9 +107,9 @@ var mediaKinds = map[switchboard.MessageType]whatsmeow.MediaType{
 
 func (c *messageClient) buildMedia(ctx context.Context, m switchboard.OutgoingMessage, ci *waE2E.ContextInfo) (built, error) {
 	md := m.Media
-	up, err := c.cli.Upload(ctx, md.Data, mediaKinds[m.Type])
+	up, err := c.upload(ctx, md, mediaKinds[m.Type])
 	if err != nil {
-		return built{}, switchboard.Wrap(switchboard.CodeWhatsAppFailure, "The media could not be uploaded to WhatsApp", err)
+		return built{}, err
 	}
 	ref := &switchboard.MediaRef{
 		Type: m.Type, URL: up.URL, DirectPath: up.DirectPath, MediaKey: up.MediaKey,
@@ -147,6 +150,19 @@ func (c *messageClient) buildMedia(ctx context.Context, m switchboard.OutgoingMe
 			Title: proto.String(name), ContextInfo: ci}
 	}
 	return built{msg: msg, media: ref}, nil
+}
+
+// upload puts an attachment on WhatsApp's media host, or reuses one already there.
+func (c *messageClient) upload(ctx context.Context, md *switchboard.OutgoingMedia, kind whatsmeow.MediaType) (whatsmeow.UploadResponse, error) {
+	if r := md.Uploaded; r != nil {
+		return whatsmeow.UploadResponse{URL: r.URL, DirectPath: r.DirectPath, MediaKey: r.MediaKey,
+			FileEncSHA256: r.FileEncSHA256, FileSHA256: r.FileSHA256, FileLength: r.FileLength}, nil
+	}
+	up, err := c.cli.Upload(ctx, md.Data, kind)
+	if err != nil {
+		return up, switchboard.Wrap(switchboard.CodeWhatsAppFailure, "The media could not be uploaded to WhatsApp", err)
+	}
+	return up, nil
 }
 
 func contactMessage(cs []switchboard.Contact, ci *waE2E.ContextInfo) *waE2E.Message {

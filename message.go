@@ -26,7 +26,10 @@ const (
 	MessageInteractive MessageType = "interactive"
 	MessageEdit        MessageType = "edit"
 	MessageRevoke      MessageType = "revoke"
-	MessageOther       MessageType = "other"
+	// MessagePollVote is a vote on a poll, stored decrypted: QuotedID is the poll, Payload the
+	// chosen options' hashes. Only the poll route reads them.
+	MessagePollVote MessageType = "poll_vote"
+	MessageOther    MessageType = "other"
 )
 
 // IsMedia reports whether messages of this type carry an attachment.
@@ -212,6 +215,8 @@ type MessageStore interface {
 	UpdateMessageStatus(ctx context.Context, instanceID int64, ids []string, status MessageStatus) error
 	// MarkMessage flags a message edited (with its new content) or revoked.
 	MarkMessage(ctx context.Context, instanceID int64, id string, edited bool, content string, revoked bool) error
+	// PollVotes lists the votes stored on a poll, oldest first.
+	PollVotes(ctx context.Context, instanceID int64, pollID string) ([]*StoredMessage, error)
 	// PurgeMessages deletes messages older than before and returns how many went.
 	PurgeMessages(ctx context.Context, before time.Time) (int64, error)
 }

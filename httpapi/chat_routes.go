@@ -34,6 +34,7 @@ func (s *Server) chatRoutes(opts routeOptions) {
 	s.handle("DELETE /api/chat/tag/{instance}", s.authedInstance(opts, s.handleChatTagDelete))
 	s.handle("POST /api/chat/assignTag/{instance}", s.authedInstance(opts, s.handleChatAssignTag))
 	s.handle("DELETE /api/chat/assignTag/{instance}", s.authedInstance(opts, s.handleChatUnassignTag))
+	s.handle("GET /api/chat/poll/{instance}", s.authedInstance(opts, s.handleChatPoll))
 	s.handle("GET /api/chat/contacts/{instance}", s.authedInstance(opts, s.handleChatContacts))
 	s.handle("GET /api/chat/contactsByLabel/{instance}", s.authedInstance(opts, s.handleChatContactsByLabel))
 }

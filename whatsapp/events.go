@@ -38,6 +38,7 @@ func (m *Manager) eventHandler(s *session, cli *whatsmeow.Client) whatsmeow.Even
 		m.handleEvent(s, cli, evt)
 		m.recordMessageEvent(s, evt)
 		m.recordLabelEvent(s, evt)
+		m.recordPollVote(s, cli, evt)
 		return true
 	}
 }

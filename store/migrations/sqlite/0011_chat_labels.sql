@@ -26,3 +26,6 @@ CREATE TABLE chat_favorites (
     position    INTEGER NOT NULL,
     PRIMARY KEY (instance_id, chat)
 ) STRICT;
+
+-- The poll route reads a poll's votes, stored as messages quoting it.
+CREATE INDEX messages_quoted ON messages (instance_id, quoted_id) WHERE quoted_id <> '';

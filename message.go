@@ -20,8 +20,16 @@ const (
 	MessageContact  MessageType = "contact"
 	MessageReaction MessageType = "reaction"
 	MessagePoll     MessageType = "poll"
-	MessageEdit     MessageType = "edit"
-	MessageRevoke   MessageType = "revoke"
+	// MessageButtons, MessageList and MessageInteractive are the business messages: buttons,
+	// a list, and InteractiveMessage (carousel, form, PIX), named as the reference's messageType.
+	MessageButtons     MessageType = "buttons"
+	MessageList        MessageType = "list"
+	MessageInteractive MessageType = "interactive"
+	MessageEdit        MessageType = "edit"
+	MessageRevoke      MessageType = "revoke"
+	// MessagePollVote is a vote on a poll, stored decrypted: QuotedID is the poll, Payload the
+	// chosen options' hashes. Only the poll route reads them.
+	MessagePollVote MessageType = "poll_vote"
 	MessageOther    MessageType = "other"
 )
 
@@ -50,6 +58,15 @@ type OutgoingMessage struct {
 	Contacts []Contact
 	Reaction *Reaction
 	Poll     *Poll
+	// Exactly one of the interactive parts is set for MessageButtons, MessageList and
+	// MessageInteractive.
+	Buttons  *Buttons
+	List     *List
+	Carousel *Carousel
+	Form     *Form
+	Pix      *Pix
+	// Forwarded marks the message "Forwarded" on the recipient's screen.
+	Forwarded bool
 	// Typing is shown as "typing…" (or "recording…" for voice notes) before the send, inside
 	// the instance's queue.
 	Typing time.Duration
@@ -72,6 +89,9 @@ type OutgoingMedia struct {
 	Height   uint32
 	// Thumbnail is a small JPEG for images and videos, nil when none could be made.
 	Thumbnail []byte
+	// Uploaded is an attachment already on WhatsApp's media host (a forward): it is sent again
+	// with its keys and path, without Data and without uploading.
+	Uploaded *MediaRef
 }
 
 // Location is a location card.
@@ -202,6 +222,8 @@ type MessageStore interface {
 	UpdateMessageStatus(ctx context.Context, instanceID int64, ids []string, status MessageStatus) error
 	// MarkMessage flags a message edited (with its new content) or revoked.
 	MarkMessage(ctx context.Context, instanceID int64, id string, edited bool, content string, revoked bool) error
+	// PollVotes lists the votes stored on a poll, oldest first.
+	PollVotes(ctx context.Context, instanceID int64, pollID string) ([]*StoredMessage, error)
 	// PurgeMessages deletes messages older than before and returns how many went.
 	PurgeMessages(ctx context.Context, before time.Time) (int64, error)
 }

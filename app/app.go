@@ -131,6 +131,7 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		WriteInterval:       cfg.LinkInterval,
 		SendInterval:        cfg.SendInterval,
 		Messages:            a.store,
+		Labels:              a.store,
 		OpenProxy:           openProxy,
 		AllowPrivateProxies: cfg.AllowPrivateProxies,
 		DeviceName:          "Switchboard",
@@ -176,6 +177,7 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		Ownership:               ownership,
 		ClusterSecret:           cfg.ClusterSecret,
 		Messages:                a.store,
+		Labels:                  a.store,
 		MediaMax:                cfg.MediaMax,
 	})
 	a.console = console.Handler(console.Options{Sandbox: sandbox != nil, Version: cfg.Version})

@@ -11,6 +11,7 @@ import (
 
 	"go.mau.fi/whatsmeow/types"
 
+	"github.com/switchboard/switchboard/app"
 	"github.com/switchboard/switchboard/app/apptest"
 	"github.com/switchboard/switchboard/httpapi"
 	"github.com/switchboard/switchboard/httpapi/openapitest"
@@ -29,7 +30,10 @@ var missingTokenMessages = []string{"Missing token in header", "Missing token in
 // section 3.1 says, never 2xx. Afterwards Alice's instance, community and group are unchanged.
 func TestTenancyMatrix(t *testing.T) {
 	storetest.EachDSN(t, func(t *testing.T, dsn string) {
-		e := apptest.Start(t, dsn)
+		// Every operation is probed without a valid token several times over: more than the
+		// default unauthenticated and failed-authentication budgets per address, which are not
+		// what this test is about.
+		e := apptest.Start(t, dsn, func(c *app.Config) { c.PublicRateLimit, c.AuthFailureLimit = 1_000_000, 1_000_000 })
 		alice := e.Account("alice")
 		aliceInst := e.Instance(alice, "alice-shop")
 		own := types.NewJID(e.Pair(alice, "alice-shop", ""), types.DefaultUserServer)

@@ -7,7 +7,8 @@ import (
 )
 
 // chatRoutes registers the chat routes of RyzeAPI section 2.7 that work on messages. Edit is
-// not idempotent in the reference, so it honours Idempotency-Key like the sends.
+// not idempotent in the reference, nor are forwarding and creating a tag, so they honour Idempotency-Key like the
+// sends.
 func (s *Server) chatRoutes(opts routeOptions) {
 	once := opts
 	once.idempotent = true
@@ -25,6 +26,17 @@ func (s *Server) chatRoutes(opts routeOptions) {
 	s.handle("POST /api/chat/mute/{instance}", s.authedInstance(opts, s.handleChatMute))
 	s.handle("POST /api/chat/block/{instance}", s.authedInstance(opts, s.handleChatBlock))
 	s.handle("POST /api/chat/presence/{instance}", s.authedInstance(opts, s.handleChatPresence))
+	s.handle("POST /api/chat/favorite/{instance}", s.authedInstance(opts, s.handleChatFavorite))
+	s.handle("DELETE /api/chat/deleteChat/{instance}", s.authedInstance(opts, s.handleChatDeleteChat))
+	s.handle("POST /api/chat/forward/{instance}", s.authedInstance(once, s.handleChatForward))
+	s.handle("GET /api/chat/tag/{instance}", s.authedInstance(opts, s.handleChatTagList))
+	s.handle("POST /api/chat/tag/{instance}", s.authedInstance(once, s.handleChatTagCreate))
+	s.handle("DELETE /api/chat/tag/{instance}", s.authedInstance(opts, s.handleChatTagDelete))
+	s.handle("POST /api/chat/assignTag/{instance}", s.authedInstance(opts, s.handleChatAssignTag))
+	s.handle("DELETE /api/chat/assignTag/{instance}", s.authedInstance(opts, s.handleChatUnassignTag))
+	s.handle("GET /api/chat/poll/{instance}", s.authedInstance(opts, s.handleChatPoll))
+	s.handle("GET /api/chat/contacts/{instance}", s.authedInstance(opts, s.handleChatContacts))
+	s.handle("GET /api/chat/contactsByLabel/{instance}", s.authedInstance(opts, s.handleChatContactsByLabel))
 }
 
 // The chat module answers 503 when the instance has no session (§2.7.0), unlike the others.
@@ -40,6 +52,22 @@ func (s *Server) chatMessageClient(inst *switchboard.Instance) (switchboard.Mess
 		return nil, sessionFailed("Instance is not connected to WhatsApp", err)
 	}
 	return mc, nil
+}
+
+// storedTarget is the prologue of the chat routes that act on one stored message: the message
+// (404 with notFound) and the instance's client (503 when not connected).
+func (s *Server) storedTarget(r *http.Request, inst *switchboard.Instance, id, notFound string) (*switchboard.StoredMessage, switchboard.MessageClient, error) {
+	m, err := s.storedMessage(r, inst, id, notFound)
+	if err != nil {
+		return nil, nil, err
+	}
+	mc, err := s.chatMessageClient(inst)
+	return m, mc, err
+}
+
+// messageKey names a stored message for the app-state actions.
+func messageKey(m *switchboard.StoredMessage) switchboard.MessageKey {
+	return switchboard.MessageKey{Chat: m.Chat, Sender: m.Sender, ID: m.ID, FromMe: m.FromMe}
 }
 
 // storedMessage finds a message of the instance, with notFound as the 404's message.

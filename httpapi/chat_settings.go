@@ -9,34 +9,14 @@ import (
 	"github.com/switchboard/switchboard"
 )
 
-// chatTarget reads `number` as a chat and the instance's client, with the chat module's errors;
-// phone numbers are checked with WhatsApp like send recipients.
-func (s *Server) chatTarget(r *http.Request, inst *switchboard.Instance, number string) (switchboard.MessageClient, switchboard.JID, error) {
-	if strings.TrimSpace(number) == "" {
-		return nil, switchboard.JID{}, invalid(msgNumberRequired)
-	}
-	chat, err := switchboard.ParseRecipient(number)
-	if err != nil {
-		return nil, switchboard.JID{}, invalid("Invalid number: " + err.Error())
-	}
-	mc, err := s.chatMessageClient(inst)
-	if err != nil {
-		return nil, switchboard.JID{}, err
-	}
-	if chat.Server == switchboard.ServerUser {
-		if chat, err = mc.ResolveRecipient(r.Context(), chat); err != nil {
-			return nil, switchboard.JID{}, err
-		}
-	}
-	return mc, chat, nil
-}
-
 type chatFlagRequest struct {
 	Number  string `json:"number"`
 	Archive *bool  `json:"archive"`
 	Pin     *bool  `json:"pin"`
 	Read    *bool  `json:"read"`
 }
+
+func (r *chatFlagRequest) chatNumber() string { return r.Number }
 
 type archiveResponse struct {
 	envelope
@@ -46,24 +26,13 @@ type archiveResponse struct {
 
 // handleChatArchive archives or unarchives a chat (RyzeAPI §2.7.9).
 func (s *Server) handleChatArchive(w http.ResponseWriter, r *http.Request, inst *switchboard.Instance) error {
-	var req chatFlagRequest
-	if err := decodeJSON(r, &req); err != nil {
-		return err
-	}
-	mc, chat, err := s.chatTarget(r, inst, req.Number)
-	if err != nil {
-		return err
-	}
-	archive := req.Archive == nil || *req.Archive
-	if err := mc.SetArchived(r.Context(), chat, archive); err != nil {
-		return sessionFailed("Failed to archive chat", err)
-	}
-	msg := "Chat archived successfully"
-	if !archive {
-		msg = "Chat unarchived successfully"
-	}
-	writeJSON(w, http.StatusOK, archiveResponse{envelope: ok(msg), ChatJID: chat.String(), Archived: archive})
-	return nil
+	return s.toggle(w, r, inst, chatToggle{
+		set:     func(c chatCall, on bool) error { return c.mc.SetArchived(c.ctx, c.chat, on) },
+		failure: "Failed to archive chat", done: "Chat archived successfully", undone: "Chat unarchived successfully",
+		answer: func(chat switchboard.JID, on bool, msg string) any {
+			return archiveResponse{envelope: ok(msg), ChatJID: chat.String(), Archived: on}
+		},
+	}, func(r *chatFlagRequest) *bool { return r.Archive })
 }
 
 type pinResponse struct {
@@ -74,24 +43,13 @@ type pinResponse struct {
 
 // handleChatPin pins or unpins a chat (RyzeAPI §2.7.12, served as pin and pinChat).
 func (s *Server) handleChatPin(w http.ResponseWriter, r *http.Request, inst *switchboard.Instance) error {
-	var req chatFlagRequest
-	if err := decodeJSON(r, &req); err != nil {
-		return err
-	}
-	mc, chat, err := s.chatTarget(r, inst, req.Number)
-	if err != nil {
-		return err
-	}
-	pin := req.Pin == nil || *req.Pin
-	if err := mc.SetPinned(r.Context(), chat, pin); err != nil {
-		return sessionFailed("Failed to pin chat", err)
-	}
-	msg := "Chat pinned successfully"
-	if !pin {
-		msg = "Chat unpinned successfully"
-	}
-	writeJSON(w, http.StatusOK, pinResponse{envelope: ok(msg), ChatJID: chat.String(), Pinned: pin})
-	return nil
+	return s.toggle(w, r, inst, chatToggle{
+		set:     func(c chatCall, on bool) error { return c.mc.SetPinned(c.ctx, c.chat, on) },
+		failure: "Failed to pin chat", done: "Chat pinned successfully", undone: "Chat unpinned successfully",
+		answer: func(chat switchboard.JID, on bool, msg string) any {
+			return pinResponse{envelope: ok(msg), ChatJID: chat.String(), Pinned: on}
+		},
+	}, func(r *chatFlagRequest) *bool { return r.Pin })
 }
 
 type markChatReadResponse struct {
@@ -102,24 +60,13 @@ type markChatReadResponse struct {
 
 // handleChatMarkChatRead marks a whole chat read or unread (RyzeAPI §2.7.11).
 func (s *Server) handleChatMarkChatRead(w http.ResponseWriter, r *http.Request, inst *switchboard.Instance) error {
-	var req chatFlagRequest
-	if err := decodeJSON(r, &req); err != nil {
-		return err
-	}
-	mc, chat, err := s.chatTarget(r, inst, req.Number)
-	if err != nil {
-		return err
-	}
-	read := req.Read == nil || *req.Read
-	if err := mc.MarkChatRead(r.Context(), chat, read); err != nil {
-		return sessionFailed("Failed to mark chat", err)
-	}
-	msg := "Chat marked as read successfully"
-	if !read {
-		msg = "Chat marked as unread successfully"
-	}
-	writeJSON(w, http.StatusOK, markChatReadResponse{envelope: ok(msg), ChatJID: chat.String(), Read: read})
-	return nil
+	return s.toggle(w, r, inst, chatToggle{
+		set:     func(c chatCall, on bool) error { return c.mc.MarkChatRead(c.ctx, c.chat, on) },
+		failure: "Failed to mark chat", done: "Chat marked as read successfully", undone: "Chat marked as unread successfully",
+		answer: func(chat switchboard.JID, on bool, msg string) any {
+			return markChatReadResponse{envelope: ok(msg), ChatJID: chat.String(), Read: on}
+		},
+	}, func(r *chatFlagRequest) *bool { return r.Read })
 }
 
 type muteRequest struct {
@@ -127,6 +74,8 @@ type muteRequest struct {
 	Mute     *bool  `json:"mute"`
 	Duration string `json:"duration"`
 }
+
+func (r *muteRequest) chatNumber() string { return r.Number }
 
 type muteResponse struct {
 	envelope
@@ -152,7 +101,8 @@ func muteDuration(v string) (time.Duration, string, error) {
 // handleChatMute mutes or unmutes a chat (RyzeAPI §2.7.14).
 func (s *Server) handleChatMute(w http.ResponseWriter, r *http.Request, inst *switchboard.Instance) error {
 	var req muteRequest
-	if err := decodeJSON(r, &req); err != nil {
+	c, err := s.decodeChat(r, inst, &req)
+	if err != nil {
 		return err
 	}
 	mute := req.Mute == nil || *req.Mute
@@ -163,14 +113,10 @@ func (s *Server) handleChatMute(w http.ResponseWriter, r *http.Request, inst *sw
 	if err != nil {
 		return err
 	}
-	mc, chat, err := s.chatTarget(r, inst, req.Number)
-	if err != nil {
-		return err
-	}
-	if err := mc.SetMuted(r.Context(), chat, mute, d); err != nil {
+	if err := c.mc.SetMuted(c.ctx, c.chat, mute, d); err != nil {
 		return sessionFailed("Failed to mute chat", err)
 	}
-	writeJSON(w, http.StatusOK, muteResponse{envelope: ok(msg), ChatJID: chat.String(), Muted: mute, Duration: int64(d / time.Second)})
+	writeJSON(w, http.StatusOK, muteResponse{envelope: ok(msg), ChatJID: c.chat.String(), Muted: mute, Duration: int64(d / time.Second)})
 	return nil
 }
 
@@ -178,6 +124,8 @@ type blockRequest struct {
 	Number string `json:"number"`
 	Block  *bool  `json:"block"`
 }
+
+func (r *blockRequest) chatNumber() string { return r.Number }
 
 type blockResponse struct {
 	envelope
@@ -189,13 +137,11 @@ type blockResponse struct {
 // handleChatBlock blocks or unblocks a contact (RyzeAPI §2.7.15).
 func (s *Server) handleChatBlock(w http.ResponseWriter, r *http.Request, inst *switchboard.Instance) error {
 	var req blockRequest
-	if err := decodeJSON(r, &req); err != nil {
-		return err
-	}
-	mc, user, err := s.chatTarget(r, inst, req.Number)
+	c, err := s.decodeChat(r, inst, &req)
 	if err != nil {
 		return err
 	}
+	mc, user := c.mc, c.chat
 	if !user.IsUser() {
 		return invalid("Only contacts can be blocked")
 	}

@@ -31,12 +31,9 @@ func (s *Server) handleChatMarkRead(w http.ResponseWriter, r *http.Request, inst
 	if id == "" || len(id) > maxMessageIDLength {
 		return invalid("messageId is required")
 	}
-	if strings.TrimSpace(req.Number) == "" {
-		return invalid(msgNumberRequired)
-	}
-	chat, err := switchboard.ParseRecipient(req.Number)
+	mc, chat, err := s.chatTarget(r, inst, req.Number)
 	if err != nil {
-		return invalid("Invalid number: " + err.Error())
+		return err
 	}
 	var sender switchboard.JID
 	if strings.TrimSpace(req.Sender) != "" {
@@ -51,15 +48,6 @@ func (s *Server) handleChatMarkRead(w http.ResponseWriter, r *http.Request, inst
 	}
 	if chat.IsGroup() && sender.IsZero() {
 		return invalid("sender is required for group messages")
-	}
-	mc, err := s.chatMessageClient(inst)
-	if err != nil {
-		return err
-	}
-	if chat.Server == switchboard.ServerUser {
-		if chat, err = mc.ResolveRecipient(r.Context(), chat); err != nil {
-			return err
-		}
 	}
 	if err := mc.MarkRead(r.Context(), chat, sender, []string{id}); err != nil {
 		return sessionFailed("Failed to mark the message as read", err)
@@ -100,7 +88,7 @@ func (s *Server) handleChatEdit(w http.ResponseWriter, r *http.Request, inst *sw
 	if len([]rune(req.Content)) > maxTextLength {
 		return invalid("content must be at most 65536 characters")
 	}
-	m, err := s.storedMessage(r, inst, id, "Instance not found or message not found")
+	m, mc, err := s.storedTarget(r, inst, id, "Instance not found or message not found")
 	if err != nil {
 		return err
 	}
@@ -111,10 +99,6 @@ func (s *Server) handleChatEdit(w http.ResponseWriter, r *http.Request, inst *sw
 		return invalid("message is too old to edit (WhatsApp allows 15 minutes)")
 	case m.Revoked:
 		return invalid("can only edit messages that were not deleted")
-	}
-	mc, err := s.chatMessageClient(inst)
-	if err != nil {
-		return err
 	}
 	ctx, cancel := detached(r.Context())
 	defer cancel()
@@ -141,8 +125,9 @@ type deleteMessageResponse struct {
 	DeleteType string `json:"delete_type"`
 }
 
-// handleChatDelete deletes a message for everyone (§2.7.23). Deleting only on this account
-// goes through app state, which this server does not write yet: 501 says so.
+// handleChatDelete deletes a message for everyone, or only on this account's devices through
+// app state (§2.7.23). Deleting for me leaves the stored copy in the message store (history is
+// the gateway's record, not the phone's view).
 func (s *Server) handleChatDelete(w http.ResponseWriter, r *http.Request, inst *switchboard.Instance) error {
 	var req deleteMessageRequest
 	if err := decodeJSON(r, &req); err != nil {
@@ -152,16 +137,17 @@ func (s *Server) handleChatDelete(w http.ResponseWriter, r *http.Request, inst *
 	if id == "" || len(id) > maxMessageIDLength {
 		return invalid("MessageID is required")
 	}
-	m, err := s.storedMessage(r, inst, id, "message not found")
+	m, mc, err := s.storedTarget(r, inst, id, "message not found")
 	if err != nil {
 		return err
 	}
 	if !req.DeleteForEveryone {
-		return switchboard.Errorf(switchboard.CodeNotImplemented, "Deleting a message only for this account is not supported yet; send deleteForEveryone: true")
-	}
-	mc, err := s.chatMessageClient(inst)
-	if err != nil {
-		return err
+		if err := mc.DeleteForMe(r.Context(), messageKey(m), m.Timestamp); err != nil {
+			return sessionFailed("Failed to delete message", err)
+		}
+		writeJSON(w, http.StatusOK, deleteMessageResponse{envelope: ok("Message deleted for me successfully"),
+			MessageID: m.ID, ChatJID: m.Chat.String(), DeleteType: "delete_for_me"})
+		return nil
 	}
 	ctx, cancel := detached(r.Context())
 	defer cancel()

@@ -13,5 +13,10 @@ func (s *Server) messageRoutes(opts routeOptions) {
 	s.handle("POST /api/message/contact/{instance}", s.authedInstance(send, s.handleSendContact))
 	s.handle("POST /api/message/reaction/{instance}", s.authedInstance(send, s.handleSendReaction))
 	s.handle("POST /api/message/poll/{instance}", s.authedInstance(send, s.handleSendPoll))
+	s.handle("POST /api/message/button/{instance}", s.authedInstance(send, s.handleSendButtons))
+	s.handle("POST /api/message/list/{instance}", s.authedInstance(send, s.handleSendList))
+	s.handle("POST /api/message/carousel/{instance}", s.authedInstance(send, s.handleSendCarousel))
+	s.handle("POST /api/message/form/{instance}", s.authedInstance(send, s.handleSendForm))
+	s.handle("POST /api/message/pix/{instance}", s.authedInstance(send, s.handleSendPix))
 	s.handle("POST /api/message/status/{instance}", s.authedInstance(send, s.handleSendStatus))
 }

@@ -190,17 +190,10 @@ func (s *Server) messageClient(inst *switchboard.Instance) (switchboard.MessageC
 // mid-send does not cut a message in half, and an Idempotency-Key repeat replays this answer
 // instead of sending again.
 func (s *Server) send(w http.ResponseWriter, r *http.Request, inst *switchboard.Instance, plan *sendPlan) error {
-	reportProgress(r.Context(), 0, 1) // validated: an async request answers 202 from here
-	id := plan.mc.NewMessageID()
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), sendTimeout(plan.msg.Typing))
-	defer cancel()
-	plan.msg.Source = plan.source
-	sent, err := plan.mc.Send(ctx, id, plan.msg)
+	stored, err := s.deliver(r, inst, plan)
 	if err != nil {
-		return sessionFailed("Failed to send message", err)
+		return err
 	}
-	stored := s.storeSent(ctx, inst, plan, sent)
-	reportProgress(r.Context(), 1, 1)
 	out := messageJSON(stored)
 	out.Mentions = jidStrings(plan.msg.Mentions)
 	if plan.msg.Quote != nil {
@@ -211,8 +204,24 @@ func (s *Server) send(w http.ResponseWriter, r *http.Request, inst *switchboard.
 	if answer == "" {
 		answer = msgMessageSent
 	}
-	writeJSON(w, http.StatusOK, sendResponse{envelope: ok(answer), Status: "sent", MessageID: sent.ID, Data: out})
+	writeJSON(w, http.StatusOK, sendResponse{envelope: ok(answer), Status: "sent", MessageID: stored.ID, Data: out})
 	return nil
+}
+
+// deliver runs a prepared send through the instance's queue and stores the sent message.
+func (s *Server) deliver(r *http.Request, inst *switchboard.Instance, plan *sendPlan) (*switchboard.StoredMessage, error) {
+	reportProgress(r.Context(), 0, 1) // validated: an async request answers 202 from here
+	id := plan.mc.NewMessageID()
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), sendTimeout(plan.msg.Typing))
+	defer cancel()
+	plan.msg.Source = plan.source
+	sent, err := plan.mc.Send(ctx, id, plan.msg)
+	if err != nil {
+		return nil, sessionFailed("Failed to send message", err)
+	}
+	stored := s.storeSent(ctx, inst, plan, sent)
+	reportProgress(r.Context(), 1, 1)
+	return stored, nil
 }
 
 // sendTimeout bounds one send: the queue, the typing delay, an upload and a reconnect wait.

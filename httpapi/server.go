@@ -110,6 +110,9 @@ type Config struct {
 	// Messages stores sent messages (received ones are stored by the session manager) for the
 	// chat routes and replyTo; nil keeps none, and those routes answer 503.
 	Messages switchboard.MessageStore
+	// Labels keeps the instances' labels and favorite chats for the tag, assignTag,
+	// contactsByLabel and favorite routes; nil answers 503 there.
+	Labels switchboard.LabelStore
 	// MediaMax caps media sends in bytes (documents: at least media.DocumentMax); 0 is
 	// media.DefaultAttachmentMax.
 	MediaMax int

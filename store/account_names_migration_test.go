@@ -35,6 +35,7 @@ func TestUniqueAccountNamesMigration(t *testing.T) {
 		undo = append(undo, `DROP TABLE instance_leases`, `DROP TABLE cluster_nodes`, `ALTER TABLE instances DROP COLUMN session_epoch`)
 		undo = append(undo, `DROP TABLE websocket_configs`, `DROP TABLE webhook_deliveries`, `DROP TABLE webhooks`,
 			`DROP TABLE events`, `DROP TABLE event_sequences`)
+		undo = append(undo, `DROP INDEX messages_quoted`, `DROP TABLE chat_favorites`, `DROP TABLE chat_label_links`, `DROP TABLE chat_labels`)
 		undo = append(undo, `DROP TABLE messages`, `DROP TABLE sandbox_sealing_key`, `DROP TABLE sandbox_phones`, `DROP TABLE switchboard_settings`,
 			`DELETE FROM switchboard_migrations WHERE version >= 3`)
 		for _, stmt := range undo {

@@ -57,7 +57,9 @@ var storeMethods = map[string]string{
 	"AccountsByName": "read", "SetAllowedOrigins": "other table", "PurgeJobs": "other table",
 	"SandboxSealingKey": "other table",
 	"SaveMessage":       "other table", "Message": "other table", "ChatHistory": "other table", "UpdateMessageStatus": "other table",
-	"MarkMessage": "other table", "PurgeMessages": "other table",
+	"MarkMessage": "other table", "PurgeMessages": "other table", "PollVotes": "other table",
+	"Labels": "other table", "Label": "other table", "SaveLabel": "other table", "NextLabelID": "other table",
+	"SetChatLabel": "other table", "LabeledChats": "other table", "FavoriteChats": "other table", "SetFavoriteChat": "other table",
 	// Plumbing. DB is the raw pool: writes through it bypass the cache (tests use it to do so).
 	"DB": "plumbing", "Dialect": "plumbing", "AwaitInvalidations": "plumbing (export_test.go)", "Ping": "plumbing", "Close": "plumbing", "Whatsmeow": "plumbing",
 }

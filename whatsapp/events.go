@@ -37,6 +37,8 @@ func (m *Manager) eventHandler(s *session, cli *whatsmeow.Client) whatsmeow.Even
 		}()
 		m.handleEvent(s, cli, evt)
 		m.recordMessageEvent(s, evt)
+		m.recordLabelEvent(s, evt)
+		m.recordPollVote(s, cli, evt)
 		if err := m.emitCatalogue(s, cli, evt); err != nil {
 			// Not acked: WhatsApp delivers the stanza again, and the dedupe key keeps a
 			// partial success from becoming a duplicate.

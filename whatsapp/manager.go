@@ -63,6 +63,8 @@ type Options struct {
 	SendInterval time.Duration
 	// Messages stores the messages instances send and receive; nil keeps none.
 	Messages switchboard.MessageStore
+	// Labels keeps the labels and label assignments WhatsApp's app state brings; nil keeps none.
+	Labels switchboard.LabelStore
 	// DeviceName is the companion name shown on the phone under "Linked devices" (whatsmeow
 	// default when empty). It is process-wide in whatsmeow, so NewManager sets it once.
 	DeviceName string

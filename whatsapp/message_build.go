@@ -58,6 +58,8 @@ func (c *messageClient) build(ctx context.Context, m switchboard.OutgoingMessage
 			sender = toWAJID(m.Chat) // a DM's other party wrote it
 		}
 		return built{msg: c.cli.BuildReaction(toWAJID(m.Chat), sender, r.TargetID, r.Emoji)}, nil
+	case switchboard.MessageButtons, switchboard.MessageList, switchboard.MessageInteractive:
+		return c.buildInteractive(ctx, m, ctxInfo)
 	case switchboard.MessagePoll:
 		msg := c.cli.BuildPollCreation(m.Poll.Question, m.Poll.Options, m.Poll.Selectable)
 		if ctxInfo != nil {
@@ -72,10 +74,13 @@ func (c *messageClient) build(ctx context.Context, m switchboard.OutgoingMessage
 
 // contextInfo carries the quote and the mentions; nil when the message has neither.
 func (c *messageClient) contextInfo(m switchboard.OutgoingMessage) *waE2E.ContextInfo {
-	if m.Quote == nil && len(m.Mentions) == 0 {
+	if m.Quote == nil && len(m.Mentions) == 0 && !m.Forwarded {
 		return nil
 	}
 	ci := &waE2E.ContextInfo{}
+	if m.Forwarded {
+		ci.IsForwarded, ci.ForwardingScore = proto.Bool(true), proto.Uint32(1)
+	}
 	for _, j := range m.Mentions {
 		ci.MentionedJID = append(ci.MentionedJID, toWAJID(j).String())
 	}
@@ -106,7 +111,7 @@ func (c *messageClient) buildMedia(ctx context.Context, m switchboard.OutgoingMe
 	md := m.Media
 	up, err := c.upload(ctx, md, mediaKinds[m.Type])
 	if err != nil {
-		return built{}, switchboard.Wrap(switchboard.CodeWhatsAppFailure, "The media could not be uploaded to WhatsApp", err)
+		return built{}, err
 	}
 	ref := &switchboard.MediaRef{
 		Type: m.Type, URL: up.URL, DirectPath: up.DirectPath, MediaKey: up.MediaKey,
@@ -209,14 +214,23 @@ func nonZero(v uint32) *uint32 {
 	return &v
 }
 
-// upload encrypts and uploads an attachment: from memory, or streamed from its file through a
-// temporary file of whatsmeow's (the encrypted copy), so a large file never sits in memory.
+// upload puts an attachment on WhatsApp's media host: reused when it is there already (a
+// forward), encrypted from memory, or streamed from its file through a temporary file of
+// whatsmeow's (the encrypted copy), so a large file never sits in memory.
 func (c *messageClient) upload(ctx context.Context, md *switchboard.OutgoingMedia, kind whatsmeow.MediaType) (whatsmeow.UploadResponse, error) {
+	if r := md.Uploaded; r != nil {
+		return whatsmeow.UploadResponse{URL: r.URL, DirectPath: r.DirectPath, MediaKey: r.MediaKey,
+			FileEncSHA256: r.FileEncSHA256, FileSHA256: r.FileSHA256, FileLength: r.FileLength}, nil
+	}
+	var up whatsmeow.UploadResponse
+	var err error
 	if md.Content == nil {
-		return c.cli.Upload(ctx, md.Data, kind)
+		up, err = c.cli.Upload(ctx, md.Data, kind)
+	} else if _, err = md.Content.Seek(0, io.SeekStart); err == nil {
+		up, err = c.cli.UploadReader(ctx, md.Content, nil, kind)
 	}
-	if _, err := md.Content.Seek(0, io.SeekStart); err != nil {
-		return whatsmeow.UploadResponse{}, err
+	if err != nil {
+		return up, switchboard.Wrap(switchboard.CodeWhatsAppFailure, "The media could not be uploaded to WhatsApp", err)
 	}
-	return c.cli.UploadReader(ctx, md.Content, nil, kind)
+	return up, nil
 }

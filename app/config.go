@@ -40,10 +40,11 @@ type Config struct {
 	SandboxRoot *keys.KeyPair
 	// SandboxMaxSubGroups overrides the simulator's community size limit (tests of the limit).
 	SandboxMaxSubGroups int
-	// SandboxLinkBootstrap makes simulated phones share their app-state key and push name with
-	// a new companion (wasim.Config.LinkBootstrap), which archive, pin, mute and mark-chat-read
-	// need. Off until the simulator's bootstrap no longer races with whatsmeow's Logout.
-	SandboxLinkBootstrap bool
+	// SandboxNoLinkBootstrap stops simulated phones from sending a new companion what a real
+	// phone sends after linking (wasim.Config.LinkBootstrap: push name, app-state key share,
+	// initial history sync), which archive, pin, mute, mark-chat-read and presence need. The
+	// bootstrap is on by default; turning it off reproduces a phone that never shares its keys.
+	SandboxNoLinkBootstrap bool
 
 	RateLimit       int
 	CreateRateLimit int

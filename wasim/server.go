@@ -55,9 +55,12 @@ type Config struct {
 	// phones send: the app-state key share, the push name (critical_block)
 	// and the initial history sync. Without them whatsmeow has no push name
 	// (SendPresence fails) and no app-state key (archive, pin, labels fail).
-	// Off by default for now: whatsmeow handles those messages in goroutines
-	// that race with its own Logout and store deletion, and gateway suites
-	// that log a device out right after pairing trip the race detector.
+	// Off by default in the library (its own tests choose); the gateway's
+	// sandbox and the standalone simulator turn it on. whatsmeow downloads
+	// the history-sync blob in a goroutine that stays alive, idle, for a
+	// minute after the last notification, whatever Disconnect does; a
+	// client that must stop everything it started on Disconnect sets
+	// ManualHistorySyncDownload (the gateway does, see whatsapp/manager.go).
 	LinkBootstrap bool
 }
 

@@ -214,6 +214,11 @@ func (m *Manager) newClient(s *session, inst *switchboard.Instance, dev *store.D
 	cli.BackgroundEventCtx = m.ctx
 	cli.EnableAutoReconnect = true
 	cli.PrePairCallback = m.recordPairing(s)
+	// The gateway keeps no chat history from the phone, so the history-sync blob the phone sends
+	// after linking is acknowledged (the phone is told it arrived) but never downloaded. whatsmeow's
+	// automatic download runs in a goroutine that outlives Disconnect by a minute, idle, after the
+	// last notification.
+	cli.ManualHistorySyncDownload = true
 	if err := m.configureTransport(cli, inst, s.log); err != nil {
 		return nil, err
 	}

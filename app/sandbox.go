@@ -51,7 +51,7 @@ func (a *App) openSandbox(ctx context.Context, cfg Config) (*http.Client, error)
 			DB:            a.store.DB(),
 			Dialect:       a.store.Dialect(),
 			MaxSubGroups:  cfg.SandboxMaxSubGroups,
-			LinkBootstrap: !cfg.SandboxNoLinkBootstrap,
+			LinkBootstrap: cfg.SandboxLinkBootstrap,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("start the simulator: %w", err)

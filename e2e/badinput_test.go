@@ -132,7 +132,7 @@ func TestBadInputAcrossEveryOperation(t *testing.T) {
 // community JID with 500 "error parse community jid: ...", as the reference does.
 //
 // The other is the chat module's documented 503 while the phone has not yet shared its
-// app-state key (it arrives just after pairing, and never with SandboxNoLinkBootstrap): a state of WhatsApp the
+// app-state key (the sandbox phone sends it only with LinkBootstrap): a state of WhatsApp the
 // client can retry, answered the same whatever the body, never a crash.
 func documented5xx(path string, status int, body []byte) bool {
 	if status == http.StatusServiceUnavailable && strings.HasPrefix(path, "/api/chat/") {

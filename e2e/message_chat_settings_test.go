@@ -8,6 +8,7 @@ import (
 
 	"go.mau.fi/whatsmeow/types"
 
+	"github.com/switchboard/switchboard/app"
 	"github.com/switchboard/switchboard/store/storetest"
 	"github.com/switchboard/switchboard/wasim"
 )
@@ -37,7 +38,7 @@ func (s *messageScene) appStateEntry(kind, chat string, ok func(wasim.AppStateEn
 // as app state that the instance's own phone decodes; block lands in WhatsApp's blocklist;
 // presence reaches WhatsApp as a chat state.
 func TestChatSettingsReachThePhone(t *testing.T) {
-	s := newMessageScene(t, storetest.SQLiteDSN(t))
+	s := newMessageScene(t, storetest.SQLiteDSN(t), func(c *app.Config) { c.SandboxLinkBootstrap = true })
 	bob, carol := s.user("Bob"), s.user("Carol")
 	bobJID, carolJID := bob+"@s.whatsapp.net", carol+"@s.whatsapp.net"
 	do := func(route string, body any) map[string]any {

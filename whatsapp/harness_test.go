@@ -51,7 +51,7 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	e := &env{t: t, sim: wasimtest.NewServer(t, wasim.Config{TraceSize: -1, LinkBootstrap: true})}
+	e := &env{t: t, sim: wasimtest.NewServer(t, wasim.Config{TraceSize: -1})}
 	e.logger = slog.New(slog.DiscardHandler)
 	if os.Getenv("WHATSAPP_TEST_LOG") != "" {
 		e.logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))

@@ -31,7 +31,7 @@ func runWasim(ctx context.Context, args []string, stderr io.Writer) error {
 		return fmt.Errorf("wasim: the control API needs a secret: --control-token or %s (give gateways the same with serve --sandbox-token)", wasimTokenEnv)
 	}
 	log := newLogger(stderr)
-	cfg := wasim.Config{Logger: log, ControlToken: *token, LinkBootstrap: true}
+	cfg := wasim.Config{Logger: log, ControlToken: *token}
 	if *dsn != "" {
 		st, err := store.Open(ctx, *dsn, log)
 		if err != nil {

@@ -42,7 +42,8 @@ type Config struct {
 	SandboxMaxSubGroups int
 	// SandboxLinkBootstrap makes simulated phones share their app-state key and push name with
 	// a new companion (wasim.Config.LinkBootstrap), which archive, pin, mute and mark-chat-read
-	// need. Off until the simulator's bootstrap no longer races with whatsmeow's Logout.
+	// need. Off: whatsmeow reads Device.ID in goroutines it starts for the phone's peer
+	// messages while Logout's Device.Delete writes it unlocked (see wasim.Config.LinkBootstrap).
 	SandboxLinkBootstrap bool
 
 	RateLimit       int

@@ -15,7 +15,7 @@ import (
 func (a *App) sandbox(cfg Config) httpapi.Sandbox {
 	switch {
 	case a.sim != nil:
-		return &simSandbox{sim: a.sim}
+		return newSimSandbox(a.sim)
 	case cfg.SandboxURL != "":
 		return newRemoteSandbox(cfg.SandboxURL, cfg.SandboxToken)
 	}

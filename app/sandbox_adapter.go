@@ -13,7 +13,14 @@ import (
 )
 
 // simSandbox serves the /sandbox routes from the embedded simulator.
-type simSandbox struct{ sim *wasim.Server }
+type simSandbox struct {
+	sim *wasim.Server
+	sandboxPhones
+}
+
+func newSimSandbox(sim *wasim.Server) *simSandbox {
+	return &simSandbox{sim: sim, sandboxPhones: sandboxPhones{driver: localPhones{sim}, fail: func(err error) error { return sandboxError(err, "") }}}
+}
 
 var _ httpapi.Sandbox = (*simSandbox)(nil)
 
@@ -133,6 +140,8 @@ const qrExpired = "QR code expired — call GET /api/instance/connect/{instance}
 // sandboxError turns the simulator's errors into API errors a sandbox user can act on.
 func sandboxError(err error, notPending string) error {
 	switch {
+	case err == nil:
+		return nil
 	case errors.Is(err, wasim.ErrNoPendingPairing):
 		return switchboard.Errorf(switchboard.CodeNotFound, "%s", notPending)
 	case errors.Is(err, wasim.ErrUnknownPhone):
@@ -142,5 +151,10 @@ func sandboxError(err error, notPending string) error {
 	if errors.As(err, &e) {
 		return err
 	}
-	return switchboard.Errorf(switchboard.CodeInvalid, "%s", strings.TrimPrefix(err.Error(), "wasim: "))
+	// The simulator's refusals read "wasim: <kind>: <what>"; the caller needs only the what.
+	msg := strings.TrimPrefix(err.Error(), "wasim: ")
+	for _, kind := range []string{"bad phone message: ", "bad control request: "} {
+		msg = strings.TrimPrefix(msg, kind)
+	}
+	return switchboard.Errorf(switchboard.CodeInvalid, "%s", msg)
 }

@@ -16,12 +16,16 @@ import (
 // through its control API, so several gateways share one simulated WhatsApp. It answers exactly
 // as simSandbox does for the embedded one: the control client hands back the simulator's own
 // errors, which go through the same sandboxError.
-type remoteSandbox struct{ sim *wasim.ControlClient }
+type remoteSandbox struct {
+	sim *wasim.ControlClient
+	sandboxPhones
+}
 
 var _ httpapi.Sandbox = (*remoteSandbox)(nil)
 
 func newRemoteSandbox(baseURL, token string) *remoteSandbox {
-	return &remoteSandbox{sim: wasim.NewControlClient(baseURL, token)}
+	sim := wasim.NewControlClient(baseURL, token)
+	return &remoteSandbox{sim: sim, sandboxPhones: sandboxPhones{driver: sim, fail: func(err error) error { return remoteError(err, "") }}}
 }
 
 func (s *remoteSandbox) Scan(ctx context.Context, qrCode, phone string) (httpapi.SandboxPhone, error) {
@@ -146,6 +150,9 @@ func (s *remoteSandbox) users(ctx context.Context, list []string) ([]types.JID, 
 // the embedded simulator, and a simulator that cannot be reached is the server's failure (500),
 // not the caller's.
 func remoteError(err error, notPending string) error {
+	if err == nil {
+		return nil
+	}
 	if errors.Is(err, wasim.ErrControlUnavailable) {
 		return switchboard.Wrap(switchboard.CodeInternal, "The sandbox simulator is unreachable", err)
 	}

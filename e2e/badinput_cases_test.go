@@ -28,6 +28,7 @@ type badRequest struct {
 type badInputTarget struct {
 	account, instance, instanceToken string
 	communityJID, groupJID           string
+	phone                            string // the instance's simulated phone, the account's
 }
 
 // generateBadRequests draws n malformed requests across every operation of the document, each
@@ -116,7 +117,7 @@ func (g caseGen) instanceName() string {
 
 // path fills the template: {instance} with instance (escaped), {jid} with the test group.
 func (g caseGen) path(instance string) string {
-	return strings.NewReplacer("{instance}", instance, "{jid}", url.PathEscape(g.tgt.groupJID)).Replace(g.op.Path) + g.baseQuery()
+	return strings.NewReplacer("{instance}", instance, "{jid}", url.PathEscape(g.tgt.groupJID), "{phone}", g.tgt.phone).Replace(g.op.Path) + g.baseQuery()
 }
 
 // baseQuery gives GET routes that need one the query a well-formed call carries.

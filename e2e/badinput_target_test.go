@@ -35,5 +35,5 @@ func startBadInputTarget(tb testing.TB) (*apptest.Env, badInputTarget, *openapit
 		tb.Fatal(err)
 	}
 	return e, badInputTarget{account: acc, instance: "target", instanceToken: instToken,
-		communityJID: community.JID.String(), groupJID: group.JID.String()}, v
+		communityJID: community.JID.String(), groupJID: group.JID.String(), phone: own.User}, v
 }

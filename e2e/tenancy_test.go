@@ -55,7 +55,7 @@ func TestTenancyMatrix(t *testing.T) {
 			t.Fatal(err)
 		}
 		tgt := badInputTarget{account: alice, instance: "alice-shop", instanceToken: aliceInst,
-			communityJID: community.JID.String(), groupJID: group.JID.String()}
+			communityJID: community.JID.String(), groupJID: group.JID.String(), phone: own.User}
 		// want is a credential's expected status and messages for op; onInstance says whether op
 		// names Alice's instance. Status 0: a valid token for its own account on a route without an
 		// instance, checked instead by what it must not see.

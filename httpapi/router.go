@@ -61,12 +61,7 @@ func (s *Server) routes() {
 	s.handle("GET /api/job/get/{instance}", s.authedInstance(either, s.handleJobGet))
 
 	if s.cfg.Sandbox != nil {
-		s.handle("POST /sandbox/scan", s.authed(accountOnly, s.handleSandboxScan))
-		s.handle("POST /sandbox/pairCode", s.authed(accountOnly, s.handleSandboxPairCode))
-		s.handle("POST /sandbox/users", s.authed(accountOnly, s.handleSandboxUser))
-		s.handle("POST /sandbox/groups", s.authed(accountOnly, s.handleSandboxGroupCreate))
-		s.handle("GET /sandbox/groups/{jid}", s.authed(accountOnly, s.handleSandboxGroupGet))
-		s.handle("POST /sandbox/faults", s.authed(accountOnly, s.handleSandboxFault))
+		s.sandboxRoutes(accountOnly)
 	}
 }
 

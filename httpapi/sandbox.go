@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -32,6 +33,19 @@ type Sandbox interface {
 	PhoneExists(ctx context.Context, phone string) (bool, error)
 	// AddFault makes the next Times requests of Phone matching Match fail with Code and Text.
 	AddFault(ctx context.Context, f SandboxFault) error
+	// SendMessage has the simulated phone from send a message, encrypted to the recipient's
+	// devices as a real phone would; it returns the message id.
+	SendMessage(ctx context.Context, from string, m SandboxMessage) (string, error)
+	// Inbox returns what the phone received at or after since (everything for a zero since).
+	Inbox(ctx context.Context, phone string, since time.Time) (SandboxInbox, error)
+	// SendReceipts has the phone send read or played receipts for messages it received in chat.
+	SendReceipts(ctx context.Context, phone, chat string, ids []string, typ string) error
+	// SetPresence sets the phone's presence (available, unavailable) or, with to, its chat
+	// state there (composing, recording, paused).
+	SetPresence(ctx context.Context, phone, to, state string) error
+	// Call has the phone offer a voice call to a user, or end one (action offer or terminate);
+	// it returns the call id (callID, or a new one when empty).
+	Call(ctx context.Context, from, to, action, callID string) (string, error)
 }
 
 // SandboxPhone is a simulated phone number and its user JID.

@@ -142,3 +142,14 @@ func (s *Server) claimConnectPhone(ctx context.Context, accountID int64, phone s
 	}
 	return err
 }
+
+// ownChat checks the chat a phone of the caller's acts in: another of the caller's phones, or a
+// group one of them is in. A phone of another account is out of reach like everything else of
+// that account's (its instances would get messages, receipts and calls from a stranger's world).
+func (s *Server) ownChat(ctx context.Context, accountID int64, chat string) error {
+	if strings.HasSuffix(chat, "@"+switchboard.ServerGroup) {
+		_, err := s.visibleGroup(ctx, accountID, chat)
+		return err
+	}
+	return s.ownUserJID(ctx, accountID, chat)
+}

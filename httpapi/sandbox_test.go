@@ -4,6 +4,7 @@ import (
 	"context"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/switchboard/switchboard"
 )
@@ -13,6 +14,7 @@ type fakeSandbox struct {
 	groupReq SandboxGroupRequest
 	fault    SandboxFault
 	scanned  [2]string
+	message  SandboxMessage
 }
 
 func (f *fakeSandbox) Scan(_ context.Context, qr, phone string) (SandboxPhone, error) {
@@ -51,6 +53,28 @@ func (f *fakeSandbox) PhoneExists(context.Context, string) (bool, error) { retur
 func (f *fakeSandbox) AddFault(_ context.Context, fault SandboxFault) error {
 	f.fault = fault
 	return nil
+}
+
+func (f *fakeSandbox) SendMessage(_ context.Context, _ string, m SandboxMessage) (string, error) {
+	f.message = m
+	return "3EB0FAKE0001", nil
+}
+
+func (f *fakeSandbox) Inbox(context.Context, string, time.Time) (SandboxInbox, error) {
+	return SandboxInbox{}, nil
+}
+
+func (f *fakeSandbox) SendReceipts(context.Context, string, string, []string, string) error {
+	return nil
+}
+
+func (f *fakeSandbox) SetPresence(context.Context, string, string, string) error { return nil }
+
+func (f *fakeSandbox) Call(_ context.Context, _, _, _, callID string) (string, error) {
+	if callID == "" {
+		callID = "FAKECALL01"
+	}
+	return callID, nil
 }
 
 func TestSandboxRoutes(t *testing.T) {

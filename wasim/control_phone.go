@@ -1,14 +1,11 @@
 package wasim
 
 import (
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
 	"time"
-
-	"google.golang.org/protobuf/encoding/protojson"
 
 	"go.mau.fi/whatsmeow/types"
 )
@@ -41,28 +38,6 @@ type controlInbox struct {
 	Messages []controlInboxMessage `json:"messages"`
 	Receipts []controlInboxReceipt `json:"receipts"`
 	Calls    []controlInboxCall    `json:"calls"`
-}
-
-type controlInboxMessage struct {
-	ID        string          `json:"id"`
-	Chat      types.JID       `json:"chat"`
-	From      types.JID       `json:"from"`
-	FromMe    bool            `json:"fromMe"`
-	Type      string          `json:"type"`
-	Text      string          `json:"text"`
-	Timestamp time.Time       `json:"timestamp"`
-	QuotedID  string          `json:"quotedId,omitempty"`
-	Mentions  []string        `json:"mentions,omitempty"`
-	Media     *controlMedia   `json:"media,omitempty"`
-	PollVote  []string        `json:"pollVote,omitempty"`
-	Message   json.RawMessage `json:"message"` // the waE2E.Message as protojson
-}
-
-type controlMedia struct {
-	Mimetype string `json:"mimetype"`
-	SHA256   string `json:"sha256"` // hex, of the decrypted bytes
-	Size     int    `json:"size"`
-	FileName string `json:"fileName,omitempty"`
 }
 
 type controlInboxReceipt struct {
@@ -113,34 +88,6 @@ type controlMessageID struct {
 	ID string `json:"id"`
 }
 
-func inboxToWire(msgs []InboxMessage, receipts []InboxReceipt, calls []InboxCall, since time.Time) controlInbox {
-	out := controlInbox{Messages: []controlInboxMessage{}, Receipts: []controlInboxReceipt{}, Calls: []controlInboxCall{}}
-	for _, m := range msgs {
-		if m.Timestamp.Before(since) {
-			continue
-		}
-		raw, _ := protojson.Marshal(m.Message)
-		w := controlInboxMessage{ID: m.ID, Chat: m.Chat, From: m.Sender, FromMe: m.FromMe, Type: m.Type, Text: m.Text,
-			Timestamp: m.Timestamp, PollVote: m.PollVote, Message: raw}
-		if ci := contextInfoOf(m); ci != nil {
-			w.QuotedID, w.Mentions = ci.GetStanzaID(), ci.GetMentionedJID()
-		}
-		if m.Media != nil {
-			w.Media = &controlMedia{Mimetype: m.Media.Mimetype, SHA256: hex.EncodeToString(m.Media.SHA256[:]), Size: m.Media.Size, FileName: m.Media.FileName}
-		}
-		out.Messages = append(out.Messages, w)
-	}
-	for _, r := range receipts {
-		if !r.Timestamp.Before(since) {
-			out.Receipts = append(out.Receipts, controlInboxReceipt(r))
-		}
-	}
-	for _, c := range calls {
-		out.Calls = append(out.Calls, controlInboxCall(c))
-	}
-	return out
-}
-
 func (s *Server) controlInbox(r *http.Request) (any, error) {
 	var since time.Time
 	if v := r.URL.Query().Get("since"); v != "" {
@@ -150,13 +97,7 @@ func (s *Server) controlInbox(r *http.Request) (any, error) {
 		}
 		since = t
 	}
-	phone := r.PathValue("phone")
-	msgs, receipts, err := s.Inbox(phone)
-	if err != nil {
-		return nil, err
-	}
-	calls, _ := s.Calls(phone)
-	return inboxToWire(msgs, receipts, calls, since), nil
+	return s.PhoneInbox(r.PathValue("phone"), since)
 }
 
 func (s *Server) controlPhoneMessage(r *http.Request) (any, error) {
@@ -183,15 +124,7 @@ func (s *Server) controlPhoneReceipts(r *http.Request) (any, error) {
 	if err != nil || len(req.IDs) == 0 {
 		return nil, badControlRequest("chat and ids are required")
 	}
-	switch req.Type {
-	case "", "read":
-		err = s.PhoneMarkRead(r.PathValue("phone"), chat, req.IDs)
-	case "played":
-		err = s.PhoneMarkPlayed(r.PathValue("phone"), chat, req.IDs)
-	default:
-		return nil, badControlRequest("type must be read or played")
-	}
-	return struct{}{}, err
+	return struct{}{}, s.PhoneReceipt(r.PathValue("phone"), chat, req.IDs, req.Type)
 }
 
 func (s *Server) controlPhonePresence(r *http.Request) (any, error) {
@@ -199,18 +132,7 @@ func (s *Server) controlPhonePresence(r *http.Request) (any, error) {
 	if err := decodeControl(r, &req); err != nil {
 		return nil, err
 	}
-	phone := r.PathValue("phone")
-	switch req.State {
-	case "available", "unavailable":
-		return struct{}{}, s.SetPhonePresence(phone, req.State == "available")
-	case "composing", "recording", "paused":
-		to, err := ParseChat(req.To)
-		if err != nil {
-			return nil, badControlRequest("to is required for a chat state")
-		}
-		return struct{}{}, s.PhoneChatState(phone, to, req.State)
-	}
-	return nil, badControlRequest("state must be available, unavailable, composing, recording or paused")
+	return struct{}{}, s.PhonePresence(r.PathValue("phone"), req.To, req.State)
 }
 
 func (s *Server) controlPhoneCall(r *http.Request) (any, error) {
@@ -258,26 +180,6 @@ func decodeControlLimit(r *http.Request, into any, limit int64) error {
 	}
 	if err := dec.Decode(&struct{}{}); !errors.Is(err, io.EOF) {
 		return badControlRequest("trailing data after the JSON object")
-	}
-	return nil
-}
-
-// contextInfoOf finds the quote and mentions of a received message.
-func contextInfoOf(m InboxMessage) interface {
-	GetStanzaID() string
-	GetMentionedJID() []string
-} {
-	switch {
-	case m.Message.GetExtendedTextMessage() != nil:
-		return m.Message.GetExtendedTextMessage().GetContextInfo()
-	case m.Message.GetImageMessage() != nil:
-		return m.Message.GetImageMessage().GetContextInfo()
-	case m.Message.GetVideoMessage() != nil:
-		return m.Message.GetVideoMessage().GetContextInfo()
-	case m.Message.GetDocumentMessage() != nil:
-		return m.Message.GetDocumentMessage().GetContextInfo()
-	case m.Message.GetAudioMessage() != nil:
-		return m.Message.GetAudioMessage().GetContextInfo()
 	}
 	return nil
 }

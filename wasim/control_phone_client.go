@@ -38,6 +38,12 @@ func (c *ControlClient) PhoneMarkRead(ctx context.Context, phone string, chat ty
 		controlReceiptRequest{Chat: chat.String(), IDs: ids}, &struct{}{})
 }
 
+// PhoneReceipt is Server.PhoneReceipt.
+func (c *ControlClient) PhoneReceipt(ctx context.Context, phone string, chat types.JID, ids []string, typ string) error {
+	return c.call(ctx, http.MethodPost, "/phones/"+url.PathEscape(phone)+"/receipts",
+		controlReceiptRequest{Chat: chat.String(), IDs: ids, Type: typ}, &struct{}{})
+}
+
 // PhonePresence is SetPhonePresence (available, unavailable) or
 // PhoneChatState (composing, recording, paused in chat to).
 func (c *ControlClient) PhonePresence(ctx context.Context, phone, to, state string) error {

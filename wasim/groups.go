@@ -155,3 +155,23 @@ func (s *Server) Group(jid types.JID) (GroupView, bool) { return s.groups.engine
 func (s *Server) Groups() []GroupView { return s.groups.engine.Groups() }
 
 func (s *Server) groupViews() []GroupView { return s.Groups() }
+
+// SetGroupAddressing makes a group LID-addressed (lid: its members are listed by LID with their
+// phone number, addressing_mode="lid", as the real service lists groups made today) or
+// PN-addressed; Config.Groups.LIDAddressing picks the form of new groups.
+func (s *Server) SetGroupAddressing(group types.JID, lid bool) error {
+	if !s.groups.engine.SetAddressing(group, lid) {
+		return errGroupNotFound
+	}
+	return nil
+}
+
+// SetSubGroupUnlisted leaves a linked subgroup out of its community's subgroup list (or puts it
+// back): WhatsApp answers GetSubGroups with only some subgroups, and a gateway must then ask the
+// group itself which community it belongs to.
+func (s *Server) SetSubGroupUnlisted(group types.JID, unlisted bool) error {
+	if !s.groups.engine.SetUnlisted(group, unlisted) {
+		return errGroupNotFound
+	}
+	return nil
+}

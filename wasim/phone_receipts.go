@@ -60,6 +60,18 @@ func (s *Server) PhoneMarkPlayed(number string, chat types.JID, ids []string) er
 	return s.phoneMarkAs(number, chat, ids, types.ReceiptTypePlayed)
 }
 
+// PhoneReceipt is PhoneMarkRead ("" or "read") or PhoneMarkPlayed ("played") by name, as the
+// control API and the sandbox's POST /sandbox/receipts take it.
+func (s *Server) PhoneReceipt(number string, chat types.JID, ids []string, typ string) error {
+	switch typ {
+	case "", "read":
+		return s.PhoneMarkRead(number, chat, ids)
+	case "played":
+		return s.PhoneMarkPlayed(number, chat, ids)
+	}
+	return badControlRequest("type must be read or played")
+}
+
 func (s *Server) phoneMarkAs(number string, chat types.JID, ids []string, typ types.ReceiptType) error {
 	number = digitsOnly(number)
 	p, err := s.phoneFor(number)

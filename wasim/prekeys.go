@@ -88,10 +88,20 @@ func (s *Server) storeUpload(dev *device, iq *waBinary.Node) {
 
 // fetchBundles answers one <user> per requested device: the uploaded bundle
 // (consuming one one-time prekey, as the real server does), a device-0
-// bundle under the phone's identity key, or a per-user <error>.
+// bundle under the phone's identity key with a one-time prekey of the
+// phone's own, or a per-user <error>.
 func (s *Server) fetchBundles(req waBinary.Node) []waBinary.Node {
 	var out []waBinary.Node
 	var changed []types.JID
+	type phoneBundle struct {
+		at     int // index in out
+		number string
+		reg    uint32
+		ident  []byte
+		signed []byte
+		sig    []byte
+	}
+	var phones []phoneBundle
 	s.mu.Lock()
 	for _, u := range req.GetChildren() {
 		jid, ok := u.Attrs["jid"].(types.JID)
@@ -104,7 +114,9 @@ func (s *Server) fetchBundles(req waBinary.Node) []waBinary.Node {
 		case acc == nil:
 			user.Content = []waBinary.Node{notFound()}
 		case jid.Device == 0:
-			user.Content = bundleNodes(acc.RegID, acc.identity.Pub[:], 1, acc.signedKeyPair.Pub[:], acc.SignedKeySig, nil)
+			// Filled below, outside the lock: the phone mints the one-time prekey.
+			phones = append(phones, phoneBundle{at: len(out), number: acc.Phone, reg: acc.RegID,
+				ident: acc.identity.Pub[:], signed: acc.signedKeyPair.Pub[:], sig: acc.SignedKeySig})
 		default:
 			dev := acc.devices[jid.Device]
 			if dev == nil || len(dev.Bundle.SignedPub) != 32 || len(dev.Bundle.Identity) != 32 {
@@ -125,6 +137,19 @@ func (s *Server) fetchBundles(req waBinary.Node) []waBinary.Node {
 	s.mu.Unlock()
 	for _, jid := range changed {
 		s.saveDevice(jid)
+	}
+	for _, b := range phones {
+		// A real phone keeps a stock of one-time prekeys on the server and each fetch takes
+		// one; this phone mints one per fetch (and keeps its private half until a pkmsg uses
+		// it), which a sender cannot tell apart. Without the phone's Signal state the bundle
+		// goes out with the signed prekey alone.
+		var one *preKey
+		if p, err := s.phoneFor(b.number); err == nil {
+			k := p.st.newPreKey()
+			s.savePhone(p)
+			one = &k
+		}
+		out[b.at].Content = bundleNodes(b.reg, b.ident, 1, b.signed, b.sig, one)
 	}
 	return out
 }

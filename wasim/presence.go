@@ -122,6 +122,22 @@ func (s *Server) handleChatState(c *conn, node *waBinary.Node) {
 	s.relayChatState(c.phone, c.dev, to, node.GetChildren()[0])
 }
 
+// PhonePresence is SetPhonePresence (state available or unavailable) or PhoneChatState in the
+// chat to (composing, recording, paused), as the control API and POST /sandbox/presence take it.
+func (s *Server) PhonePresence(number, to, state string) error {
+	switch state {
+	case "available", "unavailable":
+		return s.SetPhonePresence(number, state == "available")
+	case "composing", "recording", "paused":
+		chat, err := ParseChat(to)
+		if err != nil {
+			return badControlRequest("to is required for a chat state")
+		}
+		return s.PhoneChatState(number, chat, state)
+	}
+	return badControlRequest("state must be available, unavailable, composing, recording or paused")
+}
+
 // PhoneChatState plays a phone user typing (composing), recording a voice
 // note (recording) or stopping (paused) in a chat.
 func (s *Server) PhoneChatState(number string, to types.JID, state string) error {

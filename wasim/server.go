@@ -55,9 +55,21 @@ type Config struct {
 	// phones send: the app-state key share, the push name (critical_block)
 	// and the initial history sync. Without them whatsmeow has no push name
 	// (SendPresence fails) and no app-state key (archive, pin, labels fail).
-	// Off by default for now: whatsmeow handles those messages in goroutines
-	// that race with its own Logout and store deletion, and gateway suites
-	// that log a device out right after pairing trip the race detector.
+	//
+	// Off by default because of a data race inside whatsmeow (pinned
+	// version), not in the simulator: for every peer message from the phone
+	// (the key share, the history-sync notification) whatsmeow starts
+	// `go SendProtocolMessageReceipt` (message.go:889), which reads
+	// Device.ID through getOwnID → GetJID (store/store.go:260), and the key
+	// share starts `go handleAppStateSyncKeyShare` (message.go:885), which
+	// fetches every collection through cli.Store; Logout → Device.Delete
+	// (store/store.go:291) writes Device.ID and the stores without any lock.
+	// A client logged out (or an instance deleted) while those goroutines
+	// run is a race whatever the timing of the bootstrap, so no delay here
+	// can fix it: seen in e2e TestLogoutReconnectAndDelete under -race with
+	// the bootstrap on. The second cause, whatsmeow's history-sync download
+	// goroutine that stays alive a minute after Disconnect, the gateway
+	// avoids with ManualHistorySyncDownload (whatsapp/manager.go).
 	LinkBootstrap bool
 }
 

@@ -225,6 +225,11 @@ func (m *Manager) newClient(s *session, inst *switchboard.Instance, dev *store.D
 	// so the same dedupe key: no second label.update.
 	cli.EmitAppStateEventsOnFullSync = true
 	cli.PrePairCallback = m.recordPairing(s)
+	// The gateway keeps no chat history from the phone, so the history-sync blob the phone sends
+	// after linking is acknowledged (the phone is told it arrived) but never downloaded. whatsmeow's
+	// automatic download runs in a goroutine that outlives Disconnect by a minute, idle, after the
+	// last notification.
+	cli.ManualHistorySyncDownload = true
 	if err := m.configureTransport(cli, inst, s.log); err != nil {
 		return nil, err
 	}

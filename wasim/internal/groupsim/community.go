@@ -186,6 +186,9 @@ func (c *call) handleSubGroups(target types.JID, _ *waBinary.Node) ([]waBinary.N
 	}
 	var out []waBinary.Node
 	for _, g := range c.st.subGroups(parent) {
+		if g.Unlisted {
+			continue
+		}
 		n := waBinary.Node{Tag: "group", Attrs: waBinary.Attrs{
 			"id": g.ID, "subject": g.Subject, "s_t": itoa(g.SubjectTime),
 		}}
@@ -211,7 +214,7 @@ func (c *call) handleLinkedParticipants(target types.JID, _ *waBinary.Node) ([]w
 		for _, m := range g.Members {
 			if !seen[m.JID] {
 				seen[m.JID] = true
-				out = append(out, participantNode(m, false))
+				out = append(out, participantNode(m, false, false))
 			}
 		}
 	}

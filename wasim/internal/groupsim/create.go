@@ -222,6 +222,7 @@ func (c *call) newGroup(name string, members []*member) *group {
 		// non-admin add answers 401 relies on it).
 		MemberAddMode: addModeAdmin,
 		InviteCode:    c.newInviteCode(),
+		LIDAddressed:  c.cfg.LIDAddressing,
 	}
 	c.st.Groups[g.ID] = g
 	c.changed = true

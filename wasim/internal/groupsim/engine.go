@@ -63,6 +63,11 @@ type Config struct {
 	// admin-only (401 not-authorized), as the groupsim brief specifies.
 	MembersMayEditInfo bool
 
+	// LIDAddressing makes new groups LID-addressed (GroupInfo.AddressingMode "lid": members
+	// listed by LID with their phone_number), as the real service makes groups today. Off by
+	// default: groups are PN-addressed, the form every existing suite asserts on.
+	LIDAddressing bool
+
 	// Quirks reproducing publicly reported server answers. All default off.
 
 	// RejectCommunityCreate answers every community create with

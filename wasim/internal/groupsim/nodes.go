@@ -90,13 +90,17 @@ func errorIQ(iq *waBinary.Node, err *Error) waBinary.Node {
 }
 
 // participantNode is a member as parseParticipant reads it: jid, optional
-// type, and the other address form (lid for a phone JID).
-func participantNode(m *member, withRole bool) waBinary.Node {
+// type, and the other address form (lid for a phone JID; in a LID-addressed
+// group jid is the LID and phone_number the phone JID).
+func participantNode(m *member, withRole, lidAddressed bool) waBinary.Node {
 	attrs := waBinary.Attrs{"jid": m.JID}
 	if withRole && m.Role != roleMember {
 		attrs["type"] = m.Role
 	}
-	if !m.LID.IsEmpty() {
+	switch {
+	case lidAddressed && !m.LID.IsEmpty():
+		attrs["jid"], attrs["phone_number"] = m.LID, m.JID
+	case !m.LID.IsEmpty():
 		attrs["lid"] = m.LID
 	}
 	return waBinary.Node{Tag: "participant", Attrs: attrs}
@@ -138,6 +142,9 @@ func groupNode(g *group, o groupNodeOpts) waBinary.Node {
 		"size":            strconv.Itoa(len(g.Members)),
 		"addressing_mode": string(types.AddressingModePN),
 	}
+	if g.LIDAddressed {
+		attrs["addressing_mode"] = string(types.AddressingModeLID)
+	}
 	if !g.Creator.IsEmpty() {
 		attrs["creator"] = g.Creator
 	}
@@ -147,7 +154,7 @@ func groupNode(g *group, o groupNodeOpts) waBinary.Node {
 	var ch []waBinary.Node
 	if o.participants {
 		for _, m := range g.Members {
-			ch = append(ch, participantNode(m, true))
+			ch = append(ch, participantNode(m, true, g.LIDAddressed))
 		}
 		ch = append(ch, o.extra...)
 	}

@@ -71,7 +71,7 @@ func (c *call) joined(g *group, to []types.JID, reason, kind, key string) {
 func participantList(tag string, ms []*member, attrs waBinary.Attrs) waBinary.Node {
 	ch := make([]waBinary.Node, len(ms))
 	for i, m := range ms {
-		ch[i] = participantNode(m, false)
+		ch[i] = participantNode(m, false, false)
 	}
 	return waBinary.Node{Tag: tag, Attrs: attrs, Content: nodes(ch...)}
 }

@@ -81,6 +81,13 @@ type group struct {
 
 	PictureID string `json:"picture_id,omitempty"`
 	Picture   []byte `json:"picture,omitempty"`
+
+	// LIDAddressed lists members by LID (addressing_mode="lid", each participant jid=LID with
+	// phone_number=PN), as the real service does for groups made since it moved to LIDs.
+	LIDAddressed bool `json:"lid_addressed,omitempty"`
+	// Unlisted leaves a linked subgroup out of its community's sub_groups answer, as WhatsApp
+	// lists only some subgroups (those the asker is in); the group still names its parent.
+	Unlisted bool `json:"unlisted,omitempty"`
 }
 
 type member struct {

@@ -83,6 +83,32 @@ func (e *Engine) Group(jid types.JID) (GroupView, bool) {
 	return viewOf(e.st, g), true
 }
 
+// SetAddressing makes an existing group LID-addressed (lid) or PN-addressed, for tests of
+// both forms in one world. It reports whether the group exists.
+func (e *Engine) SetAddressing(jid types.JID, lid bool) bool {
+	return e.setFlag(jid, func(g *group) { g.LIDAddressed = lid })
+}
+
+// SetUnlisted leaves a linked subgroup out of (or puts it back into) its community's
+// sub_groups answer. It reports whether the group exists.
+func (e *Engine) SetUnlisted(jid types.JID, unlisted bool) bool {
+	return e.setFlag(jid, func(g *group) { g.Unlisted = unlisted })
+}
+
+func (e *Engine) setFlag(jid types.JID, set func(*group)) bool {
+	e.mu.Lock()
+	g := e.st.byJID(jid)
+	if g != nil {
+		set(g)
+	}
+	onChange := e.onChange
+	e.mu.Unlock()
+	if g != nil && onChange != nil {
+		onChange()
+	}
+	return g != nil
+}
+
 // Groups returns copies of all groups, ordered by JID.
 func (e *Engine) Groups() []GroupView {
 	e.mu.Lock()

@@ -41,6 +41,7 @@ func (a *App) openOutbox(ctx context.Context, cfg Config, sealer *store.Sealer) 
 		Schedule:   cfg.WebhookRetrySchedule,
 		Retention:  cfg.EventRetention,
 		Logger:     a.log.With("component", "outbox"),
+		Metrics:    a.metrics,
 	})
 	if err := a.outbox.Start(ctx); err != nil {
 		return fmt.Errorf("start webhook dispatchers: %w", err)

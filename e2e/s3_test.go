@@ -163,3 +163,27 @@ func TestS3UploadThroughTheGateway(t *testing.T) {
 		t.Fatalf("read back %d bytes that differ from the %d uploaded", len(got), len(payload))
 	}
 }
+
+// TestS3InlineOnCreate: the s3 block of POST /api/instance/new stores the bucket like the route;
+// a bad block leaves the instance created with the reason (RyzeAPI's log-and-continue).
+func TestS3InlineOnCreate(t *testing.T) {
+	e := productionGateway(t)
+	acc := e.Account("acme")
+	res := e.Do("POST", "/api/instance/new", acc, map[string]any{"name": "inline", "s3Enabled": true, "s3Region": "eu-west-1",
+		"s3Bucket": "media-eu", "s3AccessKey": "AKIAINLINE", "s3SecretKey": "inline-secret", "s3PathPrefix": "in/"}).Want(http.StatusCreated)
+	if res.Get("instance.s3.enabled") != true || res.Has("instance.s3.error") || strings.Contains(string(res.Raw), "inline-secret") {
+		t.Fatalf("create answer: %s", res.Raw)
+	}
+	got := e.Do("GET", "/api/instance/getS3/inline", res.Str("instance.token"), nil).Want(http.StatusOK)
+	if got.Str("s3.bucket") != "media-eu" || got.Str("s3.region") != "eu-west-1" || got.Str("s3.pathPrefix") != "in/" || got.Get("s3.secretKey") != nil {
+		t.Fatalf("read after an inline block: %s", got.Raw)
+	}
+	res = e.Do("POST", "/api/instance/new", acc, map[string]any{"name": "badblock", "s3Enabled": true, "s3Bucket": "Not_A_Bucket",
+		"s3AccessKey": "k", "s3SecretKey": "s"}).Want(http.StatusCreated)
+	if res.Get("instance.s3.enabled") != false || !strings.Contains(res.Str("instance.s3.error"), "bucket") {
+		t.Fatalf("create answer with a bad s3 block: %s", res.Raw)
+	}
+	if e.Do("GET", "/api/instance/getS3/badblock", acc, nil).Get("s3.enabled") != false {
+		t.Fatal("a refused inline block was stored")
+	}
+}

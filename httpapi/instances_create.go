@@ -8,9 +8,9 @@ import (
 )
 
 // createInstanceRequest is the body of POST /api/instance/new. The webhook block configures the
-// `default` webhook and the websocket block the WebSocket; the chatwoot and s3 blocks are read
-// only to report that they are not supported yet, their other fields ignored like any unknown
-// field.
+// `default` webhook, the websocket block the WebSocket and the s3 block the S3 bucket; the
+// chatwoot block is read only to report that it is not supported yet, its other fields ignored
+// like any unknown field.
 type createInstanceRequest struct {
 	Name  string `json:"name"`
 	Token string `json:"token"`
@@ -36,7 +36,14 @@ type createInstanceRequest struct {
 	WebsocketMediaBase64 bool     `json:"websocketMediaBase64"`
 
 	ChatwootEnabled bool `json:"chatwootEnabled"`
-	S3Enabled       bool `json:"s3Enabled"`
+
+	S3Enabled    bool    `json:"s3Enabled"`
+	S3Region     string  `json:"s3Region"`
+	S3Bucket     string  `json:"s3Bucket"`
+	S3AccessKey  string  `json:"s3AccessKey"`
+	S3SecretKey  *string `json:"s3SecretKey"`
+	S3Endpoint   string  `json:"s3Endpoint"`
+	S3PathPrefix string  `json:"s3PathPrefix"`
 }
 
 // createInstanceResponse carries the new token twice: the create page documents it at
@@ -128,6 +135,7 @@ func (s *Server) handleInstanceCreate(w http.ResponseWriter, r *http.Request) er
 	view := createdInstanceJSON{instanceJSON: newInstanceView(inst, s.cfg.Sessions.Status(inst)), Token: token}
 	view.Webhook = s.createWebhook(r, inst, req)
 	view.Websocket = s.createWebsocket(r, inst, req)
+	view.S3 = s.createS3(r, inst, req)
 	s.reportUnsupported(r, req, &view.instanceJSON)
 	writeJSON(w, http.StatusCreated, createInstanceResponse{
 		envelope: ok("Instance created successfully"),
@@ -222,10 +230,6 @@ func (s *Server) reportUnsupported(r *http.Request, req createInstanceRequest, v
 	if req.ChatwootEnabled {
 		view.Chatwoot.Status, view.Chatwoot.Error = "error", notSupportedYet
 		skipped = append(skipped, "chatwoot")
-	}
-	if req.S3Enabled {
-		view.S3.Error = notSupportedYet
-		skipped = append(skipped, "s3")
 	}
 	if len(skipped) > 0 {
 		s.requestLogger(r).Info("instance created without unsupported integrations", "skipped", skipped)

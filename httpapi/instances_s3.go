@@ -98,9 +98,19 @@ func (s *Server) handleS3Update(w http.ResponseWriter, r *http.Request, inst *sw
 		writeJSON(w, http.StatusOK, s3UpdateResponse{envelope: ok(msgS3Updated), S3: newS3View(nil)})
 		return nil
 	}
-	c, err := s.s3Config(req)
+	c, err := s.saveS3(r, inst, req)
 	if err != nil {
 		return err
+	}
+	writeJSON(w, http.StatusOK, s3UpdateResponse{envelope: ok(msgS3Updated), S3: newS3View(c)})
+	return nil
+}
+
+// saveS3 checks an enabling request, seals (or keeps) the secret key and stores the bucket.
+func (s *Server) saveS3(r *http.Request, inst *switchboard.Instance, req s3Request) (*switchboard.S3Config, error) {
+	c, err := s.s3Config(req)
+	if err != nil {
+		return nil, err
 	}
 	if req.SecretKey == nil {
 		old, err := s.cfg.S3.S3ConfigOf(r.Context(), inst.ID)
@@ -108,21 +118,44 @@ func (s *Server) handleS3Update(w http.ResponseWriter, r *http.Request, inst *sw
 		case err == nil && old.Endpoint == c.Endpoint && old.AccessKey == c.AccessKey:
 			c.SecretSealed = old.SecretSealed
 		case err == nil || errors.Is(err, switchboard.ErrNotFound):
-			return &bodyError{detail: "secretKey is required (it is kept only while endpoint and accessKey are unchanged)"}
+			return nil, &bodyError{detail: "secretKey is required (it is kept only while endpoint and accessKey are unchanged)"}
 		default:
-			return switchboard.Wrap(switchboard.CodeInternal, msgS3UpdateFailed, err)
+			return nil, switchboard.Wrap(switchboard.CodeInternal, msgS3UpdateFailed, err)
 		}
 	} else {
 		if err := s.canSealPasswords("secretKey"); err != nil {
-			return err
+			return nil, err
 		}
 		if c.SecretSealed, err = s.cfg.Sealer.Seal([]byte(*req.SecretKey), inst.ID); err != nil {
-			return switchboard.Wrap(switchboard.CodeInternal, msgS3UpdateFailed, err)
+			return nil, switchboard.Wrap(switchboard.CodeInternal, msgS3UpdateFailed, err)
 		}
 	}
 	if err := s.cfg.S3.SetS3Config(r.Context(), inst.ID, c); err != nil {
-		return failed(msgS3UpdateFailed, err)
+		return nil, failed(msgS3UpdateFailed, err)
 	}
-	writeJSON(w, http.StatusOK, s3UpdateResponse{envelope: ok(msgS3Updated), S3: newS3View(c)})
-	return nil
+	return c, nil
+}
+
+// createS3 configures the inline S3 block of POST /api/instance/new, log-and-continue like the
+// webhook block: a bad block leaves the instance created, with s3.enabled false and the reason
+// in s3.error.
+func (s *Server) createS3(r *http.Request, inst *switchboard.Instance, req createInstanceRequest) integrationJSON {
+	if !req.S3Enabled {
+		return integrationJSON{}
+	}
+	if s.cfg.S3 == nil {
+		return integrationJSON{Error: errS3Off.Message}
+	}
+	enabled := true
+	_, err := s.saveS3(r, inst, s3Request{Enabled: &enabled, Region: req.S3Region, Bucket: req.S3Bucket, AccessKey: req.S3AccessKey,
+		SecretKey: req.S3SecretKey, Endpoint: req.S3Endpoint, PathPrefix: req.S3PathPrefix})
+	if err != nil {
+		s.requestLogger(r).Info("instance created without its S3 storage", "err", err)
+		msg := switchboard.ErrorMessageOf(err)
+		if be, ok := err.(*bodyError); ok {
+			msg = "s3: " + be.detail // which field was wrong, as the route's detail says
+		}
+		return integrationJSON{Error: msg}
+	}
+	return integrationJSON{Enabled: true}
 }

@@ -24,9 +24,13 @@ func TestNATSSink(t *testing.T) {
 		t.Skip("SWITCHBOARD_TEST_NATS is unset (CI sets it to nats://127.0.0.1:4222)")
 	}
 	js, ctx := jetStream(t, url)
-	// The stream is created when missing: start without it (this is a test server; the stream
-	// holds only switchboard subjects).
-	if err := js.DeleteStream(ctx, natssink.DefaultStream); err != nil && !errors.Is(err, jetstream.ErrStreamNotFound) {
+	// The stream is created when missing. It is not deleted here to prove it: other packages'
+	// tests (e2e) publish to the same server at the same time. On a fresh server (CI) it is
+	// missing, and the sink must create it with StreamConfig; otherwise the existing one must
+	// take every switchboard subject.
+	_, err := js.Stream(ctx, natssink.DefaultStream)
+	missing := errors.Is(err, jetstream.ErrStreamNotFound)
+	if err != nil && !missing {
 		t.Fatal(err)
 	}
 	sinktest.Run(t, broker(url, js, ctx))
@@ -35,9 +39,14 @@ func TestNATSSink(t *testing.T) {
 		t.Fatalf("the sink did not create its stream: %v", err)
 	}
 	cfg := info.CachedInfo().Config
-	if len(cfg.Subjects) != 1 || cfg.Subjects[0] != "switchboard.>" || cfg.Storage != jetstream.FileStorage {
+	if len(cfg.Subjects) != 1 || cfg.Subjects[0] != "switchboard.>" {
 		t.Fatalf("stream config %+v", cfg)
 	}
+	if want := natssink.StreamConfig(natssink.DefaultStream); missing &&
+		(cfg.Storage != want.Storage || cfg.MaxAge != want.MaxAge || cfg.Duplicates != want.Duplicates) {
+		t.Fatalf("the created stream is %+v, want %+v", cfg, want)
+	}
+	t.Logf("stream %s was missing before the test: %v", natssink.DefaultStream, missing)
 }
 
 // BenchmarkNATSSinkThroughput: go test -run '^$' -bench NATSSink ./natssink (with

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/switchboard/switchboard"
 )
 
@@ -69,6 +71,8 @@ type Options struct {
 	// every event, in per-instance order, from a durable cursor of its own (sink.go). The Store
 	// must then also implement SinkStore.
 	Publishers []switchboard.EventPublisher
+	// Metrics receives the broker sinks' counters; nil counts without exposing.
+	Metrics prometheus.Registerer
 	// SinkRetryMax caps the backoff of a sink whose broker fails (DefaultSinkRetryMax).
 	SinkRetryMax time.Duration
 	Logger       *slog.Logger

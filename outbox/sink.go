@@ -8,6 +8,8 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/switchboard/switchboard"
 )
 
@@ -49,6 +51,8 @@ type sinkRunner struct {
 	// after is where the next pass resumes in instance-id order: with more instances behind than
 	// one pass takes, each pass takes the next ones, so none waits while others stay busy.
 	after int64
+
+	published, failures prometheus.Counter
 }
 
 // startSinks starts one runner per configured publisher.
@@ -63,6 +67,7 @@ func (ob *Outbox) startSinks() error {
 	if ob.o.Encode == nil {
 		return errors.New("outbox: broker sinks need an envelope encoder")
 	}
+	metrics := newSinkMetrics(ob.o.Metrics)
 	seen := map[string]bool{}
 	for _, pub := range ob.o.Publishers {
 		if seen[pub.Name()] {
@@ -70,7 +75,9 @@ func (ob *Outbox) startSinks() error {
 		}
 		seen[pub.Name()] = true
 		r := &sinkRunner{ob: ob, pub: pub, st: st, wakeC: make(chan struct{}, 1),
-			log: ob.log.With("sink", pub.Name())}
+			log:       ob.log.With("sink", pub.Name()),
+			published: metrics.published.WithLabelValues(pub.Name()),
+			failures:  metrics.failures.WithLabelValues(pub.Name())}
 		ob.mu.Lock()
 		ob.sinks = append(ob.sinks, r)
 		ob.mu.Unlock()
@@ -113,6 +120,7 @@ func (r *sinkRunner) run() {
 			return
 		}
 		if err != nil {
+			r.failures.Inc()
 			failures++
 			delay = min(max(2*delay, sinkRetryMin), retryMax)
 			if failures == 1 {
@@ -207,6 +215,7 @@ func (r *sinkRunner) drain(ctx context.Context, b switchboard.SinkBacklog) error
 			}
 			return fmt.Errorf("publishing event %s (seq %d of instance %d): %w", e.ID, e.Seq, b.InstanceID, err)
 		}
+		r.published.Inc()
 		done = e.Seq
 	}
 	return r.advance(ctx, name, b.InstanceID, done)

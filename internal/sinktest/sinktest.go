@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/switchboard/switchboard"
 	"github.com/switchboard/switchboard/outbox"
 	"github.com/switchboard/switchboard/store"
@@ -300,9 +302,11 @@ func brokerDownThenBack(t *testing.T, b Broker, dsn string) {
 	if err := sc.s.UpsertWebhook(ctx(t), hook); err != nil {
 		t.Fatal(err)
 	}
+	reg := prometheus.NewRegistry()
 	g := sc.startGateway(sc.s, func(o *outbox.Options) {
 		o.Sender = webhook.NewSender(nil, "Switchboard/test", BaseURL)
 		o.Open = sealer.Open
+		o.Metrics = reg
 	})
 	want := sc.emit(g, 10)
 	sc.await(want)
@@ -320,6 +324,13 @@ func brokerDownThenBack(t *testing.T, b Broker, dsn string) {
 	sc.await(want)
 	d := sc.check(want)
 	t.Logf("broker down then back: %d events, %d failed publications, %d duplicates", len(want), g.pub.failed.Load(), d)
+	// The counters say the same as the wrapper saw.
+	sink := g.pub.Name()
+	published := counterValue(t, reg, "switchboard_event_sink_published_total", sink)
+	failures := counterValue(t, reg, "switchboard_event_sink_failures_total", sink)
+	if published != float64(g.pub.confirmed.Load()) || failures < 1 {
+		t.Fatalf("metrics: published %v (the sink confirmed %d), failures %v", published, g.pub.confirmed.Load(), failures)
+	}
 }
 
 // gatedPublisher wraps the sink under test: it counts confirmed and failed publications, and
@@ -369,6 +380,29 @@ func (p *gatedPublisher) Publish(ctx context.Context, m switchboard.BrokerMessag
 	}
 	p.confirmed.Add(1)
 	return nil
+}
+
+// counterValue reads the sink's series of a counter in reg.
+func counterValue(t testing.TB, reg *prometheus.Registry, name, sink string) float64 {
+	t.Helper()
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() != name {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "sink" && l.GetValue() == sink {
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	t.Fatalf("no %s{sink=%q} in the registry", name, sink)
+	return 0
 }
 
 func waitUntil(t testing.TB, what string, cond func() bool) {

@@ -103,34 +103,46 @@ func webhookClient(allowPrivate bool) *http.Client {
 	}}
 }
 
-// eventEnricher completes events at delivery time: attachments linked, or inlined for webhooks
-// with mediaBase64 (switchboard.MediaInliner). The session manager is read when a delivery needs
-// it, since it is built after the outbox.
+// eventEnricher completes events at delivery time: attachments copied to the instance's own
+// bucket when it has one (switchboard.MediaArchiver, media.s3Url), then linked, or inlined for
+// webhooks with mediaBase64 (switchboard.MediaInliner).
 func (a *App) eventEnricher(cfg Config) switchboard.EventEnricher {
 	max := int64(cfg.EventMediaMax)
 	if max <= 0 {
 		max = switchboard.DefaultEventMediaMax
 	}
 	log := a.log.With("component", "outbox")
-	return switchboard.EnrichChain{&switchboard.MediaInliner{
-		Messages: a.store, MaxBytes: max, BaseURL: cfg.BaseURL,
-		Download: func(ctx context.Context, instanceID int64, ref *switchboard.MediaRef) ([]byte, error) {
-			ctx, cancel := context.WithTimeout(ctx, eventMediaTimeout)
-			defer cancel()
-			inst, err := a.store.InstanceByID(ctx, instanceID)
-			if err != nil {
-				return nil, err
-			}
-			mc, err := a.sessions.Messages(inst)
-			if err != nil {
-				return nil, err
-			}
-			return mc.Download(ctx, ref)
-		},
+	chain := switchboard.EnrichChain{}
+	if archive := a.MediaArchive(); archive != nil {
+		chain = append(chain, &switchboard.MediaArchiver{
+			Archive: archive, Messages: a.store, Download: a.downloadEventMedia,
+			OnError: func(e switchboard.Event, err error) {
+				log.Warn("event media not copied to the instance's S3 bucket", "event", e.ID, "err", err)
+			},
+		})
+	}
+	return append(chain, &switchboard.MediaInliner{
+		Messages: a.store, MaxBytes: max, BaseURL: cfg.BaseURL, Download: a.downloadEventMedia,
 		OnError: func(e switchboard.Event, err error) {
 			log.Info("event media not inlined; the event carries its URL", "event", e.ID, "err", err)
 		},
-	}}
+	})
+}
+
+// downloadEventMedia fetches and decrypts an attachment through the instance's session. The
+// session manager is read when a delivery needs it, since it is built after the outbox.
+func (a *App) downloadEventMedia(ctx context.Context, instanceID int64, ref *switchboard.MediaRef) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, eventMediaTimeout)
+	defer cancel()
+	inst, err := a.store.InstanceByID(ctx, instanceID)
+	if err != nil {
+		return nil, err
+	}
+	mc, err := a.sessions.Messages(inst)
+	if err != nil {
+		return nil, err
+	}
+	return mc.Download(ctx, ref)
 }
 
 // eventMediaTimeout bounds one attachment download for an event.

@@ -34,6 +34,16 @@ type pendingEvent struct {
 	data any
 }
 
+// dedupeKey is the event's key, or one derived from its encoded data: the same change reported
+// again (a redelivered notification, a replayed app-state sync) has the same data.
+func (p pendingEvent) dedupeKey(data []byte) string {
+	if p.key != "" {
+		return p.key
+	}
+	sum := sha256.Sum256(data)
+	return p.typ + "/" + hex.EncodeToString(sum[:16])
+}
+
 // emitCatalogue stores the catalogue events of one whatsmeow event; an error means at least one
 // was not stored, and the handler must report failure.
 func (m *Manager) emitCatalogue(s *session, cli *whatsmeow.Client, evt any) error {
@@ -43,11 +53,41 @@ func (m *Manager) emitCatalogue(s *session, cli *whatsmeow.Client, evt any) erro
 	ctx, cancel := context.WithTimeout(m.ctx, catalogueWriteTimeout)
 	defer cancel()
 	for _, p := range m.catalogueEvents(ctx, s, cli, evt) {
-		if err := m.storeEvent(ctx, s.id, p); err != nil {
+		err := m.storeEvent(ctx, s.id, p)
+		if err == nil {
+			continue
+		}
+		if redelivered(evt) {
 			return fmt.Errorf("storing a %s event: %w", p.typ, err)
 		}
+		// whatsmeow acks calls whatever the handler says, and app-state changes are not
+		// stanzas: nothing would come again, so the retrying queue takes the event.
+		s.log.Warn("storing an event; queued to retry", "type", p.typ, "err", err)
+		m.queueEvent(s.id, p)
 	}
 	return nil
+}
+
+// redelivered reports whether WhatsApp sends the source of evt again when the handler fails
+// (whatsmeow then withholds the ack): messages, receipts and group notifications.
+func redelivered(evt any) bool {
+	switch evt.(type) {
+	case *events.Message, *events.Receipt, *events.GroupInfo, *events.JoinedGroup:
+		return true
+	}
+	return false
+}
+
+// queueEvent hands an event to the retrying queue of instance.state events (events_state.go),
+// which stores it, in order, under its dedupe key.
+func (m *Manager) queueEvent(instanceID int64, p pendingEvent) {
+	data, err := json.Marshal(p.data)
+	if err != nil || m.stateEvents == nil {
+		return
+	}
+	m.stateEvents.push(switchboard.Event{
+		ID: switchboard.NewEventID(), InstanceID: instanceID, Type: p.typ, DedupeKey: p.dedupeKey(data), OccurredAt: p.at, Data: data,
+	})
 }
 
 // storeEvent writes one event to the outbox; an instance deleted meanwhile is not an error (its
@@ -57,13 +97,8 @@ func (m *Manager) storeEvent(ctx context.Context, instanceID int64, p pendingEve
 	if err != nil {
 		return err
 	}
-	key := p.key
-	if key == "" {
-		sum := sha256.Sum256(data)
-		key = p.typ + "/" + hex.EncodeToString(sum[:16])
-	}
 	_, err = m.opts.Events.Emit(ctx, switchboard.Event{
-		ID: switchboard.NewEventID(), InstanceID: instanceID, Type: p.typ, DedupeKey: key,
+		ID: switchboard.NewEventID(), InstanceID: instanceID, Type: p.typ, DedupeKey: p.dedupeKey(data),
 		OccurredAt: p.at, Data: data,
 	})
 	if errors.Is(err, switchboard.ErrNotFound) {

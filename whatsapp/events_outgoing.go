@@ -2,7 +2,6 @@ package whatsapp
 
 import (
 	"context"
-	"encoding/json"
 
 	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/proto/waE2E"
@@ -53,12 +52,6 @@ func (m *Manager) sentReporterFor(s *session, own types.JID) sentReporter {
 			return
 		}
 		s.log.Warn("storing an outgoing message event; queued to retry", "id", resp.ID, "err", err)
-		data, merr := json.Marshal(p.data)
-		if merr != nil || m.stateEvents == nil {
-			return
-		}
-		m.stateEvents.push(switchboard.Event{
-			ID: switchboard.NewEventID(), InstanceID: s.id, Type: p.typ, DedupeKey: p.key, OccurredAt: p.at, Data: data,
-		})
+		m.queueEvent(s.id, p)
 	}
 }

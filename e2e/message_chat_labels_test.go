@@ -115,6 +115,9 @@ func TestChatLabelsAndActionsReachThePhone(t *testing.T) {
 			t.Fatalf("delete answer %v", got)
 		}
 		s.appStateIndex(func(e wasim.AppStateEntry) bool { return e.Action.GetLabelEditAction().GetDeleted() }, "label_edit", "2")
+		if list := do("GET", "tag/sender", nil); list["total"] != float64(2) {
+			t.Fatalf("tag list after a deletion %v: want the two left", list)
+		}
 		s.e.Do("DELETE", "/api/chat/tag/sender?tagId=404", s.acc, nil).WantError(http.StatusNotFound, "Tag not found")
 		s.e.Do("DELETE", "/api/chat/tag/sender", s.acc, nil).WantError(http.StatusBadRequest, "tagId query parameter is required")
 

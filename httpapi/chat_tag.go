@@ -51,7 +51,9 @@ type tagListResponse struct {
 }
 
 // handleChatTagList lists the instance's labels: the API's and those WhatsApp's app state
-// brought from the phone (RyzeAPI §2.7.4); `deleted: true` ones are kept so ids are not reused.
+// brought from the phone (RyzeAPI §2.7.4). Deleted labels are not listed: the store keeps them
+// only so that their ids are not reused (the reference's transient `deleted: true` never shows,
+// since a deletion here is done once WhatsApp accepted the patch).
 func (s *Server) handleChatTagList(w http.ResponseWriter, r *http.Request, inst *switchboard.Instance) error {
 	labels, _, err := s.labelClient(inst)
 	if err != nil {
@@ -63,7 +65,9 @@ func (s *Server) handleChatTagList(w http.ResponseWriter, r *http.Request, inst 
 	}
 	out := make([]tagJSON, 0, len(all))
 	for _, l := range all {
-		out = append(out, tagOf(l))
+		if !l.Deleted {
+			out = append(out, tagOf(l))
+		}
 	}
 	writeJSON(w, http.StatusOK, tagListResponse{envelope: ok("Tags retrieved successfully"), Tags: out, Total: len(out)})
 	return nil

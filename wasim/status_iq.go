@@ -33,15 +33,22 @@ func (s *Server) SetAbout(number, text string) {
 		return
 	}
 	acc.About, acc.AboutTime = text, s.now().Unix()
+	others := s.othersWithCompanionsLocked(number)
+	s.mu.Unlock()
+	s.saveAccount(number)
+	s.Notify(others, waBinary.Node{Tag: "notification", Attrs: waBinary.Attrs{
+		"type": "status", "from": types.NewJID(number, types.DefaultUserServer), "t": strconv.FormatInt(s.now().Unix(), 10),
+	}, Content: []waBinary.Node{{Tag: "set", Content: []byte(text)}}})
+}
+
+// othersWithCompanionsLocked lists every other account with a linked companion: the audience of
+// a user's profile changes, since the simulator has no address books to pick contacts from.
+func (s *Server) othersWithCompanionsLocked(number string) []types.JID {
 	var others []types.JID
 	for n, a := range s.accounts {
 		if n != number && len(a.devices) > 0 {
 			others = append(others, a.pn())
 		}
 	}
-	s.mu.Unlock()
-	s.saveAccount(number)
-	s.Notify(others, waBinary.Node{Tag: "notification", Attrs: waBinary.Attrs{
-		"type": "status", "from": types.NewJID(number, types.DefaultUserServer), "t": strconv.FormatInt(s.now().Unix(), 10),
-	}, Content: []waBinary.Node{{Tag: "set", Content: []byte(text)}}})
+	return others
 }

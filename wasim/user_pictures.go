@@ -58,12 +58,7 @@ func (s *Server) setUserPicture(number string, data []byte) string {
 		id = s.nextID()
 	}
 	acc.PictureID, acc.Picture = id, bytes.Clone(data)
-	var others []types.JID
-	for n, a := range s.accounts {
-		if n != number && len(a.devices) > 0 {
-			others = append(others, a.pn())
-		}
-	}
+	others := s.othersWithCompanionsLocked(number)
 	s.mu.Unlock()
 	s.saveAccount(number)
 	own := types.NewJID(number, types.DefaultUserServer)

@@ -26,18 +26,18 @@ var _ switchboard.ProfileClient = (*profileClient)(nil)
 
 // Profile returns the instance's profile client (switchboard.Sessions).
 func (m *Manager) Profile(inst *switchboard.Instance) (switchboard.ProfileClient, error) {
-	s := m.lookup(inst.ID)
-	if s == nil {
-		return nil, switchboard.Errorf(switchboard.CodeNotConnected, msgNotConnected)
+	mc, err := m.Messages(inst)
+	if err != nil {
+		return nil, err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !s.connectedLocked() || s.device.IsEmpty() {
-		return nil, switchboard.Errorf(switchboard.CodeNotConnected, msgNotConnected)
+	c := mc.(*messageClient)
+	var lid types.JID
+	if s := m.lookup(inst.ID); s != nil {
+		s.mu.Lock()
+		lid = s.lid.ToNonAD()
+		s.mu.Unlock()
 	}
-	own := s.device.ToNonAD()
-	return &profileClient{cli: s.cli, own: own, lid: s.lid.ToNonAD(), log: s.log,
-		keys: &messageClient{cli: s.cli, own: own, log: s.log}}, nil
+	return &profileClient{cli: c.cli, own: c.own, lid: lid, log: c.log, keys: c}, nil
 }
 
 // Profile reads a user's about text, LID and picture with one usync query and one picture query;

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/json"
 	"fmt"
 	"image"
 	"image/png"
@@ -93,19 +92,11 @@ func runMedia(ctx context.Context, e *benchEnv) (result, error) {
 	})
 
 	progress("baseline: pairing a bare whatsmeow client")
-	st, container, err := openBareStore(ctx, e.path("media-baseline.db"))
+	cli, closeBare, err := e.pairedBareClient(ctx, "media-baseline.db")
 	if err != nil {
 		return result{}, err
 	}
-	defer st.Close()
-	cli, err := pairBare(ctx, container, e.sim.HTTPClient(), func(ctx context.Context, qr string) error {
-		_, err := e.sim.ScanQR(ctx, qr, "")
-		return err
-	})
-	if err != nil {
-		return result{}, err
-	}
-	defer cli.Disconnect()
+	defer closeBare()
 	cli.SetMediaHTTPClient(e.sim.HTTPClient()) // uploads go to the simulator's media host
 	to := types.NewJID(phones[0], types.DefaultUserServer)
 	bare := func(ctx context.Context) bool { return bareMedia(ctx, cli, to, imageURL) }
@@ -185,20 +176,7 @@ func serveBytes(body []byte) (*http.Server, string, error) {
 }
 
 func postMedia(ctx context.Context, target, token, number, mediaURL string) bool {
-	body, _ := json.Marshal(map[string]string{"number": number, "mediaType": "image", "mediaUrl": mediaURL, "message": "bench"})
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
-	if err != nil {
-		return false
-	}
-	req.Header.Set("token", token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := sendClient.Do(req)
-	if err != nil {
-		return false
-	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, resp.Body)
-	return resp.StatusCode == http.StatusOK
+	return postJSON(ctx, target, token, map[string]string{"number": number, "mediaType": "image", "mediaUrl": mediaURL, "message": "bench"})
 }
 
 // bareMedia is what a program on bare whatsmeow does to send an image by URL.

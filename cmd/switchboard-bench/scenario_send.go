@@ -69,19 +69,11 @@ func runSend(ctx context.Context, e *benchEnv) (result, error) {
 	}
 
 	progress("baseline: a bare whatsmeow client sends from %d goroutines for %s", c, window)
-	st, container, err := openBareStore(ctx, e.path("send-baseline.db"))
+	cli, closeBare, err := e.pairedBareClient(ctx, "send-baseline.db")
 	if err != nil {
 		return result{}, err
 	}
-	defer st.Close()
-	cli, err := pairBare(ctx, container, e.sim.HTTPClient(), func(ctx context.Context, qr string) error {
-		_, err := e.sim.ScanQR(ctx, qr, "")
-		return err
-	})
-	if err != nil {
-		return result{}, err
-	}
-	defer cli.Disconnect()
+	defer closeBare()
 	jids := make([]types.JID, len(phones))
 	for i, p := range phones {
 		jids[i] = types.NewJID(p, types.DefaultUserServer)
@@ -112,7 +104,12 @@ func registerPhones(sim *wasim.Server, prefix string, n int) ([]string, error) {
 var sendClient = &http.Client{Transport: &http.Transport{MaxIdleConns: 1024, MaxIdleConnsPerHost: 1024}}
 
 func postText(ctx context.Context, target, token, number, text string) bool {
-	body, _ := json.Marshal(map[string]string{"number": number, "message": text})
+	return postJSON(ctx, target, token, map[string]string{"number": number, "message": text})
+}
+
+// postJSON sends one API request with the instance token and reports a 200.
+func postJSON(ctx context.Context, target, token string, payload any) bool {
+	body, _ := json.Marshal(payload)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 	if err != nil {
 		return false
@@ -215,4 +212,22 @@ func sendResult(c int, window time.Duration, gw, base loadStats, gwDelivered, ba
 	res.fig("errors", gw.errors)
 	res.fig("rate_limits_lifted", true)
 	return res
+}
+
+// pairedBareClient opens a whatsmeow store in the working directory and pairs one bare client
+// with the simulator; the func disconnects it and closes the store.
+func (e *benchEnv) pairedBareClient(ctx context.Context, file string) (*whatsmeow.Client, func(), error) {
+	st, container, err := openBareStore(ctx, e.path(file))
+	if err != nil {
+		return nil, nil, err
+	}
+	cli, err := pairBare(ctx, container, e.sim.HTTPClient(), func(ctx context.Context, qr string) error {
+		_, err := e.sim.ScanQR(ctx, qr, "")
+		return err
+	})
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return cli, func() { cli.Disconnect(); st.Close() }, nil
 }

@@ -26,6 +26,13 @@ import (
 type Options struct {
 	// Container is whatsmeow's device store; one container holds every instance's device.
 	Container *sqlstore.Container
+	// PreKeysInOneTransaction generates a device's prekeys in one database transaction instead
+	// of one autocommit each (prekeys.go): on SQLite with synchronous=FULL that is one fsync
+	// instead of 812 at a first login, which let pairings queue behind each other. Not for
+	// PostgreSQL in a cluster: a node frozen (SIGSTOP) inside that transaction would hold its
+	// row locks, and the node taking the instance over would wait on them for as long as the
+	// freeze lasts (found by e2e TestClusterTakeoverAfterFreeze).
+	PreKeysInOneTransaction bool
 	// Instances persists the session columns of instance rows (SetSession) and lists what to
 	// reconnect at boot.
 	Instances switchboard.InstanceStore
@@ -210,7 +217,10 @@ func (m *Manager) goTracked(f func()) bool {
 // newClient builds a whatsmeow client for dev with the instance's transport and our logger. The
 // event handler is attached by attach, once the client belongs to the session.
 func (m *Manager) newClient(s *session, inst *switchboard.Instance, dev *store.Device) (*whatsmeow.Client, error) {
-	cli := whatsmeow.NewClient(withTxnPreKeys(dev), WaLogger(s.log, m.opts.WhatsmeowDebug))
+	if m.opts.PreKeysInOneTransaction {
+		dev = withTxnPreKeys(dev)
+	}
+	cli := whatsmeow.NewClient(dev, WaLogger(s.log, m.opts.WhatsmeowDebug))
 	cli.BackgroundEventCtx = m.ctx
 	cli.EnableAutoReconnect = true
 	cli.PrePairCallback = m.recordPairing(s)

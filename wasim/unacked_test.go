@@ -62,15 +62,7 @@ func TestUnackedMessageIsRedelivered(t *testing.T) {
 	if err := cli.Connect(); err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, "the message went out twice", func() bool {
-		n := 0
-		for _, e := range sim.Trace() {
-			if e.Dir == "out" && e.Tag == "message" && strings.Contains(e.XML, `id="`+id+`"`) {
-				n++
-			}
-		}
-		return n >= 2
-	})
+	waitUntil(t, "the message went out twice", func() bool { return timesSent(sim, id) >= 2 })
 	if !failed.Load() {
 		t.Fatal("the handler never saw the message")
 	}
@@ -119,16 +111,19 @@ func TestUnackedMessageGoesToTheReplacingLogin(t *testing.T) {
 	}
 	wasimtest.WaitFor[*events.Connected](t, rec2)
 	// Checked on the wire, as above: the message went out again, on the new socket.
-	waitUntil(t, "the message went out twice", func() bool {
-		n := 0
-		for _, e := range sim.Trace() {
-			if e.Dir == "out" && e.Tag == "message" && strings.Contains(e.XML, `id="`+id+`"`) {
-				n++
-			}
-		}
-		return n >= 2
-	})
+	waitUntil(t, "the message went out twice", func() bool { return timesSent(sim, id) >= 2 })
 	if d := sim.DeviceSessions()[0]; d.Replaced != 1 {
 		t.Fatalf("device sessions %+v, want the first socket replaced once", d)
 	}
+}
+
+// timesSent counts the deliveries of message id on the simulator's wire.
+func timesSent(sim *wasim.Server, id string) int {
+	n := 0
+	for _, e := range sim.Trace() {
+		if e.Dir == "out" && e.Tag == "message" && strings.Contains(e.XML, `id="`+id+`"`) {
+			n++
+		}
+	}
+	return n
 }

@@ -118,24 +118,21 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 		return nil, err
 	}
 	a.sessions = whatsapp.NewManager(whatsapp.Options{
-		Container: container,
-		// One file, one process: the fsyncs are what costs (see the option), and no other
-		// process can hold the transaction's locks frozen.
-		PreKeysInOneTransaction: a.store.Dialect() == store.DialectSQLite,
-		Instances:               sessionRows,
-		Logger:                  log.With("component", "whatsapp"),
-		HTTPClient:              httpClient,
-		BootConcurrency:         cfg.BootConcurrency,
-		BootJitter:              cfg.BootJitter,
-		WriteInterval:           cfg.LinkInterval,
-		SendInterval:            cfg.SendInterval,
-		Messages:                a.store,
-		OpenProxy:               openProxy,
-		AllowPrivateProxies:     cfg.AllowPrivateProxies,
-		DeviceName:              "Switchboard",
-		MayConnect:              mayConnect,
-		Events:                  a.outbox,
-		Metrics:                 a.metrics,
+		Container:           container,
+		Instances:           sessionRows,
+		Logger:              log.With("component", "whatsapp"),
+		HTTPClient:          httpClient,
+		BootConcurrency:     cfg.BootConcurrency,
+		BootJitter:          cfg.BootJitter,
+		WriteInterval:       cfg.LinkInterval,
+		SendInterval:        cfg.SendInterval,
+		Messages:            a.store,
+		OpenProxy:           openProxy,
+		AllowPrivateProxies: cfg.AllowPrivateProxies,
+		DeviceName:          "Switchboard",
+		MayConnect:          mayConnect,
+		Events:              a.outbox,
+		Metrics:             a.metrics,
 	})
 	var apiSessions switchboard.Sessions = a.sessions
 	if a.node != nil {

@@ -31,7 +31,13 @@ type Options struct {
 	// instead of 812 at a first login, which let pairings queue behind each other. Not for
 	// PostgreSQL in a cluster: a node frozen (SIGSTOP) inside that transaction would hold its
 	// row locks, and the node taking the instance over would wait on them for as long as the
-	// freeze lasts (found by e2e TestClusterTakeoverAfterFreeze).
+	// freeze lasts (found by e2e TestClusterTakeoverAfterFreeze). Not wired by app yet, on
+	// SQLite either: the transaction holds SQLite's one write lock while whatsmeow generates the
+	// 812 keys (CPU), and on a loaded machine pairings started 8 at a time then starved other
+	// writers (the pairing's own instance-row write timed out after 10 s in
+	// `switchboard-bench -scenario boot -n 2000`, where one autocommit per key did not). Wiring
+	// it needs the keys generated before the transaction, which whatsmeow's store API does not
+	// offer.
 	PreKeysInOneTransaction bool
 	// Instances persists the session columns of instance rows (SetSession) and lists what to
 	// reconnect at boot.

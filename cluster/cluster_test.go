@@ -311,3 +311,42 @@ func TestClaimDuringARenewalIsKept(t *testing.T) {
 		t.Fatalf("released %v, want only the lost lease 7", got)
 	}
 }
+
+// TestForwardingReusesTheOwnerUntilItsEpochChanges: a node forwarding requests looks the owner up
+// once and reuses it (no query per forwarded request) until a round sees the lease at another
+// epoch or node, as after a handover or a takeover.
+func TestForwardingReusesTheOwnerUntilItsEpochChanges(t *testing.T) {
+	s, _ := openStore(t)
+	id := pairedInstances(t, s, 1)[0]
+	f := newFakeSessions()
+	a, b := newNode(t, s.DB(), s, f, "a", time.Minute), newNode(t, s.DB(), s, f, "b", time.Minute)
+	ctx := context.Background()
+	if _, err := s.DB().ExecContext(ctx, `INSERT INTO cluster_nodes (id, address) VALUES ('a', 'http://a'), ('c', 'http://c')`); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := a.claim(ctx, id); err != nil || !ok {
+		t.Fatalf("claim: %v %v", ok, err)
+	}
+	route := func() string {
+		t.Helper()
+		r, err := b.Route(ctx, &switchboard.Instance{ID: id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Address
+	}
+	if got := route(); got != "http://a" {
+		t.Fatalf("route %q, want the owner a", got)
+	}
+	// The lease moves to c at a higher epoch behind b's back.
+	if _, err := s.DB().ExecContext(ctx, `UPDATE instance_leases SET node_id = 'c', epoch = epoch + 1 WHERE instance_id = $1`, id); err != nil {
+		t.Fatal(err)
+	}
+	if got := route(); got != "http://a" {
+		t.Fatalf("route %q right after the move, want the cached a (no lookup)", got)
+	}
+	b.readStatuses(ctx) // a round: the epoch changed, the cached owner goes
+	if got := route(); got != "http://c" {
+		t.Fatalf("route %q after a round saw the new epoch, want c", got)
+	}
+}

@@ -138,16 +138,19 @@ type leaseView struct {
 	nodeID      string
 	address     string
 	live        bool
+	epoch       int64
+	expiresIn   time.Duration // until the lease expires (0 once expired)
 	claimableIn time.Duration
 }
 
 func (n *Node) leaseOf(ctx context.Context, id int64) (leaseView, error) {
 	var v leaseView
-	var inMS float64
-	err := n.db.QueryRowContext(ctx, `SELECT l.node_id, COALESCE(c.address, ''), l.expires_at > now(),
-		  EXTRACT(EPOCH FROM (l.expires_at + $2 * interval '1 millisecond' - now())) * 1000
+	var inMS, expiresMS float64
+	err := n.db.QueryRowContext(ctx, `SELECT l.node_id, COALESCE(c.address, ''), l.expires_at > now(), l.epoch,
+		  EXTRACT(EPOCH FROM (l.expires_at + $2 * interval '1 millisecond' - now())) * 1000,
+		  EXTRACT(EPOCH FROM (l.expires_at - now())) * 1000
 		FROM instance_leases l LEFT JOIN cluster_nodes c ON c.id = l.node_id
-		WHERE l.instance_id = $1`, id, ms(n.opts.Grace)).Scan(&v.nodeID, &v.address, &v.live, &inMS)
+		WHERE l.instance_id = $1`, id, ms(n.opts.Grace)).Scan(&v.nodeID, &v.address, &v.live, &v.epoch, &inMS, &expiresMS)
 	if errors.Is(err, sql.ErrNoRows) {
 		return v, nil
 	}
@@ -156,6 +159,7 @@ func (n *Node) leaseOf(ctx context.Context, id int64) (leaseView, error) {
 	}
 	v.found = true
 	v.claimableIn = max(time.Duration(inMS)*time.Millisecond, 0)
+	v.expiresIn = max(time.Duration(expiresMS)*time.Millisecond, 0)
 	return v, nil
 }
 

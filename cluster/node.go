@@ -62,6 +62,7 @@ type Node struct {
 	lastRenew time.Time                              // when the last successful renewal was sent
 	stopped   bool                                   // sessions were stopped for want of a renewal
 	remote    map[int64]switchboard.ConnectionStatus // other nodes' sessions (status.go)
+	owners    map[int64]cachedOwnerEntry             // owners looked up for forwarding (route.go)
 
 	published map[int64]string // the state last written per held instance; rounds only
 
@@ -105,6 +106,7 @@ func New(o Options) (*Node, error) {
 		db: o.DB, id: o.NodeID, address: o.Address, opts: o,
 		log:        o.Logger.With("node", o.NodeID),
 		held:       make(map[int64]held),
+		owners:     make(map[int64]cachedOwnerEntry),
 		published:  make(map[int64]string),
 		adoptSlots: make(chan struct{}, o.AdoptConcurrency),
 		done:       make(chan struct{}),

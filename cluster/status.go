@@ -57,28 +57,32 @@ func (n *Node) publishStatuses(ctx context.Context) {
 
 // readStatuses refreshes the states of the sessions other nodes run.
 func (n *Node) readStatuses(ctx context.Context) {
-	rows, err := n.db.QueryContext(ctx, `SELECT instance_id, status FROM instance_leases
-		WHERE node_id <> $1 AND expires_at > now() AND status <> ''`, n.id)
+	rows, err := n.db.QueryContext(ctx, `SELECT instance_id, node_id, epoch, status FROM instance_leases
+		WHERE node_id <> $1 AND expires_at > now()`, n.id)
 	if err != nil {
 		n.log.Warn("reading other nodes' session states failed", "err", err)
 		return
 	}
 	defer rows.Close()
 	remote := make(map[int64]switchboard.ConnectionStatus)
+	holders := make(map[int64]leaseHolder)
 	for rows.Next() {
 		var id int64
+		var h leaseHolder
 		var raw string
-		if err := rows.Scan(&id, &raw); err != nil {
+		if err := rows.Scan(&id, &h.node, &h.epoch, &raw); err != nil {
 			return
 		}
+		holders[id] = h
 		var w wireStatus
-		if json.Unmarshal([]byte(raw), &w) == nil {
+		if raw != "" && json.Unmarshal([]byte(raw), &w) == nil {
 			remote[id] = switchboard.ConnectionStatus(w)
 		}
 	}
 	if rows.Err() != nil {
 		return
 	}
+	n.checkOwners(holders)
 	n.mu.Lock()
 	n.remote = remote
 	n.mu.Unlock()

@@ -275,7 +275,8 @@ func (c *chaosCluster) recover(i int, fault string) {
 // node was not faulted meanwhile.
 func (c *chaosCluster) call(method, path, token string, body any) (answer, string, bool) {
 	i, gen := c.pick()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	// A request forwarded to a frozen owner is cut once its lease lapses (a lease and a check).
+	ctx, cancel := context.WithTimeout(context.Background(), childTimeout)
 	defer cancel()
 	a := c.nodes[i].call(ctx, method, path, token, body)
 	if a.err != nil && c.cut(i, gen) {

@@ -29,13 +29,23 @@ func (s *Server) forwarded(r *http.Request) bool {
 }
 
 // routeToOwner serves r elsewhere when inst's session runs on another node, answering true when
-// it did (forwarded, or 503 while no node owns it). Without a cluster, or for a request another
-// node forwarded, it answers false: serve here.
+// it did (forwarded, or 503 while no node owns it). Without a cluster it answers false: serve
+// here. A request another node forwarded is served here only if this node owns the instance.
 func (s *Server) routeToOwner(w http.ResponseWriter, r *http.Request, inst *switchboard.Instance) (bool, error) {
-	if s.cfg.Ownership == nil || s.forwarded(r) {
+	if s.cfg.Ownership == nil {
 		return false, nil
 	}
 	route, err := s.cfg.Ownership.Route(r.Context(), inst)
+	if s.forwarded(r) {
+		if err == nil && route.Local {
+			return false, nil
+		}
+		// The sender's view of the owner is stale (a handover or a takeover under way, seen
+		// there up to a second late): never forward twice, and never serve an instance whose
+		// session runs elsewhere. Retryable, like any request between owners.
+		w.Header().Set("Retry-After", "1")
+		return true, errNoOwner
+	}
 	switch {
 	case err != nil:
 		// The database could not say: the same answer as a takeover, retryable.

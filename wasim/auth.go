@@ -52,12 +52,20 @@ func (s *Server) login(c *conn) bool {
 		return false
 	}
 	old := dev.conn
+	// Messages the replaced socket received but never acked (its process frozen, say) are the
+	// new login's to get, now, with the offline queue it is about to drain, as the real
+	// service redelivers what a device never acked. Left to the old socket's close, they
+	// would wait for the login after this one.
+	requeued := old != nil && old != c && s.requeueUnackedLocked(old)
 	dev.conn = c
 	c.dev, c.jid, c.phone, c.label = dev, jid, phone, jid.String()
 	s.noteLoginLocked(dev, old, c)
 	lid := types.JID{User: acc.LID, Server: types.HiddenUserServer, Device: devID}
 	created := acc.Created
 	s.mu.Unlock()
+	if requeued {
+		s.saveDevice(dev.pn())
+	}
 
 	if old != nil && old != c {
 		// A second login of the same device replaces the first, as on the

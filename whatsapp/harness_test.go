@@ -88,10 +88,12 @@ func (c *countingInstances) SetSession(ctx context.Context, id int64, deviceJID 
 
 func (e *env) options() Options {
 	return Options{
-		Container:  e.container,
-		Instances:  e.instances,
-		Logger:     e.logger,
-		HTTPClient: e.sim.HTTPClient(),
+		Container: e.container,
+		Instances: e.instances,
+		// As the server on SQLite: the pairings of these tests make their prekeys this way.
+		PreKeysInOneTransaction: true,
+		Logger:                  e.logger,
+		HTTPClient:              e.sim.HTTPClient(),
 	}
 }
 

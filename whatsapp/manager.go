@@ -26,6 +26,19 @@ import (
 type Options struct {
 	// Container is whatsmeow's device store; one container holds every instance's device.
 	Container *sqlstore.Container
+	// PreKeysInOneTransaction generates a device's prekeys in one database transaction instead
+	// of one autocommit each (prekeys.go): on SQLite with synchronous=FULL that is one fsync
+	// instead of 812 at a first login, which let pairings queue behind each other. Not for
+	// PostgreSQL in a cluster: a node frozen (SIGSTOP) inside that transaction would hold its
+	// row locks, and the node taking the instance over would wait on them for as long as the
+	// freeze lasts (found by e2e TestClusterTakeoverAfterFreeze). Not wired by app yet, on
+	// SQLite either: the transaction holds SQLite's one write lock while whatsmeow generates the
+	// 812 keys (CPU), and on a loaded machine pairings started 8 at a time then starved other
+	// writers (the pairing's own instance-row write timed out after 10 s in
+	// `switchboard-bench -scenario boot -n 2000`, where one autocommit per key did not). Wiring
+	// it needs the keys generated before the transaction, which whatsmeow's store API does not
+	// offer.
+	PreKeysInOneTransaction bool
 	// Instances persists the session columns of instance rows (SetSession) and lists what to
 	// reconnect at boot.
 	Instances switchboard.InstanceStore
@@ -212,7 +225,10 @@ func (m *Manager) goTracked(f func()) bool {
 // newClient builds a whatsmeow client for dev with the instance's transport and our logger. The
 // event handler is attached by attach, once the client belongs to the session.
 func (m *Manager) newClient(s *session, inst *switchboard.Instance, dev *store.Device) (*whatsmeow.Client, error) {
-	cli := whatsmeow.NewClient(withTxnPreKeys(dev), WaLogger(s.log, m.opts.WhatsmeowDebug))
+	if m.opts.PreKeysInOneTransaction {
+		dev = withTxnPreKeys(dev)
+	}
+	cli := whatsmeow.NewClient(dev, WaLogger(s.log, m.opts.WhatsmeowDebug))
 	cli.BackgroundEventCtx = m.ctx
 	cli.EnableAutoReconnect = true
 	// Durable capture (events_catalogue.go): a stanza is acked only once every handler returned

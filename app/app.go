@@ -92,10 +92,11 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 	if err != nil {
 		return nil, err
 	}
+	// The media archive before the outbox: the outbox's enricher copies attachments into it.
+	a.media = openMediaArchive(a.store, sealer, cfg.AllowPrivateS3Endpoints)
 	if err := a.openOutbox(ctx, cfg, sealer); err != nil {
 		return nil, err
 	}
-	a.media = openMediaArchive(a.store, sealer, cfg.AllowPrivateS3Endpoints)
 	var apiSealer httpapi.Sealer // stays a nil interface without a key, not a nil *store.Sealer
 	var openProxy func(int64, switchboard.Proxy) (string, error)
 	if sealer != nil {

@@ -112,21 +112,20 @@ func (a *App) eventEnricher(cfg Config) switchboard.EventEnricher {
 		max = switchboard.DefaultEventMediaMax
 	}
 	log := a.log.With("component", "outbox")
-	chain := switchboard.EnrichChain{}
-	if archive := a.MediaArchive(); archive != nil {
-		chain = append(chain, &switchboard.MediaArchiver{
-			Archive: archive, Messages: a.store, Download: a.downloadEventMedia,
+	return switchboard.EnrichChain{
+		&switchboard.MediaArchiver{
+			Archive: a.media, Messages: a.store, Download: a.downloadEventMedia,
 			OnError: func(e switchboard.Event, err error) {
 				log.Warn("event media not copied to the instance's S3 bucket", "event", e.ID, "err", err)
 			},
-		})
-	}
-	return append(chain, &switchboard.MediaInliner{
-		Messages: a.store, MaxBytes: max, BaseURL: cfg.BaseURL, Download: a.downloadEventMedia,
-		OnError: func(e switchboard.Event, err error) {
-			log.Info("event media not inlined; the event carries its URL", "event", e.ID, "err", err)
 		},
-	})
+		&switchboard.MediaInliner{
+			Messages: a.store, MaxBytes: max, BaseURL: cfg.BaseURL, Download: a.downloadEventMedia,
+			OnError: func(e switchboard.Event, err error) {
+				log.Info("event media not inlined; the event carries its URL", "event", e.ID, "err", err)
+			},
+		},
+	}
 }
 
 // downloadEventMedia fetches and decrypts an attachment through the instance's session. The

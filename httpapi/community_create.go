@@ -145,7 +145,7 @@ func (s *Server) handleCommunityCreate(w http.ResponseWriter, r *http.Request, i
 	}
 
 	resp.envelope = ok(communityCreateMessage(resp))
-	resp.Group = groupInfoView(created, s.inviteCodeOf(ctx, gc, created.JID), false)
+	resp.Group = newGroupInfoJSON(created, s.inviteCodeOf(ctx, gc, created.JID), false)
 	writeJSON(w, http.StatusCreated, resp)
 	return nil
 }

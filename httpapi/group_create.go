@@ -123,7 +123,7 @@ func (s *Server) handleGroupCreate(w http.ResponseWriter, r *http.Request, inst 
 	code := s.inviteCodeIfAdmin(ctx, gc, created)
 	writeJSON(w, http.StatusCreated, groupCreateResponse{
 		envelope:     ok(msgGroupCreated),
-		Group:        groupInfoView(created, code, false),
+		Group:        newGroupInfoJSON(created, code, false),
 		Participants: plan.results,
 		ImageError:   imageError,
 		Warnings:     warnings,

@@ -36,9 +36,9 @@ type groupMetadataJSON struct {
 	DescriptionSetAt *string `json:"descriptionSetAt"`
 }
 
-// groupDetailView renders g as GroupDetail; withParticipants false leaves the member list out.
-func groupDetailView(g *switchboard.Group, inviteCode string, withParticipants bool) groupDetailJSON {
-	info := groupInfoView(g, inviteCode, true)
+// newGroupDetailJSON renders g as GroupDetail; withParticipants false leaves the member list out.
+func newGroupDetailJSON(g *switchboard.Group, inviteCode string, withParticipants bool) groupDetailJSON {
+	info := newGroupInfoJSON(g, inviteCode, true)
 	d := groupDetailJSON{
 		groupInfoJSON: info,
 		CreatedAt:     timeString(g.CreatedAt),
@@ -72,8 +72,8 @@ type groupListEntryJSON struct {
 	LinkedParentJID   string             `json:"linkedParentJid,omitempty"`
 }
 
-func groupListEntryView(g *switchboard.Group, withParticipants bool) groupListEntryJSON {
-	info := groupInfoView(g, "", false)
+func newGroupListEntryJSON(g *switchboard.Group, withParticipants bool) groupListEntryJSON {
+	info := newGroupInfoJSON(g, "", false)
 	e := groupListEntryJSON{
 		groupInfoJSON:     info,
 		IsCommunity:       g.IsCommunity,

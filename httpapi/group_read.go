@@ -43,7 +43,7 @@ func (s *Server) handleGroupList(w http.ResponseWriter, r *http.Request, inst *s
 	})
 	out := make([]groupListEntryJSON, 0, len(groups))
 	for _, g := range groups {
-		out = append(out, groupListEntryView(g, withParticipants))
+		out = append(out, newGroupListEntryJSON(g, withParticipants))
 	}
 	writeJSON(w, http.StatusOK, groupListResponse{envelope: ok(fmt.Sprintf("%d group(s) found", len(out))), Groups: out})
 	return nil
@@ -74,7 +74,7 @@ func (s *Server) handleGroupInfo(w http.ResponseWriter, r *http.Request, inst *s
 		return groupFailure(err, "")
 	}
 	code := s.inviteCodeIfAdmin(ctx, gc, g)
-	detail := groupDetailView(g, code, withParticipants)
+	detail := newGroupDetailJSON(g, code, withParticipants)
 	detail.Image = s.pictureOf(ctx, gc, g)
 	writeJSON(w, http.StatusOK, groupInfoResponse{
 		envelope: ok("Group info retrieved successfully"),

@@ -112,7 +112,7 @@ func (s *Server) handleGroupUpdate(w http.ResponseWriter, r *http.Request, inst 
 	code := s.inviteCodeIfAdmin(ctx, gc, g)
 	writeJSON(w, http.StatusOK, groupUpdateResponse{
 		envelope: ok(message),
-		Group:    groupInfoView(g, code, false),
+		Group:    newGroupInfoJSON(g, code, false),
 		Updated:  append([]string{}, dedupe(updated)...),
 	})
 	return nil

@@ -38,9 +38,9 @@ type groupSettingsJSON struct {
 	RequireAdminApproval   bool `json:"requireAdminApproval"`
 }
 
-// groupInfoView renders a group as GroupInfo. inviteCode is "" when the caller did not (or
+// newGroupInfoJSON renders a group as GroupInfo. inviteCode is "" when the caller did not (or
 // could not, not being admin) fetch it; the link is then "" too. withLID adds members' LIDs.
-func groupInfoView(g *switchboard.Group, inviteCode string, withLID bool) groupInfoJSON {
+func newGroupInfoJSON(g *switchboard.Group, inviteCode string, withLID bool) groupInfoJSON {
 	v := groupInfoJSON{
 		Name:             g.Name,
 		JID:              g.JID.String(),
@@ -49,7 +49,7 @@ func groupInfoView(g *switchboard.Group, inviteCode string, withLID bool) groupI
 		CreatedBy:        jidString(g.Creator),
 		ParticipantCount: len(g.Participants),
 		Participants:     make([]participantJSON, 0, len(g.Participants)),
-		GroupSettings:    groupSettingsView(g),
+		GroupSettings:    newGroupSettingsJSON(g),
 	}
 	if inviteCode != "" {
 		v.InviteLink = inviteLinkPrefix + inviteCode
@@ -64,8 +64,8 @@ func groupInfoView(g *switchboard.Group, inviteCode string, withLID bool) groupI
 	return v
 }
 
-// groupSettingsView maps WhatsApp's flags to RyzeAPI's permission names (section 2.0 table).
-func groupSettingsView(g *switchboard.Group) groupSettingsJSON {
+// newGroupSettingsJSON maps WhatsApp's flags to RyzeAPI's permission names (section 2.0 table).
+func newGroupSettingsJSON(g *switchboard.Group) groupSettingsJSON {
 	return groupSettingsJSON{
 		MembersCanEditInfo:     !g.Locked,
 		MembersCanSendMessages: !g.Announce,

@@ -68,7 +68,7 @@ type settingsJSON struct {
 	IgnoreStatus        bool   `json:"ignoreStatus"`
 }
 
-func newSettingsView(s switchboard.Settings) settingsJSON {
+func newSettingsJSON(s switchboard.Settings) settingsJSON {
 	return settingsJSON{
 		AutoRejectCalls:     s.AutoRejectCalls,
 		CallRejectMessage:   s.CallRejectMessage,
@@ -91,7 +91,7 @@ type proxyJSON struct {
 	HasPassword bool   `json:"hasPassword"`
 }
 
-func newProxyView(p switchboard.Proxy) proxyJSON {
+func newProxyJSON(p switchboard.Proxy) proxyJSON {
 	return proxyJSON{
 		Enabled:     p.Enabled,
 		Host:        p.Host,
@@ -110,8 +110,8 @@ var displayStatus = map[switchboard.InstanceState]string{
 	switchboard.StateLoggedOut:    "Logged out",
 }
 
-// newInstanceView combines the stored instance with its live session status.
-func newInstanceView(inst *switchboard.Instance, st switchboard.ConnectionStatus) instanceJSON {
+// newInstanceJSON combines the stored instance with its live session status.
+func newInstanceJSON(inst *switchboard.Instance, st switchboard.ConnectionStatus) instanceJSON {
 	state := stateOf(inst, st)
 	conn := connectionJSON{
 		State:          string(state),
@@ -134,8 +134,8 @@ func newInstanceView(inst *switchboard.Instance, st switchboard.ConnectionStatus
 		Status:     string(state),
 		Connection: conn,
 		Profile:    profileJSON{Name: st.PushName},
-		Settings:   newSettingsView(inst.Settings),
-		Proxy:      newProxyView(inst.Proxy),
+		Settings:   newSettingsJSON(inst.Settings),
+		Proxy:      newProxyJSON(inst.Proxy),
 		Webhook:    integrationJSON{},
 		Websocket:  websocketJSON{Events: []string{}},
 		Chatwoot:   integrationJSON{},

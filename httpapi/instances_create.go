@@ -132,7 +132,7 @@ func (s *Server) handleInstanceCreate(w http.ResponseWriter, r *http.Request) er
 	}
 	s.requestLogger(r).Info("instance created", "instance_id", inst.ID)
 
-	view := createdInstanceJSON{instanceJSON: newInstanceView(inst, s.cfg.Sessions.Status(inst)), Token: token}
+	view := createdInstanceJSON{instanceJSON: newInstanceJSON(inst, s.cfg.Sessions.Status(inst)), Token: token}
 	view.Webhook = s.createWebhook(r, inst, req)
 	view.Websocket = s.createWebsocket(r, inst, req)
 	view.S3 = s.createS3(r, inst, req)
@@ -275,6 +275,6 @@ func (s *Server) createWebsocket(r *http.Request, inst *switchboard.Instance, re
 		s.requestLogger(r).Info("instance created without its websocket", "err", err)
 		return websocketJSON{Events: []string{}, Error: switchboard.ErrorMessageOf(err)}
 	}
-	v := newWebsocketConfigView(c)
+	v := newWebsocketConfigJSON(c)
 	return websocketJSON{Enabled: v.Enabled, Events: v.Events, MediaBase64: v.MediaBase64}
 }

@@ -44,7 +44,7 @@ func (s *Server) handleInstanceList(w http.ResponseWriter, r *http.Request) erro
 		if inst.AccountID != caller.accountID {
 			continue // the store scopes by account; a bug there must not become a leak here
 		}
-		views = append(views, newInstanceView(inst, s.cfg.Sessions.Status(inst)))
+		views = append(views, newInstanceJSON(inst, s.cfg.Sessions.Status(inst)))
 	}
 	writeJSON(w, http.StatusOK, listInstancesResponse{envelope: ok(foundMessage(len(views))), Instances: views})
 	return nil

@@ -22,7 +22,7 @@ type proxyResponse struct {
 
 // handleProxyGet returns the instance's own proxy, never its password.
 func (s *Server) handleProxyGet(w http.ResponseWriter, r *http.Request, inst *switchboard.Instance) error {
-	writeJSON(w, http.StatusOK, proxyResponse{envelope: ok("Proxy configuration retrieved successfully"), Proxy: newProxyView(inst.Proxy)})
+	writeJSON(w, http.StatusOK, proxyResponse{envelope: ok("Proxy configuration retrieved successfully"), Proxy: newProxyJSON(inst.Proxy)})
 	return nil
 }
 
@@ -67,7 +67,7 @@ func (s *Server) handleProxyUpdate(w http.ResponseWriter, r *http.Request, inst 
 	if err := s.cfg.Instances.SetProxy(r.Context(), inst.ID, proxy); err != nil {
 		return failed("Failed to update proxy configuration", err)
 	}
-	writeJSON(w, http.StatusOK, proxyResponse{envelope: ok("Proxy configuration updated successfully"), Proxy: newProxyView(proxy)})
+	writeJSON(w, http.StatusOK, proxyResponse{envelope: ok("Proxy configuration updated successfully"), Proxy: newProxyJSON(proxy)})
 	return nil
 }
 

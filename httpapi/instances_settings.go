@@ -13,7 +13,7 @@ type settingsResponse struct {
 
 // handleSettingsGet returns the seven behaviour flags.
 func (s *Server) handleSettingsGet(w http.ResponseWriter, r *http.Request, inst *switchboard.Instance) error {
-	writeJSON(w, http.StatusOK, settingsResponse{envelope: ok("Settings retrieved successfully"), Settings: newSettingsView(inst.Settings)})
+	writeJSON(w, http.StatusOK, settingsResponse{envelope: ok("Settings retrieved successfully"), Settings: newSettingsJSON(inst.Settings)})
 	return nil
 }
 
@@ -33,6 +33,6 @@ func (s *Server) handleSettingsUpdate(w http.ResponseWriter, r *http.Request, in
 	if err := s.cfg.Instances.SetSettings(r.Context(), inst.ID, settings); err != nil {
 		return failed("Failed to update settings configuration", err)
 	}
-	writeJSON(w, http.StatusOK, settingsResponse{envelope: ok("Settings updated successfully"), Settings: newSettingsView(settings)})
+	writeJSON(w, http.StatusOK, settingsResponse{envelope: ok("Settings updated successfully"), Settings: newSettingsJSON(settings)})
 	return nil
 }

@@ -34,7 +34,7 @@ func (s *Server) handleWebhookSet(w http.ResponseWriter, r *http.Request, inst *
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, webhookResponse{envelope: ok("Webhook configured successfully"), Webhook: newWebhookView(hook, secret)})
+	writeJSON(w, http.StatusOK, webhookResponse{envelope: ok("Webhook configured successfully"), Webhook: newWebhookJSON(hook, secret)})
 	return nil
 }
 
@@ -79,7 +79,7 @@ func (s *Server) handleWebhookGet(w http.ResponseWriter, r *http.Request, inst *
 		} else if err != nil {
 			return failed("Failed to get webhooks", err)
 		}
-		writeJSON(w, http.StatusOK, webhookResponse{envelope: ok("Webhook retrieved"), Webhook: newWebhookView(hook, "")})
+		writeJSON(w, http.StatusOK, webhookResponse{envelope: ok("Webhook retrieved"), Webhook: newWebhookJSON(hook, "")})
 		return nil
 	}
 	hooks, err := s.cfg.Webhooks.ListWebhooks(r.Context(), inst.ID)
@@ -88,7 +88,7 @@ func (s *Server) handleWebhookGet(w http.ResponseWriter, r *http.Request, inst *
 	}
 	views := make([]webhookJSON, 0, len(hooks))
 	for _, h := range hooks {
-		views = append(views, newWebhookView(h, ""))
+		views = append(views, newWebhookJSON(h, ""))
 	}
 	writeJSON(w, http.StatusOK, webhookListResponse{envelope: ok("Webhooks retrieved"), Webhooks: views})
 	return nil
@@ -124,7 +124,7 @@ func (s *Server) handleDeliveries(w http.ResponseWriter, r *http.Request, inst *
 	}
 	views := make([]deliveryJSON, 0, len(list))
 	for _, d := range list {
-		views = append(views, newDeliveryView(d))
+		views = append(views, newDeliveryJSON(d))
 	}
 	writeJSON(w, http.StatusOK, deliveriesResponse{envelope: ok("Deliveries retrieved"), Deliveries: views})
 	return nil

@@ -24,7 +24,7 @@ type webhookJSON struct {
 	UpdatedAt      time.Time `json:"updatedAt"`
 }
 
-func newWebhookView(w *switchboard.Webhook, secret string) webhookJSON {
+func newWebhookJSON(w *switchboard.Webhook, secret string) webhookJSON {
 	v := webhookJSON{
 		Label: w.Label, Enabled: w.Enabled, URL: w.URL, ByEvents: w.ByEvents, Events: w.Events,
 		MediaBase64: w.MediaBase64, HasSecret: w.SecretSealed != nil, Secret: secret,
@@ -64,7 +64,7 @@ type deliveryJSON struct {
 	CreatedAt      time.Time  `json:"createdAt"`
 }
 
-func newDeliveryView(d switchboard.Delivery) deliveryJSON {
+func newDeliveryJSON(d switchboard.Delivery) deliveryJSON {
 	v := deliveryJSON{
 		EventID: d.EventID, Event: d.EventType, Label: d.Label, Seq: d.Seq, Status: string(d.Status),
 		Attempts: d.Attempts, LastStatusCode: d.LastStatus, LastLatencyMS: d.LastLatencyMS, LastError: d.LastError,

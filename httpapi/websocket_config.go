@@ -26,7 +26,7 @@ type websocketResponse struct {
 	Websocket websocketConfigJSON `json:"websocket"`
 }
 
-func newWebsocketConfigView(c *switchboard.WebsocketConfig) websocketConfigJSON {
+func newWebsocketConfigJSON(c *switchboard.WebsocketConfig) websocketConfigJSON {
 	v := websocketConfigJSON{Enabled: c.Enabled, Events: c.Events, MediaBase64: c.MediaBase64}
 	if v.Events == nil {
 		v.Events = []string{}
@@ -65,7 +65,7 @@ func (s *Server) handleWebsocketSet(w http.ResponseWriter, r *http.Request, inst
 	if err := s.cfg.Websockets.SetWebsocketConfig(r.Context(), c); err != nil {
 		return failed("Failed to get instance", err)
 	}
-	writeJSON(w, http.StatusOK, websocketResponse{envelope: ok("WebSocket configuration updated"), Websocket: newWebsocketConfigView(c)})
+	writeJSON(w, http.StatusOK, websocketResponse{envelope: ok("WebSocket configuration updated"), Websocket: newWebsocketConfigJSON(c)})
 	return nil
 }
 
@@ -77,6 +77,6 @@ func (s *Server) handleWebsocketGet(w http.ResponseWriter, r *http.Request, inst
 	} else if err != nil {
 		return failed("Failed to get websocket configuration", err)
 	}
-	writeJSON(w, http.StatusOK, websocketResponse{envelope: ok("WebSocket configuration retrieved"), Websocket: newWebsocketConfigView(c)})
+	writeJSON(w, http.StatusOK, websocketResponse{envelope: ok("WebSocket configuration retrieved"), Websocket: newWebsocketConfigJSON(c)})
 	return nil
 }

@@ -56,7 +56,7 @@ const (
 
 var errS3Off = &switchboard.Error{Code: switchboard.CodeNotImplemented, Message: "S3 is not enabled on this server"}
 
-func newS3View(c *switchboard.S3Config) s3JSON {
+func newS3JSON(c *switchboard.S3Config) s3JSON {
 	if c == nil {
 		return s3JSON{}
 	}
@@ -72,7 +72,7 @@ func (s *Server) handleS3Get(w http.ResponseWriter, r *http.Request, inst *switc
 	if err != nil && !errors.Is(err, switchboard.ErrNotFound) {
 		return switchboard.Wrap(switchboard.CodeInternal, msgS3GetFailed, err)
 	}
-	writeJSON(w, http.StatusOK, s3GetResponse{envelope: ok(msgS3Retrieved), S3: s3ReadJSON{s3JSON: newS3View(c)}})
+	writeJSON(w, http.StatusOK, s3GetResponse{envelope: ok(msgS3Retrieved), S3: s3ReadJSON{s3JSON: newS3JSON(c)}})
 	return nil
 }
 
@@ -95,14 +95,14 @@ func (s *Server) handleS3Update(w http.ResponseWriter, r *http.Request, inst *sw
 		if err := s.cfg.S3.SetS3Config(r.Context(), inst.ID, nil); err != nil {
 			return failed(msgS3UpdateFailed, err)
 		}
-		writeJSON(w, http.StatusOK, s3UpdateResponse{envelope: ok(msgS3Updated), S3: newS3View(nil)})
+		writeJSON(w, http.StatusOK, s3UpdateResponse{envelope: ok(msgS3Updated), S3: newS3JSON(nil)})
 		return nil
 	}
 	c, err := s.saveS3(r, inst, req)
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, s3UpdateResponse{envelope: ok(msgS3Updated), S3: newS3View(c)})
+	writeJSON(w, http.StatusOK, s3UpdateResponse{envelope: ok(msgS3Updated), S3: newS3JSON(c)})
 	return nil
 }
 

@@ -47,7 +47,7 @@ func (s *Server) handlePrivacyRead(w http.ResponseWriter, r *http.Request, inst 
 	if err != nil {
 		return sessionFailed("Failed to read privacy settings", err)
 	}
-	writeJSON(w, http.StatusOK, privacyResponse{envelope: ok("Privacy settings retrieved successfully"), Settings: privacyView(settings)})
+	writeJSON(w, http.StatusOK, privacyResponse{envelope: ok("Privacy settings retrieved successfully"), Settings: newPrivacyJSON(settings)})
 	return nil
 }
 
@@ -79,7 +79,7 @@ func (s *Server) handlePrivacyUpdate(w http.ResponseWriter, r *http.Request, ins
 	if err != nil {
 		return partialFailure("Failed to read privacy settings", applied, err)
 	}
-	writeJSON(w, http.StatusOK, privacyResponse{envelope: ok("Privacy settings updated successfully"), Settings: privacyView(settings)})
+	writeJSON(w, http.StatusOK, privacyResponse{envelope: ok("Privacy settings updated successfully"), Settings: newPrivacyJSON(settings)})
 	return nil
 }
 
@@ -124,7 +124,7 @@ func safeField(s string) string {
 	return safeMime(s)
 }
 
-func privacyView(settings switchboard.PrivacySettings) privacySections {
+func newPrivacyJSON(settings switchboard.PrivacySettings) privacySections {
 	out := privacySections{"visibility": {}, "privacy": {}, "permissions": {}}
 	for _, f := range privacyFields {
 		out[f.section][f.field] = settings[f.stanza]

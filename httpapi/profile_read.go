@@ -52,11 +52,11 @@ func (s *Server) handleProfileRead(w http.ResponseWriter, r *http.Request, inst 
 	if err != nil {
 		return sessionFailed("Failed to read the profile", err)
 	}
-	writeJSON(w, http.StatusOK, profileReadResponse{envelope: ok("Profile retrieved successfully"), Profile: profileView(p)})
+	writeJSON(w, http.StatusOK, profileReadResponse{envelope: ok("Profile retrieved successfully"), Profile: newAccountProfileJSON(p)})
 	return nil
 }
 
-func profileView(p *switchboard.Profile) accountProfileJSON {
+func newAccountProfileJSON(p *switchboard.Profile) accountProfileJSON {
 	out := accountProfileJSON{ProfileName: p.Name, ProfileStatus: p.About,
 		ProfilePicture: nonEmpty(p.PictureURL), LID: nonEmpty(jidString(p.LID))}
 	if !p.JID.IsZero() {

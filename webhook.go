@@ -160,6 +160,9 @@ type DeliveryResult struct {
 	Status  int // the HTTP status; 0 when no answer came
 	Latency time.Duration
 	Err     error // transport failure; nil when an answer came, whatever its status
+	// RetryAfter is how long the receiver asked to be left alone with Retry-After on a 429 or
+	// 503 answer; 0 when it did not. The next attempt waits at least this long.
+	RetryAfter time.Duration
 }
 
 // OK reports a 2xx answer.

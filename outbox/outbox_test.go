@@ -6,7 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -355,5 +357,51 @@ func TestSeveralProcessesDeliverEachEventOnceInOrder(t *testing.T) {
 		f.waitDeliveries("delivered", len(want))
 		time.Sleep(100 * time.Millisecond) // an attempt made twice would arrive about now
 		wantInOrder(t, f.rcv.Accepted(), want)
+	})
+}
+
+// TestRetryAfterIsHonoured: a receiver that answers 429 with Retry-After gets its next attempt
+// no sooner than it asked, even when the schedule would retry at once.
+func TestRetryAfterIsHonoured(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		f := newFixture(t, s)
+		var hits atomic.Int32
+		busy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			hits.Add(1)
+			w.Header().Set("Retry-After", "120")
+			w.WriteHeader(http.StatusTooManyRequests)
+		}))
+		t.Cleanup(busy.Close)
+		f.hook.URL = busy.URL + "/hook"
+		if err := s.UpsertWebhook(ctx(t), f.hook); err != nil {
+			t.Fatal(err)
+		}
+		f.start()
+		before := time.Now()
+		f.emit(1)
+		var d switchboard.Delivery
+		deadline := time.Now().Add(wait)
+		for {
+			list, err := s.ListDeliveries(ctx(t), switchboard.DeliveryFilter{InstanceID: f.inst.ID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(list) == 1 && list[0].Attempts == 1 {
+				d = list[0]
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no attempt recorded: %+v", list)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		if d.LastStatus != http.StatusTooManyRequests || d.NextAt.Before(before.Add(119*time.Second)) {
+			t.Fatalf("after a 429 with Retry-After: 120 the next attempt is at %v (%v after the event), status %d",
+				d.NextAt, d.NextAt.Sub(before), d.LastStatus)
+		}
+		time.Sleep(100 * time.Millisecond) // the schedule alone would have retried several times by now
+		if n := hits.Load(); n != 1 {
+			t.Fatalf("%d attempts, want 1 while the receiver's Retry-After runs", n)
+		}
 	})
 }

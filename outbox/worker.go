@@ -160,9 +160,9 @@ func (w *worker) attempt(target switchboard.WebhookTarget, d *switchboard.Pendin
 	case gone || attempts >= len(schedule):
 		rec.Status = switchboard.DeliveryDead
 	case d.Status == switchboard.DeliveryPending && attempts < w.ob.o.HeadAttempts:
-		rec.Status, rec.NextAt = switchboard.DeliveryPending, at.Add(jitter(schedule[attempts]))
+		rec.Status, rec.NextAt = switchboard.DeliveryPending, nextAttempt(at, schedule[attempts], res.RetryAfter)
 	default:
-		rec.Status, rec.NextAt = switchboard.DeliveryRetrying, at.Add(jitter(schedule[attempts]))
+		rec.Status, rec.NextAt = switchboard.DeliveryRetrying, nextAttempt(at, schedule[attempts], res.RetryAfter)
 	}
 	if err := w.ob.o.Store.RecordAttempt(w.ctx, w.hook.ID, d.ID, rec); err != nil {
 		// The attempt is lost from the log, not the event: the row still waits and is retried.
@@ -184,4 +184,14 @@ func (w *worker) attempt(target switchboard.WebhookTarget, d *switchboard.Pendin
 		return false
 	}
 	return true
+}
+
+// nextAttempt is when to try again: the schedule's delay (with jitter), or later if the receiver
+// asked for more time with Retry-After.
+func nextAttempt(at time.Time, delay, retryAfter time.Duration) time.Time {
+	next := at.Add(jitter(delay))
+	if asked := at.Add(retryAfter); asked.After(next) {
+		return asked
+	}
+	return next
 }

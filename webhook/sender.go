@@ -95,7 +95,34 @@ func (s *Sender) SendBody(ctx context.Context, t switchboard.WebhookTarget, even
 	// Drain a bounded amount so the connection can be reused; a receiver streaming more than the
 	// cap is cut off rather than read forever.
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, MaxResponseRead))
-	return switchboard.DeliveryResult{Status: resp.StatusCode}
+	res := switchboard.DeliveryResult{Status: resp.StatusCode}
+	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
+		res.RetryAfter = RetryAfter(resp.Header.Get("Retry-After"), time.Now())
+	}
+	return res
+}
+
+// MaxRetryAfter caps what a receiver's Retry-After can ask for, so one answer cannot park its
+// events for longer than the whole retry schedule lasts.
+const MaxRetryAfter = 24 * time.Hour
+
+// RetryAfter reads a Retry-After value (RFC 9110: delay-seconds or an HTTP date) as a wait from
+// now, capped at MaxRetryAfter; 0 when it is absent, malformed or already past.
+func RetryAfter(value string, now time.Time) time.Duration {
+	value = strings.TrimSpace(value)
+	if value == "" {
+		return 0
+	}
+	var d time.Duration
+	if secs, err := strconv.ParseInt(value, 10, 64); err == nil {
+		if secs <= 0 {
+			return 0
+		}
+		d = time.Duration(min(secs, int64(MaxRetryAfter/time.Second))) * time.Second
+	} else if at, err := http.ParseTime(value); err == nil {
+		d = at.Sub(now)
+	}
+	return min(max(d, 0), MaxRetryAfter)
 }
 
 // cleanError drops the URL net/http puts in its errors: it may carry credentials in its

@@ -44,7 +44,7 @@ var storeMethods = map[string]string{
 	"InterruptRunningJobs": "other table", "BeginIdempotent": "other table", "FinishIdempotent": "other table",
 	"AbandonIdempotent": "other table", "AbandonRunningIdempotent": "other table", "PurgeIdempotent": "other table",
 	// The events outbox and webhooks (events, event_sequences, webhooks, webhook_deliveries).
-	"AppendEvent": "other table", "RecordAttempt": "other table", "DisableWebhook": "other table",
+	"AppendEvent": "other table", "RecordAttempt": "other table", "ClaimDelivery": "other table", "DisableWebhook": "other table",
 	"UpsertWebhook": "other table", "Redeliver": "other table", "PurgeEvents": "other table",
 	"NextDelivery": "read", "EnabledWebhooks": "read", "WebhookByLabel": "read", "WebhookByID": "read",
 	"ListWebhooks": "read", "ListDeliveries": "read", "EventsSince": "read", "WebsocketConfigOf": "read",

@@ -169,23 +169,36 @@ func (s *Server) handleSandboxScan(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	account := principalFrom(r.Context()).accountID
-	if phone != "" {
-		if err := s.ownPhone(r.Context(), account, phone, true); err != nil {
-			return err
-		}
-	}
-	p, err := s.cfg.Sandbox.Scan(r.Context(), qr, phone)
+	p, err := s.asCallersPhone(r.Context(), phone, "Sandbox scan failed", func() (SandboxPhone, error) {
+		return s.cfg.Sandbox.Scan(r.Context(), qr, phone)
+	})
 	if err != nil {
-		return sessionFailed("Sandbox scan failed", err)
-	}
-	if phone == "" && p.Phone != "" {
-		if err := s.claimPairedPhone(r.Context(), account, p.Phone); err != nil {
-			return err
-		}
+		return err
 	}
 	writeSandboxPhone(w, "QR code scanned", phone, p)
 	return nil
+}
+
+// asCallersPhone runs act as the caller's phone: a phone named must be one of the caller's
+// account (refused otherwise), and a phone the simulator makes up because none was named becomes
+// the caller's. failure is the message of act's error.
+func (s *Server) asCallersPhone(ctx context.Context, phone, failure string, act func() (SandboxPhone, error)) (SandboxPhone, error) {
+	account := principalFrom(ctx).accountID
+	if phone != "" {
+		if err := s.ownPhone(ctx, account, phone, true); err != nil {
+			return SandboxPhone{}, err
+		}
+	}
+	p, err := act()
+	if err != nil {
+		return SandboxPhone{}, sessionFailed(failure, err)
+	}
+	if phone == "" && p.Phone != "" {
+		if err := s.claimPairedPhone(ctx, account, p.Phone); err != nil {
+			return SandboxPhone{}, err
+		}
+	}
+	return p, nil
 }
 
 type sandboxPairCodeRequest struct {
@@ -236,20 +249,11 @@ func (s *Server) handleSandboxUser(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	account := principalFrom(r.Context()).accountID
-	if phone != "" {
-		if err := s.ownPhone(r.Context(), account, phone, true); err != nil {
-			return err
-		}
-	}
-	p, err := s.cfg.Sandbox.CreateUser(r.Context(), phone, name)
+	p, err := s.asCallersPhone(r.Context(), phone, "Sandbox user creation failed", func() (SandboxPhone, error) {
+		return s.cfg.Sandbox.CreateUser(r.Context(), phone, name)
+	})
 	if err != nil {
-		return sessionFailed("Sandbox user creation failed", err)
-	}
-	if phone == "" && p.Phone != "" {
-		if err := s.claimPairedPhone(r.Context(), account, p.Phone); err != nil {
-			return err
-		}
+		return err
 	}
 	writeSandboxPhone(w, "User created", phone, p)
 	return nil

@@ -40,11 +40,11 @@ type Config struct {
 	SandboxRoot *keys.KeyPair
 	// SandboxMaxSubGroups overrides the simulator's community size limit (tests of the limit).
 	SandboxMaxSubGroups int
-	// SandboxLinkBootstrap makes simulated phones share their app-state key and push name with
-	// a new companion (wasim.Config.LinkBootstrap), which archive, pin, mute and mark-chat-read
-	// need. Off: whatsmeow reads Device.ID in goroutines it starts for the phone's peer
-	// messages while Logout's Device.Delete writes it unlocked (see wasim.Config.LinkBootstrap).
-	SandboxLinkBootstrap bool
+	// SandboxNoLinkBootstrap stops simulated phones from sending a new companion what a real
+	// phone sends after linking (push name, app-state key share, initial history sync; see
+	// wasim.Config.NoLinkBootstrap), which archive, pin, mute, mark-chat-read and presence need.
+	// The bootstrap is on by default; turning it off reproduces a phone that never shares its keys.
+	SandboxNoLinkBootstrap bool
 
 	RateLimit       int
 	CreateRateLimit int

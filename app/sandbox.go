@@ -46,12 +46,12 @@ func (a *App) openSandbox(ctx context.Context, cfg Config) (*http.Client, error)
 		return wasim.HTTPClientFor(u.Host), nil
 	case cfg.Sandbox:
 		sim, err := wasim.New(wasim.Config{
-			Logger:        a.log.With("component", "wasim"),
-			RootKey:       cfg.SandboxRoot,
-			DB:            a.store.DB(),
-			Dialect:       a.store.Dialect(),
-			MaxSubGroups:  cfg.SandboxMaxSubGroups,
-			LinkBootstrap: cfg.SandboxLinkBootstrap,
+			Logger:          a.log.With("component", "wasim"),
+			RootKey:         cfg.SandboxRoot,
+			DB:              a.store.DB(),
+			Dialect:         a.store.Dialect(),
+			MaxSubGroups:    cfg.SandboxMaxSubGroups,
+			NoLinkBootstrap: cfg.SandboxNoLinkBootstrap,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("start the simulator: %w", err)

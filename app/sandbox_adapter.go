@@ -12,19 +12,21 @@ import (
 	"github.com/switchboard/switchboard/wasim"
 )
 
-// simSandbox serves the /sandbox routes from the embedded simulator.
-type simSandbox struct {
-	sim *wasim.Server
-	sandboxPhones
+// sandbox serves the /sandbox routes over a simulator: the embedded one, or a standalone one
+// through its control API (so several gateways share one simulated WhatsApp). Both answer
+// alike: the control client hands back the simulator's own errors, which go through the same
+// sandboxError.
+type sandbox struct{ sim simulator }
+
+var _ httpapi.Sandbox = sandbox{}
+
+func newSimSandbox(sim *wasim.Server) sandbox { return sandbox{sim: localSimulator{sim}} }
+
+func newRemoteSandbox(baseURL, token string) sandbox {
+	return sandbox{sim: wasim.NewControlClient(baseURL, token)}
 }
 
-func newSimSandbox(sim *wasim.Server) *simSandbox {
-	return &simSandbox{sim: sim, sandboxPhones: sandboxPhones{driver: localPhones{sim}, fail: func(err error) error { return sandboxError(err, "") }}}
-}
-
-var _ httpapi.Sandbox = (*simSandbox)(nil)
-
-func (s *simSandbox) Scan(ctx context.Context, qrCode, phone string) (httpapi.SandboxPhone, error) {
+func (s sandbox) Scan(ctx context.Context, qrCode, phone string) (httpapi.SandboxPhone, error) {
 	dev, err := s.sim.ScanQR(ctx, qrCode, phone)
 	if err != nil {
 		return httpapi.SandboxPhone{}, sandboxError(err, qrExpired)
@@ -32,7 +34,7 @@ func (s *simSandbox) Scan(ctx context.Context, qrCode, phone string) (httpapi.Sa
 	return phoneOf(dev), nil
 }
 
-func (s *simSandbox) EnterPairCode(ctx context.Context, phone, code string) (httpapi.SandboxPhone, error) {
+func (s sandbox) EnterPairCode(ctx context.Context, phone, code string) (httpapi.SandboxPhone, error) {
 	dev, err := s.sim.EnterPairCode(ctx, phone, code)
 	if err != nil {
 		return httpapi.SandboxPhone{}, sandboxError(err, "No instance is waiting for a pairing code of this phone")
@@ -40,24 +42,24 @@ func (s *simSandbox) EnterPairCode(ctx context.Context, phone, code string) (htt
 	return phoneOf(dev), nil
 }
 
-func (s *simSandbox) CreateUser(_ context.Context, phone, name string) (httpapi.SandboxPhone, error) {
-	jid, err := s.sim.RegisterPhone(phone, name)
+func (s sandbox) CreateUser(ctx context.Context, phone, name string) (httpapi.SandboxPhone, error) {
+	jid, err := s.sim.RegisterPhone(ctx, phone, name)
 	if err != nil {
 		return httpapi.SandboxPhone{}, sandboxError(err, "")
 	}
 	return phoneOf(jid), nil
 }
 
-func (s *simSandbox) CreateGroup(_ context.Context, req httpapi.SandboxGroupRequest) (httpapi.SandboxGroupCreated, error) {
-	owner, err := s.user(req.Owner)
+func (s sandbox) CreateGroup(ctx context.Context, req httpapi.SandboxGroupRequest) (httpapi.SandboxGroupCreated, error) {
+	owner, err := s.user(ctx, req.Owner)
 	if err != nil {
 		return httpapi.SandboxGroupCreated{}, err
 	}
 	sim := wasim.CreateGroupRequest{Owner: owner, Name: req.Name, IsCommunity: req.IsCommunity}
-	if sim.Participants, err = s.users(req.Participants); err != nil {
+	if sim.Participants, err = s.users(ctx, req.Participants); err != nil {
 		return httpapi.SandboxGroupCreated{}, err
 	}
-	if sim.Admins, err = s.users(req.Admins); err != nil {
+	if sim.Admins, err = s.users(ctx, req.Admins); err != nil {
 		return httpapi.SandboxGroupCreated{}, err
 	}
 	if req.ParentJID != "" {
@@ -65,7 +67,7 @@ func (s *simSandbox) CreateGroup(_ context.Context, req httpapi.SandboxGroupRequ
 			return httpapi.SandboxGroupCreated{}, switchboard.Errorf(switchboard.CodeInvalid, "parentJid is not a group JID")
 		}
 	}
-	view, err := s.sim.CreateGroup(sim)
+	view, err := s.sim.CreateGroup(ctx, sim)
 	if err != nil {
 		return httpapi.SandboxGroupCreated{}, sandboxError(err, "")
 	}
@@ -77,49 +79,60 @@ func (s *simSandbox) CreateGroup(_ context.Context, req httpapi.SandboxGroupRequ
 	return created, nil
 }
 
-func (s *simSandbox) Group(_ context.Context, jid string) (httpapi.SandboxGroup, error) {
+func (s sandbox) Group(ctx context.Context, jid string) (httpapi.SandboxGroup, error) {
 	parsed, err := types.ParseJID(jid)
 	if err != nil {
 		return httpapi.SandboxGroup{}, switchboard.Errorf(switchboard.CodeInvalid, "jid is not a group JID")
 	}
-	view, ok := s.sim.Group(parsed)
-	if !ok {
+	view, ok, err := s.sim.Group(ctx, parsed)
+	switch {
+	case err != nil:
+		return httpapi.SandboxGroup{}, sandboxError(err, "")
+	case !ok:
 		return httpapi.SandboxGroup{}, switchboard.Errorf(switchboard.CodeNotFound, "Group not found")
 	}
 	return sandboxGroupOf(view), nil
 }
 
-func (s *simSandbox) PhoneExists(_ context.Context, phone string) (bool, error) {
-	_, ok := s.sim.LookupUser(types.NewJID(phone, types.DefaultUserServer))
+func (s sandbox) PhoneExists(ctx context.Context, phone string) (bool, error) {
+	_, ok, err := s.sim.LookupUser(ctx, types.NewJID(phone, types.DefaultUserServer))
+	if err != nil {
+		return false, sandboxError(err, "")
+	}
 	return ok, nil
 }
 
-func (s *simSandbox) AddFault(_ context.Context, f httpapi.SandboxFault) error {
+func (s sandbox) AddFault(ctx context.Context, f httpapi.SandboxFault) error {
 	times := f.Times
 	if times > 0 {
 		// The simulator counts extra firings (0 = once); the API counts firings (1 = once).
 		times--
 	}
-	s.sim.AddFault(wasim.FaultRule{Phone: f.Phone, Match: f.Match, Code: f.Code, Text: f.Text, Times: times})
-	return nil
+	return sandboxError(s.sim.AddFault(ctx, wasim.FaultRule{Phone: f.Phone, Match: f.Match, Code: f.Code, Text: f.Text, Times: times}), "")
 }
 
-// user resolves a phone number or user JID to a registered simulated user.
-func (s *simSandbox) user(phoneOrJID string) (types.JID, error) {
+// user resolves a phone number or user JID to the phone JID of a registered simulated user. The
+// group engine takes members by phone JID (LookupUser's LID would make the owner a stranger to
+// its own gateway instance) and silently skips anyone else, as WhatsApp skips numbers not on
+// WhatsApp; so the lookup only proves the user exists: an unknown phone is the caller's
+// mistake, reported rather than skipped.
+func (s sandbox) user(ctx context.Context, phoneOrJID string) (types.JID, error) {
 	phone := switchboard.PhoneDigits(strings.TrimSuffix(phoneOrJID, "@"+types.DefaultUserServer))
 	jid := types.NewJID(phone, types.DefaultUserServer)
-	// The group engine takes members by phone JID (LookupUser's LID would make the owner a
-	// stranger to its own gateway instance); the lookup only proves the user exists.
-	if _, ok := s.sim.LookupUser(jid); !ok {
+	_, ok, err := s.sim.LookupUser(ctx, jid)
+	switch {
+	case err != nil:
+		return types.EmptyJID, sandboxError(err, "")
+	case !ok:
 		return types.EmptyJID, switchboard.Errorf(switchboard.CodeNotFound, "No simulated user has the phone %s", phone)
 	}
 	return jid, nil
 }
 
-func (s *simSandbox) users(list []string) ([]types.JID, error) {
+func (s sandbox) users(ctx context.Context, list []string) ([]types.JID, error) {
 	out := make([]types.JID, 0, len(list))
 	for _, p := range list {
-		jid, err := s.user(p)
+		jid, err := s.user(ctx, p)
 		if err != nil {
 			return nil, err
 		}
@@ -137,11 +150,14 @@ func phoneOf(jid types.JID) httpapi.SandboxPhone {
 // about two minutes); the way forward is a new code.
 const qrExpired = "QR code expired — call GET /api/instance/connect/{instance} again"
 
-// sandboxError turns the simulator's errors into API errors a sandbox user can act on.
+// sandboxError turns the simulator's errors into API errors a sandbox user can act on. A
+// standalone simulator that cannot be reached is the server's failure (500), not the caller's.
 func sandboxError(err error, notPending string) error {
 	switch {
 	case err == nil:
 		return nil
+	case errors.Is(err, wasim.ErrControlUnavailable):
+		return switchboard.Wrap(switchboard.CodeInternal, "The sandbox simulator is unreachable", err)
 	case errors.Is(err, wasim.ErrNoPendingPairing):
 		return switchboard.Errorf(switchboard.CodeNotFound, "%s", notPending)
 	case errors.Is(err, wasim.ErrUnknownPhone):
@@ -157,4 +173,25 @@ func sandboxError(err error, notPending string) error {
 		msg = strings.TrimPrefix(msg, kind)
 	}
 	return switchboard.Errorf(switchboard.CodeInvalid, "%s", msg)
+}
+
+// sandboxGroupOf is the simulator's view of a group as the sandbox API shows it.
+func sandboxGroupOf(view wasim.GroupView) httpapi.SandboxGroup {
+	g := httpapi.SandboxGroup{
+		JID:               view.JID.String(),
+		Name:              view.Name,
+		IsCommunity:       view.IsCommunity,
+		IsDefaultSubGroup: view.IsDefaultSubGroup,
+		SubGroups:         make([]string, 0, len(view.SubGroups)),
+	}
+	if !view.Parent.IsEmpty() {
+		g.ParentJID = view.Parent.String()
+	}
+	for _, p := range view.Participants {
+		g.Participants = append(g.Participants, httpapi.SandboxParticipant{JID: p.JID.String(), Role: p.Role})
+	}
+	for _, sub := range view.SubGroups {
+		g.SubGroups = append(g.SubGroups, sub.String())
+	}
+	return g
 }

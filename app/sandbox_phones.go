@@ -12,88 +12,45 @@ import (
 	"github.com/switchboard/switchboard/wasim"
 )
 
-// phoneDriver is what the /sandbox phone routes ask of the simulator, the same in this process
-// (localPhones over *wasim.Server) and behind its control API (*wasim.ControlClient).
-type phoneDriver interface {
-	PhoneSendMessage(ctx context.Context, phone string, m wasim.PhoneMessage) (string, error)
-	Inbox(ctx context.Context, phone string, since time.Time) (wasim.PhoneInbox, error)
-	PhoneReceipt(ctx context.Context, phone string, chat types.JID, ids []string, typ string) error
-	PhonePresence(ctx context.Context, phone, to, state string) error
-	PhoneCall(ctx context.Context, phone string, to types.JID, action, callID string) (string, error)
-}
+// The phone routes of httpapi.Sandbox (messages, inbox, receipts, presence, calls): what a
+// simulated phone does on the caller's behalf.
 
-var (
-	_ phoneDriver = localPhones{}
-	_ phoneDriver = (*wasim.ControlClient)(nil)
-)
-
-// localPhones is the embedded simulator as a phoneDriver: its calls finish without waiting on
-// the network, so they take no context.
-type localPhones struct{ sim *wasim.Server }
-
-func (l localPhones) PhoneSendMessage(ctx context.Context, phone string, m wasim.PhoneMessage) (string, error) {
-	return l.sim.PhoneSendMessage(ctx, phone, m)
-}
-
-func (l localPhones) Inbox(_ context.Context, phone string, since time.Time) (wasim.PhoneInbox, error) {
-	return l.sim.PhoneInbox(phone, since)
-}
-
-func (l localPhones) PhoneReceipt(_ context.Context, phone string, chat types.JID, ids []string, typ string) error {
-	return l.sim.PhoneReceipt(phone, chat, ids, typ)
-}
-
-func (l localPhones) PhonePresence(_ context.Context, phone, to, state string) error {
-	return l.sim.PhonePresence(phone, to, state)
-}
-
-func (l localPhones) PhoneCall(_ context.Context, phone string, to types.JID, action, callID string) (string, error) {
-	return l.sim.PhoneCall(phone, to, action, callID)
-}
-
-// sandboxPhones serves the phone routes of httpapi.Sandbox (messages, inbox, receipts,
-// presence, calls) over a phoneDriver; fail turns the simulator's errors into API errors.
-type sandboxPhones struct {
-	driver phoneDriver
-	fail   func(error) error
-}
-
-func (s sandboxPhones) SendMessage(ctx context.Context, from string, m httpapi.SandboxMessage) (string, error) {
-	id, err := s.driver.PhoneSendMessage(ctx, from, phoneMessageOf(m))
+func (s sandbox) SendMessage(ctx context.Context, from string, m httpapi.SandboxMessage) (string, error) {
+	id, err := s.sim.PhoneSendMessage(ctx, from, phoneMessageOf(m))
 	if err != nil {
-		return "", s.fail(err)
+		return "", sandboxError(err, "")
 	}
 	return id, nil
 }
 
-func (s sandboxPhones) Inbox(ctx context.Context, phone string, since time.Time) (httpapi.SandboxInbox, error) {
-	in, err := s.driver.Inbox(ctx, phone, since)
+func (s sandbox) Inbox(ctx context.Context, phone string, since time.Time) (httpapi.SandboxInbox, error) {
+	in, err := s.sim.Inbox(ctx, phone, since)
 	if err != nil {
-		return httpapi.SandboxInbox{}, s.fail(err)
+		return httpapi.SandboxInbox{}, sandboxError(err, "")
 	}
 	return sandboxInboxOf(in), nil
 }
 
-func (s sandboxPhones) SendReceipts(ctx context.Context, phone, chat string, ids []string, typ string) error {
+func (s sandbox) SendReceipts(ctx context.Context, phone, chat string, ids []string, typ string) error {
 	jid, err := types.ParseJID(chat)
 	if err != nil {
 		return switchboard.Errorf(switchboard.CodeInvalid, "chat must be a phone number, a user JID or a group JID")
 	}
-	return s.fail(s.driver.PhoneReceipt(ctx, phone, jid, ids, typ))
+	return sandboxError(s.sim.PhoneReceipt(ctx, phone, jid, ids, typ), "")
 }
 
-func (s sandboxPhones) SetPresence(ctx context.Context, phone, to, state string) error {
-	return s.fail(s.driver.PhonePresence(ctx, phone, to, state))
+func (s sandbox) SetPresence(ctx context.Context, phone, to, state string) error {
+	return sandboxError(s.sim.PhonePresence(ctx, phone, to, state), "")
 }
 
-func (s sandboxPhones) Call(ctx context.Context, from, to, action, callID string) (string, error) {
+func (s sandbox) Call(ctx context.Context, from, to, action, callID string) (string, error) {
 	jid, err := types.ParseJID(to)
 	if err != nil {
 		return "", switchboard.Errorf(switchboard.CodeInvalid, "to must be a phone number or a user JID")
 	}
-	id, err := s.driver.PhoneCall(ctx, from, jid, action, callID)
+	id, err := s.sim.PhoneCall(ctx, from, jid, action, callID)
 	if err != nil {
-		return "", s.fail(err)
+		return "", sandboxError(err, "")
 	}
 	return id, nil
 }

@@ -38,7 +38,7 @@ func entry(t *testing.T, sim *wasim.Server, phone string, index ...string) (wasi
 // knows its push name and SendPresence works (ErrNoPushName otherwise).
 func TestPairingGivesPushNameAndKeys(t *testing.T) {
 	t.Parallel()
-	sim := wasimtest.NewServer(t, wasim.Config{LinkBootstrap: true})
+	sim := wasimtest.NewServer(t, wasim.Config{})
 	if _, err := sim.RegisterPhone("15550501001", "Alice Phone"); err != nil {
 		t.Fatal(err)
 	}
@@ -60,7 +60,7 @@ func TestPairingGivesPushNameAndKeys(t *testing.T) {
 
 func TestAppStateWritesBothWays(t *testing.T) {
 	t.Parallel()
-	sim := wasimtest.NewServer(t, wasim.Config{LinkBootstrap: true})
+	sim := wasimtest.NewServer(t, wasim.Config{})
 	cli, _, rec := wasimtest.NewPairedClientRecorded(t, sim, "15550502001")
 	other, _, recOther := wasimtest.NewPairedClientRecorded(t, sim, "15550502001")
 	other.EmitAppStateEventsOnFullSync = true
@@ -96,7 +96,7 @@ func TestAppStateWritesBothWays(t *testing.T) {
 // sendAppState), so both writes land.
 func TestStaleAppStateWriteGets409(t *testing.T) {
 	t.Parallel()
-	sim := wasimtest.NewServer(t, wasim.Config{LinkBootstrap: true})
+	sim := wasimtest.NewServer(t, wasim.Config{})
 	cli, _, _ := wasimtest.NewPairedClientRecorded(t, sim, "15550503001")
 	other, _, _ := wasimtest.NewPairedClientRecorded(t, sim, "15550503001")
 	// The server_sync for the first write is lost, so other stays at version 0.
@@ -139,7 +139,7 @@ func containsAll(s string, parts ...string) bool {
 // history sync listing its chats; the client downloads it from the media host.
 func TestInitialHistorySync(t *testing.T) {
 	t.Parallel()
-	sim := wasimtest.NewServer(t, wasim.Config{LinkBootstrap: true})
+	sim := wasimtest.NewServer(t, wasim.Config{})
 	sim.RegisterPhone("15550504001", "Vic")
 	sim.RegisterPhone("15550504002", "Wes")
 	// Vic's phone already has a chat with Wes.
@@ -164,10 +164,10 @@ func TestInitialHistorySync(t *testing.T) {
 	})
 }
 
-// TestNoLinkBootstrap: by default a phone sends a new companion nothing.
+// TestNoLinkBootstrap: with NoLinkBootstrap a phone sends a new companion nothing.
 func TestNoLinkBootstrap(t *testing.T) {
 	t.Parallel()
-	sim := wasimtest.NewServer(t, wasim.Config{})
+	sim := wasimtest.NewServer(t, wasim.Config{NoLinkBootstrap: true})
 	cli, _, rec := wasimtest.NewPairedClientRecorded(t, sim, "15550505001")
 	// A later phone message proves the client has handled what came before.
 	sim.RegisterPhone("15550505002", "Zed")

@@ -157,6 +157,10 @@ func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// MediaDownloads is how many times the media host served a blob (a download by a client, as the
+// CDN's logs would count it), so tests can tell whether a gateway downloads a file once or again.
+func (s *Server) MediaDownloads() int64 { return s.mediaServed.Load() }
+
 // serveDownload answers GET of a direct path: the blob, 404 for an unknown
 // one, 410 once expired (download.go treats 403/404/410 as final).
 func (s *Server) serveDownload(w http.ResponseWriter, r *http.Request) {
@@ -173,6 +177,7 @@ func (s *Server) serveDownload(w http.ResponseWriter, r *http.Request) {
 	case blob == nil:
 		http.Error(w, "not found", http.StatusNotFound)
 	default:
+		s.mediaServed.Add(1)
 		w.Header().Set("Content-Type", "application/octet-stream")
 		w.Header().Set("Content-Length", strconv.Itoa(len(blob.data)))
 		_, _ = w.Write(blob.data)

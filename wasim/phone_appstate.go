@@ -238,5 +238,5 @@ func (s *Server) bootstrapCompanion(dev *device) {
 }
 
 // BootstrapsLinks reports whether phones bootstrap newly linked companions
-// (Config.LinkBootstrap).
-func (s *Server) BootstrapsLinks() bool { return s.cfg.LinkBootstrap }
+// (on unless Config.NoLinkBootstrap).
+func (s *Server) BootstrapsLinks() bool { return !s.cfg.NoLinkBootstrap }

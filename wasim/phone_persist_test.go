@@ -26,7 +26,7 @@ func TestSignalStateSurvivesRestart(t *testing.T) {
 
 func testSignalStateSurvivesRestart(t *testing.T, dialect string) {
 	simDB := openSimDB(t, dialect)
-	sim1 := wasimtest.NewServer(t, wasim.Config{DB: simDB, Dialect: dialect, LinkBootstrap: true})
+	sim1 := wasimtest.NewServer(t, wasim.Config{DB: simDB, Dialect: dialect})
 	storePath := filepath.Join(t.TempDir(), "client.db")
 	container, err := wasimtest.OpenStore(testCtx(t), storePath)
 	if err != nil {
@@ -60,7 +60,7 @@ func testSignalStateSurvivesRestart(t *testing.T, dialect string) {
 		t.Fatal(err)
 	}
 
-	sim2 := wasimtest.NewServer(t, wasim.Config{DB: simDB, Dialect: dialect, LinkBootstrap: true})
+	sim2 := wasimtest.NewServer(t, wasim.Config{DB: simDB, Dialect: dialect})
 	container2, err := wasimtest.OpenStore(testCtx(t), storePath)
 	if err != nil {
 		t.Fatal(err)

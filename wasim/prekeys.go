@@ -80,7 +80,7 @@ func (s *Server) storeUpload(dev *device, iq *waBinary.Node) {
 	b.UploadedOnce = true
 	s.mu.Unlock()
 	s.saveDevice(dev.pn())
-	if first && s.cfg.LinkBootstrap {
+	if first && !s.cfg.NoLinkBootstrap {
 		// The phone can reach the new companion now that it has its keys.
 		s.goTracked(func() { s.bootstrapCompanion(dev) })
 	}

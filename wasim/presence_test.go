@@ -14,7 +14,7 @@ import (
 
 func TestPresenceSubscribeAndUpdates(t *testing.T) {
 	t.Parallel()
-	sim := wasimtest.NewServer(t, wasim.Config{LinkBootstrap: true})
+	sim := wasimtest.NewServer(t, wasim.Config{})
 	cli, _, rec := wasimtest.NewPairedClientRecorded(t, sim, "15550801001")
 	pat, _ := sim.RegisterPhone("15550801002", "Pat")
 	if err := cli.SendPresence(testCtx(t), types.PresenceAvailable); err != nil {
@@ -54,7 +54,7 @@ func TestPresenceSubscribeAndUpdates(t *testing.T) {
 
 func TestChatStatesBothWays(t *testing.T) {
 	t.Parallel()
-	sim := wasimtest.NewServer(t, wasim.Config{LinkBootstrap: true})
+	sim := wasimtest.NewServer(t, wasim.Config{})
 	cli, _, rec := wasimtest.NewPairedClientRecorded(t, sim, "15550802001")
 	_, _, recOther := wasimtest.NewPairedClientRecorded(t, sim, "15550802002")
 	sim.RegisterPhone("15550802003", "Quinn")
@@ -81,7 +81,7 @@ func TestChatStatesBothWays(t *testing.T) {
 // typing no longer reach him; the send itself still succeeds (one tick).
 func TestBlockedSenderIsNotDelivered(t *testing.T) {
 	t.Parallel()
-	sim := wasimtest.NewServer(t, wasim.Config{LinkBootstrap: true})
+	sim := wasimtest.NewServer(t, wasim.Config{})
 	alice, _, _ := wasimtest.NewPairedClientRecorded(t, sim, "15550803001")
 	bob, _, recBob := wasimtest.NewPairedClientRecorded(t, sim, "15550803002")
 	aliceJID := types.NewJID("15550803001", types.DefaultUserServer)

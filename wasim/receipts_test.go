@@ -89,6 +89,40 @@ func TestReadSelfNeverReachesTheSender(t *testing.T) {
 	}
 }
 
+// TestPlayedSelfNeverReachesTheSender: a played-self receipt (whatsmeow sends it when asked
+// to, e.g. a view-once opened on another device) reaches the player's own devices only.
+func TestPlayedSelfNeverReachesTheSender(t *testing.T) {
+	t.Parallel()
+	sim := wasimtest.NewServer(t, wasim.Config{})
+	sender, _, recSender := wasimtest.NewPairedClientRecorded(t, sim, "15550204001")
+	player, _, recPlayer := wasimtest.NewPairedClientRecorded(t, sim, "15550204002")
+	resp, err := sender.SendMessage(testCtx(t), types.NewJID("15550204002", types.DefaultUserServer), &waE2E.Message{Conversation: proto.String("played quietly")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	evt := wasimtest.WaitForMatch(t, recPlayer, func(e *events.Message) bool { return e.Info.ID == resp.ID })
+	if err := player.MarkRead(testCtx(t), []types.MessageID{resp.ID}, time.Now(), evt.Info.Chat, evt.Info.Sender, types.ReceiptTypePlayedSelf); err != nil {
+		t.Fatal(err)
+	}
+	waitReceipt(t, sim, "15550204002", resp.ID, "played-self")
+	later, err := player.SendMessage(testCtx(t), types.NewJID("15550204001", types.DefaultUserServer), &waE2E.Message{Conversation: proto.String("later")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wasimtest.WaitForMatch(t, recSender, func(e *events.Message) bool { return e.Info.ID == later.ID })
+	for _, e := range recSender.Events() {
+		if r, ok := e.(*events.Receipt); ok && r.MessageIDs[0] == resp.ID && r.Type != types.ReceiptTypeDelivered && r.Type != types.ReceiptTypeInactive {
+			t.Fatalf("sender got a %q receipt for a played-self", r.Type)
+		}
+	}
+	_, receipts, _ := sim.Inbox("15550204001")
+	for _, r := range receipts {
+		if r.IDs[0] == resp.ID && r.Type != "" && r.Type != "inactive" {
+			t.Fatalf("sender's phone got a %q receipt for a played-self", r.Type)
+		}
+	}
+}
+
 func TestPhoneWithReadReceiptsOffSendsNoRead(t *testing.T) {
 	t.Parallel()
 	sim := wasimtest.NewServer(t, wasim.Config{})

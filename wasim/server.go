@@ -51,26 +51,23 @@ type Config struct {
 	// control request must carry as "Authorization: Bearer <token>". Empty mounts no control
 	// API at all: a simulator embedded in a gateway is driven in-process, never over a port.
 	ControlToken string
-	// LinkBootstrap makes phones send a newly linked companion what real
-	// phones send: the app-state key share, the push name (critical_block)
-	// and the initial history sync. Without them whatsmeow has no push name
-	// (SendPresence fails) and no app-state key (archive, pin, labels fail).
+	// NoLinkBootstrap stops phones from sending a newly linked companion
+	// what real phones send: the app-state key share, the push name
+	// (critical_block) and the initial history sync. Without them whatsmeow
+	// has no push name (SendPresence fails) and no app-state key (archive,
+	// pin, labels fail), so it is only for tests of a phone that never
+	// shares its keys.
 	//
-	// Off by default because of a data race inside whatsmeow (pinned
-	// version), not in the simulator: for every peer message from the phone
-	// (the key share, the history-sync notification) whatsmeow starts
-	// `go SendProtocolMessageReceipt` (message.go:889), which reads
-	// Device.ID through getOwnID → GetJID (store/store.go:260), and the key
-	// share starts `go handleAppStateSyncKeyShare` (message.go:885), which
-	// fetches every collection through cli.Store; Logout → Device.Delete
-	// (store/store.go:291) writes Device.ID and the stores without any lock.
-	// A client logged out (or an instance deleted) while those goroutines
-	// run is a race whatever the timing of the bootstrap, so no delay here
-	// can fix it: seen in e2e TestLogoutReconnectAndDelete under -race with
-	// the bootstrap on. The second cause, whatsmeow's history-sync download
-	// goroutine that stays alive a minute after Disconnect, the gateway
-	// avoids with ManualHistorySyncDownload (whatsapp/manager.go).
-	LinkBootstrap bool
+	// whatsmeow (pinned version) handles those peer messages in goroutines
+	// it does not track (`go SendProtocolMessageReceipt`, `go
+	// handleAppStateSyncKeyShare`, message.go), which read Device.ID and the
+	// stores; Logout's Device.Delete writes them unlocked. The real service
+	// sends the same messages, so a client logging out soon after linking
+	// races inside whatsmeow whatever the simulator does: the gateway keeps
+	// a logged-out device intact in memory (whatsapp/unlink_device.go), and
+	// a test driving a bare whatsmeow client's Logout right after pairing
+	// turns the bootstrap off.
+	NoLinkBootstrap bool
 }
 
 // Server is one simulated WhatsApp service: its accounts, their devices and
@@ -86,8 +83,10 @@ type Server struct {
 	groups    groupBackend
 	faults    faultSet
 	stanzaSeq atomic.Uint64
-	idBase    uint64 // keeps ids unique across restarts (queued stanzas survive them)
-	connSeq   atomic.Uint64
+	// mediaServed counts the blobs the media host handed out (MediaDownloads).
+	mediaServed atomic.Int64
+	idBase      uint64 // keeps ids unique across restarts (queued stanzas survive them)
+	connSeq     atomic.Uint64
 
 	// mu guards everything below and the mutable fields of accounts and
 	// devices. It is never held while writing to a socket or the database.

@@ -21,7 +21,7 @@ import (
 // the server.
 func TestUnackedMessageIsRedelivered(t *testing.T) {
 	t.Parallel()
-	sim := wasimtest.NewServer(t, wasim.Config{LinkBootstrap: true})
+	sim := wasimtest.NewServer(t, wasim.Config{})
 	cli, _, rec := wasimtest.NewClient(t, sim) // the recorder runs first: a failing handler stops later ones
 	cli.SynchronousAck = true
 	var failed atomic.Bool
@@ -74,7 +74,7 @@ func TestUnackedMessageIsRedelivered(t *testing.T) {
 // from a frozen one relies on it).
 func TestUnackedMessageGoesToTheReplacingLogin(t *testing.T) {
 	t.Parallel()
-	sim := wasimtest.NewServer(t, wasim.Config{LinkBootstrap: true})
+	sim := wasimtest.NewServer(t, wasim.Config{})
 	cli, container, rec := wasimtest.NewClient(t, sim)
 	cli.SynchronousAck = true
 	cli.AddEventHandlerWithSuccessStatus(func(evt any) bool {

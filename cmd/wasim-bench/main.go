@@ -20,6 +20,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -71,12 +72,14 @@ type memStats struct {
 	StackInuse uint64 `json:"stackInuse"`
 	Goroutines int    `json:"goroutines"`
 	Online     int    `json:"online"`
+	// CPU is the simulator process's CPU time so far (user + system).
+	CPU time.Duration `json:"cpu"`
 }
 
 // runChild serves the simulator plus two bench-only routes: /bench/scan
 // (the phone scans a QR code) and /bench/mem (memory after a full GC).
 func runChild() {
-	sim, err := wasim.New(wasim.Config{TraceSize: -1, LinkBootstrap: true})
+	sim, err := wasim.New(wasim.Config{TraceSize: -1})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -102,9 +105,11 @@ func runChild() {
 				online++
 			}
 		}
-		_ = json.NewEncoder(w).Encode(memStats{ms.HeapInuse, ms.StackInuse, runtime.NumGoroutine(), online})
+		_ = json.NewEncoder(w).Encode(memStats{ms.HeapInuse, ms.StackInuse, runtime.NumGoroutine(), online, cpuTime()})
 	})
 	mountMessageRoutes(mux, sim)
+	// The simulator's CPU profile, for finding what a scenario spends its time on.
+	mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
 	srv := &http.Server{Handler: mux}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

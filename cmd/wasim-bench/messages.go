@@ -140,8 +140,42 @@ func runMessages(n, m, parallel int) error {
 		phones[i] = types.NewJID(phone, types.DefaultUserServer)
 	}
 
+	// One message each way sets up every pair's sessions (pkmsg, then msg); the phones are then
+	// idle with live sessions and one inbox entry each: that is the per-phone memory goal.
+	for i := range n {
+		if _, err := clients[i].SendMessage(ctx, phones[i], &waE2E.Message{Conversation: proto.String("warm up")}); err != nil {
+			return err
+		}
+		q := url.Values{"from": {phones[i].User}, "to": {clients[i].Store.ID.ToNonAD().String()}, "n": {"1"}}
+		resp, err := http.Post(base+"/bench/phone-send?"+q.Encode(), "text/plain", nil)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+	}
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(5 * time.Millisecond) {
+		var got int64
+		for i := range n {
+			got += received[i].Load()
+		}
+		if got >= int64(n) || time.Now().After(deadline) {
+			break
+		}
+	}
+	idle, err := childMem(base)
+	if err != nil {
+		return err
+	}
+	for i := range n {
+		received[i].Store(0)
+	}
+
 	// Client → phone.
 	lat := make([][]time.Duration, n)
+	cpuBench, cpuSim := cpuTime(), idle.CPU
+	if path := os.Getenv("WASIM_BENCH_PROFILE"); path != "" {
+		go saveProfile(base, path)
+	}
 	start := time.Now()
 	for i := range n {
 		wg.Add(1)
@@ -182,6 +216,9 @@ func runMessages(n, m, parallel int) error {
 	if err != nil {
 		return err
 	}
+	toPhonesSimCPU := after.CPU - cpuSim
+	toPhonesCPU := cpuTime() - cpuBench + toPhonesSimCPU
+	cpuBench, cpuSim = cpuTime(), after.CPU
 
 	// Phone → client.
 	start = time.Now()
@@ -209,6 +246,12 @@ func runMessages(n, m, parallel int) error {
 		time.Sleep(5 * time.Millisecond)
 	}
 	toClients := time.Since(start)
+	end, err := childMem(base)
+	if err != nil {
+		return err
+	}
+	toClientsSimCPU := end.CPU - cpuSim
+	toClientsCPU := cpuTime() - cpuBench + toClientsSimCPU
 	var got int64
 	for i := range n {
 		got += received[i].Load()
@@ -222,18 +265,43 @@ func runMessages(n, m, parallel int) error {
 	p50, p99 := all[len(all)/2], all[len(all)*99/100]
 	total := n * m
 	perPhone := float64(int64(after.HeapInuse)-int64(before.HeapInuse)) / float64(n)
+	idlePerPhone := float64(int64(idle.HeapInuse)-int64(before.HeapInuse)) / float64(n)
+	// Both processes' CPU for the phase: how many messages one core carries when it is not
+	// shared (a 2-core machine has twice that).
+	perCore := func(cpu time.Duration) float64 { return float64(total) / cpu.Seconds() }
 	fmt.Printf("client → phone: %d messages in %s = %.0f msg/s relayed and decrypted by phones (%d decrypted); send → ack (decrypt included) p50 %s, p99 %s\n",
 		total, toPhones.Round(time.Millisecond), float64(total)/toPhones.Seconds(), decrypted, p50.Round(time.Microsecond), p99.Round(time.Microsecond))
 	fmt.Printf("phone → client: %d messages in %s = %.0f msg/s encrypted by phones and decrypted by clients (%d received)\n",
 		total, toClients.Round(time.Millisecond), float64(total)/toClients.Seconds(), got)
-	fmt.Printf("simulator heap per phone with a live session and %d inbox entries: %s\n", m, kib(perPhone))
+	fmt.Printf("CPU (clients + simulator): client → phone %s = %.0f msg per CPU-second; phone → client %s = %.0f msg per CPU-second\n",
+		toPhonesCPU.Round(time.Millisecond), perCore(toPhonesCPU), toClientsCPU.Round(time.Millisecond), perCore(toClientsCPU))
+	fmt.Printf("CPU of the simulator alone (relay, phones' Signal): client → phone %s = %.0f msg per CPU-second; phone → client %s = %.0f msg per CPU-second\n",
+		toPhonesSimCPU.Round(time.Millisecond), perCore(toPhonesSimCPU), toClientsSimCPU.Round(time.Millisecond), perCore(toClientsSimCPU))
+	fmt.Printf("simulator heap per idle phone with live sessions (1 inbox entry): %s; with %d inbox entries: %s\n", kib(idlePerPhone), m+1, kib(perPhone))
 	summary, _ := json.Marshal(map[string]any{
 		"pairs": n, "messagesPerPair": m,
 		"toPhonesPerSecond": float64(total) / toPhones.Seconds(), "decrypted": decrypted,
 		"sendToAckP50Ms": ms(p50), "sendToAckP99Ms": ms(p99),
 		"toClientsPerSecond": float64(total) / toClients.Seconds(), "receivedByClients": got,
-		"heapBytesPerPhone": int64(perPhone),
+		"heapBytesPerPhone": int64(perPhone), "heapBytesPerIdlePhone": int64(idlePerPhone),
+		"toPhonesMsgPerCPUSecond": perCore(toPhonesCPU), "toClientsMsgPerCPUSecond": perCore(toClientsCPU),
+		"toPhonesSimMsgPerCPUSecond": perCore(toPhonesSimCPU), "toClientsSimMsgPerCPUSecond": perCore(toClientsSimCPU),
 	})
 	fmt.Println(string(summary))
 	return nil
+}
+
+// saveProfile records the simulator's CPU for 15 s of the client → phone phase into path.
+func saveProfile(base, path string) {
+	resp, err := http.Get(base + "/debug/pprof/profile?seconds=15")
+	if err != nil {
+		return
+	}
+	defer resp.Body.Close()
+	f, err := os.Create(path)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	_, _ = io.Copy(f, resp.Body)
 }

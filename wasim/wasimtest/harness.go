@@ -5,6 +5,7 @@ package wasimtest
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"log/slog"
 	"os"
@@ -95,14 +96,27 @@ func NewStore(tb testing.TB) *sqlstore.Container {
 	if err != nil {
 		tb.Fatalf("open store: %v", err)
 	}
-	tb.Cleanup(func() { _ = container.Close() })
+	tb.Cleanup(func() {
+		storeDBs.Delete(container)
+		_ = container.Close()
+	})
 	return container
 }
 
 // OpenStore opens (creating if needed) a whatsmeow SQLite store file.
 func OpenStore(ctx context.Context, path string) (*sqlstore.Container, error) {
 	dsn := "file:" + path + "?_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(OFF)"
-	return sqlstore.New(ctx, "sqlite", dsn, waLog.Noop)
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, err
+	}
+	container := sqlstore.NewWithDB(db, "sqlite", waLog.Noop)
+	if err := container.Upgrade(ctx); err != nil {
+		_ = container.Close()
+		return nil, err
+	}
+	storeDBs.Store(container, db) // prekeys.go
+	return container, nil
 }
 
 // Wire points all of a client's HTTP traffic at the simulator. Call it
@@ -119,7 +133,7 @@ func Wire(cli *whatsmeow.Client, sim *wasim.Server) {
 func NewClient(tb testing.TB, sim *wasim.Server) (*whatsmeow.Client, *sqlstore.Container, *Recorder) {
 	tb.Helper()
 	container := NewStore(tb)
-	cli := whatsmeow.NewClient(container.NewDevice(), ClientLog("client"))
+	cli := whatsmeow.NewClient(withBulkPreKeys(container, container.NewDevice()), ClientLog("client"))
 	Wire(cli, sim)
 	rec := Record(cli)
 	tb.Cleanup(cli.Disconnect)

@@ -31,8 +31,11 @@ type App struct {
 	outbox   *outbox.Outbox
 	sinks    []switchboard.EventPublisher // broker sinks, closed after the outbox
 	media    *s3archive.Archive           // instances' S3 buckets (media.s3Url)
-	console  http.Handler
-	metrics  *prometheus.Registry
+	// eventFiles shares each event attachment's download between the enrichers, the webhooks
+	// and the WebSocket stream; closed (its temporary files removed) after the outbox.
+	eventFiles *switchboard.SharedMedia
+	console    http.Handler
+	metrics    *prometheus.Registry
 
 	node  *cluster.Node // cluster mode only
 	redis *redis.Client // shared rate limits, when configured
@@ -124,6 +127,7 @@ func New(ctx context.Context, cfg Config) (_ *App, err error) {
 	}
 	a.sessions = whatsapp.NewManager(whatsapp.Options{
 		Container:           container,
+		GeneratePreKeys:     a.store.GenerateWhatsmeowPreKeys,
 		Instances:           sessionRows,
 		Logger:              log.With("component", "whatsapp"),
 		HTTPClient:          httpClient,
@@ -248,6 +252,9 @@ func (a *App) Close() {
 	}
 	if a.outbox != nil {
 		a.outbox.Close()
+	}
+	if a.eventFiles != nil {
+		_ = a.eventFiles.Close()
 	}
 	for _, s := range a.sinks {
 		_ = s.Close()

@@ -39,6 +39,11 @@ func (c *messageClient) sendAppState(ctx context.Context, patch appstate.PatchIn
 	if err := c.waitAppStateKey(ctx); err != nil {
 		return err
 	}
+	done, err := c.appState.Wait(ctx)
+	if err != nil {
+		return translate(err)
+	}
+	defer done()
 	if err := c.cli.SendAppState(ctx, patch); err != nil {
 		return translate(err)
 	}

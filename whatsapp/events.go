@@ -36,7 +36,12 @@ func (m *Manager) eventHandler(s *session, cli *whatsmeow.Client) whatsmeow.Even
 			}
 		}()
 		m.handleEvent(s, cli, evt)
-		m.recordMessageEvent(s, evt)
+		if err := m.recordMessageEvent(s, evt); err != nil {
+			// Not acked: WhatsApp delivers the stanza again, and the message is kept then.
+			// Acked, it would be lost for good: whatsmeow clears its buffered plaintext.
+			s.log.Warn("message not stored; leaving it unacknowledged for WhatsApp to redeliver", "event", fmt.Sprintf("%T", evt), "err", err)
+			return false
+		}
 		m.recordLabelEvent(s, evt)
 		m.recordPollVote(s, cli, evt)
 		if err := m.emitCatalogue(s, cli, evt); err != nil {

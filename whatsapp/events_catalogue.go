@@ -52,7 +52,9 @@ func (m *Manager) emitCatalogue(s *session, cli *whatsmeow.Client, evt any) erro
 	}
 	ctx, cancel := context.WithTimeout(m.ctx, catalogueWriteTimeout)
 	defer cancel()
-	for _, p := range m.catalogueEvents(ctx, s, cli, evt) {
+	ps := m.catalogueEvents(ctx, s, cli, evt)
+	m.nameGroupChats(ctx, s, cli, ps)
+	for _, p := range ps {
 		err := m.storeEvent(ctx, s.id, p)
 		if err == nil {
 			continue

@@ -18,7 +18,7 @@ type sentReporter func(ctx context.Context, to types.JID, msg *waE2E.Message, re
 // the message (the same a copy from another device would have); if that write fails, the
 // instance.state queue takes it and retries until stored, since the message is already sent
 // and the send must not fail for its report.
-func (m *Manager) sentReporterFor(s *session, own types.JID) sentReporter {
+func (m *Manager) sentReporterFor(s *session, cli *whatsmeow.Client, own types.JID) sentReporter {
 	if m.opts.Events == nil {
 		return nil
 	}
@@ -47,6 +47,11 @@ func (m *Manager) sentReporterFor(s *session, own types.JID) sentReporter {
 		}
 		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), catalogueWriteTimeout)
 		defer cancel()
+		if info.IsGroup && cli != nil {
+			named := []pendingEvent{p}
+			m.nameGroupChats(wctx, s, cli, named)
+			p = named[0]
+		}
 		err := m.storeEvent(wctx, s.id, p)
 		if err == nil {
 			return

@@ -91,9 +91,9 @@ func (e *env) options() Options {
 		Container: e.container,
 		Instances: e.instances,
 		// As the server on SQLite: the pairings of these tests make their prekeys this way.
-		PreKeysInOneTransaction: true,
-		Logger:                  e.logger,
-		HTTPClient:              e.sim.HTTPClient(),
+		GeneratePreKeys: e.store.GenerateWhatsmeowPreKeys,
+		Logger:          e.logger,
+		HTTPClient:      e.sim.HTTPClient(),
 	}
 }
 

@@ -2,6 +2,7 @@ package whatsapp
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/switchboard/switchboard"
@@ -92,7 +93,7 @@ func (m *Manager) unlink(ctx context.Context, s *session, inst *switchboard.Inst
 	if connected && cli != nil {
 		// whatsmeow's Logout sends remove-companion-device, disconnects and deletes the store;
 		// when the request fails it does neither.
-		if err := cli.Logout(ctx); err != nil {
+		if err := cli.Logout(ctx); err != nil && !errors.Is(err, errDeletedKeptInMemory) {
 			if !deviceAlreadyGone(err) {
 				return translateLogout(err)
 			}
@@ -103,8 +104,8 @@ func (m *Manager) unlink(ctx context.Context, s *session, inst *switchboard.Inst
 		m.detach(s, cli)
 		// The client's device may still be in the store: offline, pending login (nothing
 		// saved), or a logout WhatsApp answered with "no such device".
-		if d := cli.Store; d.ID != nil && !d.Deleted {
-			if err := d.Delete(ctx); err != nil {
+		if d := cli.Store; d.ID != nil && !deviceGone(d) {
+			if err := d.Delete(ctx); err != nil && !errors.Is(err, errDeletedKeptInMemory) {
 				return switchboard.Wrap(switchboard.CodeInternal, "Failed to delete the local session", err)
 			}
 		}

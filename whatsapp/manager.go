@@ -26,19 +26,10 @@ import (
 type Options struct {
 	// Container is whatsmeow's device store; one container holds every instance's device.
 	Container *sqlstore.Container
-	// PreKeysInOneTransaction generates a device's prekeys in one database transaction instead
-	// of one autocommit each (prekeys.go): on SQLite with synchronous=FULL that is one fsync
-	// instead of 812 at a first login, which let pairings queue behind each other. Not for
-	// PostgreSQL in a cluster: a node frozen (SIGSTOP) inside that transaction would hold its
-	// row locks, and the node taking the instance over would wait on them for as long as the
-	// freeze lasts (found by e2e TestClusterTakeoverAfterFreeze). Not wired by app yet, on
-	// SQLite either: the transaction holds SQLite's one write lock while whatsmeow generates the
-	// 812 keys (CPU), and on a loaded machine pairings started 8 at a time then starved other
-	// writers (the pairing's own instance-row write timed out after 10 s in
-	// `switchboard-bench -scenario boot -n 2000`, where one autocommit per key did not). Wiring
-	// it needs the keys generated before the transaction, which whatsmeow's store API does not
-	// offer.
-	PreKeysInOneTransaction bool
+	// GeneratePreKeys, when set, replaces whatsmeow's prekey generation (one autocommitted INSERT
+	// a key, 812 at a first login, each an fsync under SQLite's synchronous=FULL) with one that
+	// writes the keys in one statement (prekeys.go); nil keeps whatsmeow's.
+	GeneratePreKeys PreKeyGenerator
 	// Instances persists the session columns of instance rows (SetSession) and lists what to
 	// reconnect at boot.
 	Instances switchboard.InstanceStore
@@ -225,9 +216,10 @@ func (m *Manager) goTracked(f func()) bool {
 // newClient builds a whatsmeow client for dev with the instance's transport and our logger. The
 // event handler is attached by attach, once the client belongs to the session.
 func (m *Manager) newClient(s *session, inst *switchboard.Instance, dev *store.Device) (*whatsmeow.Client, error) {
-	if m.opts.PreKeysInOneTransaction {
-		dev = withTxnPreKeys(dev)
+	if m.opts.GeneratePreKeys != nil {
+		dev = WithBatchedPreKeys(dev, m.opts.GeneratePreKeys)
 	}
+	dev = withLiveContainer(dev) // see unlink_device.go
 	cli := whatsmeow.NewClient(dev, WaLogger(s.log, m.opts.WhatsmeowDebug))
 	cli.BackgroundEventCtx = m.ctx
 	cli.EnableAutoReconnect = true
@@ -296,9 +288,27 @@ func stopClient(cli *whatsmeow.Client, handler uint32, lg *login) {
 	if lg != nil {
 		lg.cancel()
 	}
-	cli.RemoveEventHandler(handler)
+	retireHandler(cli, handler)
 	cli.Disconnect()
 }
+
+// retireHandler takes the session's handler off a client being stopped and leaves in its place
+// one that refuses every event. whatsmeow counts an event that no handler refused as handled: it
+// acks the stanza and clears the decrypted plaintext from the event buffer of the device store,
+// which every node shares. A client being stopped can still dispatch a stanza it had already read
+// (its handler queue, a node thawing after SIGSTOP), and a message consumed that way was stored
+// by nobody: WhatsApp redelivers what the closed socket never acked to the device's next login,
+// on this node or the instance's new owner, whose client then finds the message "already
+// processed" in the shared buffer and drops it (issue 16: the chaos test lost phone messages
+// across takeovers so). Refused, the message stays unacked and its plaintext stays buffered for
+// whichever client of the device gets it next.
+func retireHandler(cli *whatsmeow.Client, handler uint32) {
+	cli.AddEventHandlerWithSuccessStatus(refuseEvent)
+	cli.RemoveEventHandler(handler)
+}
+
+// refuseEvent is the handler of a retired client: nothing it receives counts as handled.
+func refuseEvent(any) bool { return false }
 
 // Status is the live connection state of inst; see session.status.
 func (m *Manager) Status(inst *switchboard.Instance) switchboard.ConnectionStatus {

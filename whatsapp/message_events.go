@@ -3,6 +3,7 @@ package whatsapp
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 
 	"go.mau.fi/whatsmeow"
@@ -18,23 +19,25 @@ const storeWriteTimeout = 10 * time.Second
 
 // recordMessageEvent keeps received messages, edits, deletions and receipts in the message
 // store. It runs inline in whatsmeow's event loop: the write is one indexed row, and doing it
-// before the handler returns means a message is stored before WhatsApp's delivery is acked.
-func (m *Manager) recordMessageEvent(s *session, evt any) {
+// before the handler returns means a message is stored before WhatsApp's delivery is acked. Its
+// error makes the handler refuse the event, so that WhatsApp delivers it again.
+func (m *Manager) recordMessageEvent(s *session, evt any) error {
 	if m.opts.Messages == nil {
-		return
+		return nil
 	}
 	ctx, cancel := context.WithTimeout(m.ctx, storeWriteTimeout)
 	defer cancel()
 	switch e := evt.(type) {
 	case *events.Message:
-		m.recordIncoming(ctx, s, e)
+		return m.recordIncoming(ctx, s, e)
 	case *events.Receipt:
 		if status, ok := receiptStatus(e.Type); ok {
 			if err := m.opts.Messages.UpdateMessageStatus(ctx, s.id, e.MessageIDs, status); err != nil {
-				s.log.Warn("storing a receipt", "err", err)
+				return fmt.Errorf("storing a receipt: %w", err)
 			}
 		}
 	}
+	return nil
 }
 
 func receiptStatus(t types.ReceiptType) (switchboard.MessageStatus, bool) {
@@ -49,7 +52,7 @@ func receiptStatus(t types.ReceiptType) (switchboard.MessageStatus, bool) {
 	return 0, false
 }
 
-func (m *Manager) recordIncoming(ctx context.Context, s *session, e *events.Message) {
+func (m *Manager) recordIncoming(ctx context.Context, s *session, e *events.Message) error {
 	msg := e.Message
 	if pm := msg.GetProtocolMessage(); pm != nil {
 		target := pm.GetKey().GetID()
@@ -62,13 +65,13 @@ func (m *Manager) recordIncoming(ctx context.Context, s *session, e *events.Mess
 			err = m.opts.Messages.MarkMessage(ctx, s.id, target, true, text, false)
 		}
 		if err != nil {
-			s.log.Warn("storing an edit or deletion", "err", err)
+			return fmt.Errorf("storing an edit or deletion: %w", err)
 		}
-		return
+		return nil
 	}
 	typ, content := classifyMessage(msg)
 	if typ == "" {
-		return // key distribution, app-state keys and other content-less events
+		return nil // key distribution, app-state keys and other content-less events
 	}
 	stored := &switchboard.StoredMessage{
 		InstanceID: s.id, ID: e.Info.ID, Chat: toDomainJID(e.Info.Chat.ToNonAD()),
@@ -85,8 +88,9 @@ func (m *Manager) recordIncoming(ctx context.Context, s *session, e *events.Mess
 		stored.Payload, _ = json.Marshal(map[string]any{"question": p.Name, "options": p.Options, "maxAnswer": p.SelectableCount})
 	}
 	if err := m.opts.Messages.SaveMessage(ctx, stored); err != nil {
-		s.log.Warn("storing a received message", "id", e.Info.ID, "err", err)
+		return fmt.Errorf("storing received message %s: %w", e.Info.ID, err)
 	}
+	return nil
 }
 
 // classifyMessage names a message's type and its text form; "" for content-less messages.

@@ -22,6 +22,11 @@ type messageClient struct {
 	queue      *switchboard.Pacer // the instance's send queue (send_queue.go)
 	recipients *recipientCache
 	sent       sentReporter // stores the outgoing message.exchange event; nil without events
+	// retired reports that cli is no longer the session's client (released to another node,
+	// stopped, replaced): nothing will reconnect it, so a send must not wait for that.
+	retired func() bool
+	// appState is the session's app-state lock (session.appState).
+	appState *switchboard.Pacer
 }
 
 var _ switchboard.MessageClient = (*messageClient)(nil)
@@ -40,7 +45,9 @@ func (m *Manager) Messages(inst *switchboard.Instance) (switchboard.MessageClien
 	return &messageClient{
 		cli: s.cli, own: s.device.ToNonAD(), log: s.log,
 		queue: m.sendQueues.For(inst.ID), recipients: m.recipientsFor(inst.ID),
-		sent: m.sentReporterFor(s, s.device.ToNonAD()),
+		sent:     m.sentReporterFor(s, s.cli, s.device.ToNonAD()),
+		retired:  s.retired(s.cli),
+		appState: s.appState,
 	}, nil
 }
 

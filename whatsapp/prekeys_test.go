@@ -1,6 +1,7 @@
 package whatsapp
 
 import (
+	"sync"
 	"testing"
 
 	"go.mau.fi/whatsmeow/proto/waAdv"
@@ -8,11 +9,11 @@ import (
 	"go.mau.fi/whatsmeow/types"
 )
 
-// TestPreKeysAreGeneratedInOneTransaction proves the first login's prekeys are written by one
-// transaction: a trigger makes the 400th INSERT fail, and the rows written before it must be gone
-// with it. whatsmeow's own store, unwrapped, keeps them (the control), which is the 812
-// autocommits, each an fsync, that made pairings queue behind each other.
-func TestPreKeysAreGeneratedInOneTransaction(t *testing.T) {
+// TestPreKeysAreGeneratedInOneStatement proves the first login's prekeys are written by one
+// statement: a trigger makes the 400th row fail, and the rows before it must be gone with it.
+// whatsmeow's own store, unwrapped, keeps them (the control), which is the 812 autocommits, each
+// an fsync, that made pairings queue behind each other.
+func TestPreKeysAreGeneratedInOneStatement(t *testing.T) {
 	e := newEnv(t)
 	ctx := ctxT(t)
 	db := e.store.DB()
@@ -46,17 +47,18 @@ func TestPreKeysAreGeneratedInOneTransaction(t *testing.T) {
 	}
 
 	// A new device is wrapped when pairing saves it; a stored one when it is loaded.
-	fresh := save(withTxnPreKeys(e.container.NewDevice()), "10000000002")
+	gen := e.store.GenerateWhatsmeowPreKeys
+	fresh := save(WithBatchedPreKeys(e.container.NewDevice(), gen), "10000000002")
 	loaded, err := e.container.GetDevice(ctx, *save(e.container.NewDevice(), "10000000003").ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, dev := range []*store.Device{fresh, withTxnPreKeys(loaded)} {
+	for _, dev := range []*store.Device{fresh, WithBatchedPreKeys(loaded, gen)} {
 		if _, err := dev.PreKeys.GetOrGenPreKeys(ctx, 812); err == nil {
 			t.Fatal("the trigger did not refuse the 400th prekey")
 		}
 		if n := count(dev); n != 0 {
-			t.Fatalf("%s: a failed generation left %d prekeys, want 0 (one transaction)", dev.ID, n)
+			t.Fatalf("%s: a failed generation left %d prekeys, want 0 (one statement)", dev.ID, n)
 		}
 	}
 
@@ -73,5 +75,56 @@ func TestPreKeysAreGeneratedInOneTransaction(t *testing.T) {
 	one, err := fresh.PreKeys.GenOnePreKey(ctx)
 	if err != nil || one.KeyID != 813 {
 		t.Fatalf("GenOnePreKey = %v, %v; want key 813", one, err)
+	}
+}
+
+// TestPreKeyGeneratorsDoNotCollide: the batched GetOrGenPreKeys and whatsmeow's GenOnePreKey
+// both read the device's last key id before writing the next; the wrapper's lock keeps them from
+// picking the same ids (which the table's primary key would refuse) when they run at once, as a
+// retry receipt's fresh prekey may during a prekey upload.
+func TestPreKeyGeneratorsDoNotCollide(t *testing.T) {
+	e := newEnv(t)
+	ctx := ctxT(t)
+	jid := types.NewADJID("10000000004", 0, 1)
+	dev := WithBatchedPreKeys(e.container.NewDevice(), e.store.GenerateWhatsmeowPreKeys)
+	dev.ID = &jid
+	dev.Account = &waAdv.ADVSignedDeviceIdentity{Details: []byte{}, AccountSignature: make([]byte, 64), AccountSignatureKey: make([]byte, 32), DeviceSignature: make([]byte, 64)}
+	if err := dev.Save(ctx); err != nil {
+		t.Fatalf("save device: %v", err)
+	}
+	const ones, batches = 20, 3
+	errs := make(chan error, ones+batches)
+	var wg sync.WaitGroup
+	for range batches {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := dev.PreKeys.GetOrGenPreKeys(ctx, 812)
+			errs <- err
+		}()
+	}
+	for range ones {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := dev.PreKeys.GenOnePreKey(ctx)
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("concurrent generation: %v", err)
+		}
+	}
+	var n, maxID int
+	if err := e.store.DB().QueryRowContext(ctx, `SELECT COUNT(*), MAX(key_id) FROM whatsmeow_pre_keys WHERE jid = ?`, jid.String()).Scan(&n, &maxID); err != nil {
+		t.Fatal(err)
+	}
+	// The first GetOrGenPreKeys makes 812 (unless GenOnePreKeys ran first, which are uploaded
+	// and so not counted among the 812); the others find 812 not uploaded and make none.
+	if n != 812+ones || maxID != n {
+		t.Fatalf("%d keys stored, highest id %d; want %d with ids 1..%d", n, maxID, 812+ones, 812+ones)
 	}
 }

@@ -96,12 +96,17 @@ func (c *messageClient) sendWithRetry(ctx context.Context, to types.JID, id stri
 }
 
 // waitConnected waits for whatsmeow's automatic reconnect, at most reconnectWait or until ctx.
+// A client the session dropped (its instance released to another node, say) never reconnects:
+// the send fails at once rather than after reconnectWait.
 func (c *messageClient) waitConnected(ctx context.Context) bool {
 	deadline := time.Now().Add(reconnectWait)
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
 	}
 	for time.Now().Before(deadline) {
+		if c.retired != nil && c.retired() {
+			return false
+		}
 		if c.cli.IsConnected() && c.cli.IsLoggedIn() {
 			return true
 		}

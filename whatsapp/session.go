@@ -42,6 +42,15 @@ type session struct {
 	lastEvent string
 	banExpire time.Time
 
+	// groups remembers group subjects for chat.name in events (group_names.go).
+	groups groupNames
+
+	// appState gives app-state patches turns (chats.go; a Pacer without spacing). whatsmeow
+	// encodes a patch against the collection version it has stored and retries a 409 only once,
+	// so two patches sent at once (a client tagging and archiving in parallel) could both lose
+	// the race and fail; one at a time per instance, each waits its turn instead.
+	appState *switchboard.Pacer
+
 	// wmu guards the queue of row writes (persist.go). It is separate from mu so that queueing a
 	// write never waits behind the session state, and no database call runs under mu.
 	wmu     sync.Mutex
@@ -63,12 +72,13 @@ type rowWrite struct {
 
 func newSession(inst *switchboard.Instance, log *slog.Logger) *session {
 	s := &session{
-		id:      inst.ID,
-		log:     log.With("instance", inst.Name, "instance_id", inst.ID),
-		op:      make(chan struct{}, 1),
-		state:   switchboard.StateDisconnected,
-		changed: make(chan struct{}),
-		row:     rowState{deviceJID: inst.DeviceJID, autoConnect: inst.AutoConnect, loggedOut: inst.LoggedOut},
+		id:       inst.ID,
+		log:      log.With("instance", inst.Name, "instance_id", inst.ID),
+		op:       make(chan struct{}, 1),
+		appState: switchboard.NewPacer(0),
+		state:    switchboard.StateDisconnected,
+		changed:  make(chan struct{}),
+		row:      rowState{deviceJID: inst.DeviceJID, autoConnect: inst.AutoConnect, loggedOut: inst.LoggedOut},
 	}
 	if inst.LoggedOut {
 		s.state = switchboard.StateLoggedOut
@@ -116,6 +126,15 @@ func (s *session) setState(state switchboard.InstanceState, reason string) {
 func (s *session) broadcastLocked() {
 	close(s.changed)
 	s.changed = make(chan struct{})
+}
+
+// retired returns a check that cli is no longer the session's client.
+func (s *session) retired(cli *whatsmeow.Client) func() bool {
+	return func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.cli != cli
+	}
 }
 
 // waitUntil blocks until done (called with s.mu held) is true or ctx ends.

@@ -87,7 +87,7 @@ func childMemory(ctx context.Context, opts options) error {
 		childSay("qr %s", qr)
 		return nil
 	}
-	clients, err := pairBareMany(ctx, container, h, n, parallel, printQR)
+	clients, err := pairBareManyWith(ctx, container, st.GenerateWhatsmeowPreKeys, h, n, parallel, printQR)
 	if err != nil {
 		return err
 	}

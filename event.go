@@ -93,4 +93,33 @@ type EventFrame struct {
 	Seq  int64
 	Type string
 	Body []byte
+	// Later, when not nil, stands for Body: the frame of an event whose media is still being
+	// fetched, outside WhatsApp's handler, where the frame was queued in order.
+	Later *PendingBody
+}
+
+// PendingBody is a frame body completed after its frame was queued.
+type PendingBody struct {
+	done chan struct{}
+	body []byte
+}
+
+// NewPendingBody returns a body to hand out now and the function that completes it (once; nil
+// means the frame could not be built and is skipped).
+func NewPendingBody() (*PendingBody, func(body []byte)) {
+	p := &PendingBody{done: make(chan struct{})}
+	return p, func(body []byte) {
+		p.body = body
+		close(p.done)
+	}
+}
+
+// Wait returns the completed body; nil when it could not be built or ctx ended first.
+func (p *PendingBody) Wait(ctx context.Context) []byte {
+	select {
+	case <-p.done:
+		return p.body
+	case <-ctx.Done():
+		return nil
+	}
 }

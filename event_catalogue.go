@@ -199,12 +199,15 @@ const (
 // GroupFlowData is the `data` of a group.flow event. One WhatsApp notification may carry several
 // changes; each becomes its own event.
 type GroupFlowData struct {
-	Action       string    `json:"action"`
-	Group        string    `json:"group"`
-	Author       string    `json:"author,omitempty"` // who made the change, when WhatsApp says
-	Participants []string  `json:"participants,omitempty"`
-	Timestamp    time.Time `json:"timestamp"`
-	Reason       string    `json:"reason,omitempty"` // joined: "invite" via a link; unlinked: WhatsApp's reason
+	Action string `json:"action"`
+	Group  string `json:"group"`
+	// Chat is the group as a chat, named with its subject (the new one after a rename), like the
+	// chat of the group's messages.
+	Chat         *EventChat `json:"chat,omitempty"`
+	Author       string     `json:"author,omitempty"` // who made the change, when WhatsApp says
+	Participants []string   `json:"participants,omitempty"`
+	Timestamp    time.Time  `json:"timestamp"`
+	Reason       string     `json:"reason,omitempty"` // joined: "invite" via a link; unlinked: WhatsApp's reason
 	// Metadata changes (action update); also the group's state when action is joined.
 	Name         *string `json:"name,omitempty"`
 	Topic        *string `json:"topic,omitempty"`

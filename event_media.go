@@ -13,7 +13,8 @@ import (
 // (which stores only what it must). The outbox calls it before every attempt; mediaBase64 is the
 // receiving webhook's setting. An enricher that cannot do its part returns the data it got, so
 // that a delivery is never held up by an optional extra. An S3 uploader (media.s3Url) is another
-// enricher beside MediaInliner; EnrichChain runs several in order.
+// enricher beside MediaInliner; EnrichChain runs several in order. Both get the file through
+// one MediaFiles, so a SharedMedia there downloads each attachment once for all of them.
 type EventEnricher interface {
 	Enrich(ctx context.Context, e Event, instance string, mediaBase64 bool) json.RawMessage
 }
@@ -33,14 +34,13 @@ func (c EnrichChain) Enrich(ctx context.Context, e Event, instance string, media
 const DefaultEventMediaMax = 8 << 20
 
 // MediaInliner adds to a message.exchange event with an attachment a `media.url` to the gateway's
-// GET /api/chat/base64 route, and, for a webhook with mediaBase64 on, the file itself as
-// `media.base64` when it is at most MaxBytes. The file is downloaded from WhatsApp with the keys
-// the message store kept when the message was captured; a failed download (expired media, the
-// instance offline) leaves only the URL, which the receiver can try later.
+// GET /api/chat/base64 route, and, for a receiver with mediaBase64 on (a webhook or the
+// WebSocket), the file itself as `media.base64` when it is at most MaxBytes. The file comes from
+// Files (downloaded from WhatsApp with the keys the message store kept when the message was
+// captured); a failed download (expired media, the instance offline) leaves only the URL, which
+// the receiver can try later.
 type MediaInliner struct {
-	Messages MessageStore
-	// Download fetches and decrypts an attachment of an instance (the session's MessageClient).
-	Download func(ctx context.Context, instanceID int64, ref *MediaRef) ([]byte, error)
+	Files    MediaFiles
 	MaxBytes int64
 	BaseURL  string
 	// OnError is told why a file was not inlined (for the log); nil ignores it.
@@ -59,7 +59,7 @@ func (m *MediaInliner) Enrich(ctx context.Context, e Event, instance string, med
 	media := d.Message.Media
 	media.URL = strings.TrimRight(m.BaseURL, "/") + "/api/chat/base64/" + url.PathEscape(instance) + "?messageId=" + url.QueryEscape(d.ID)
 	if mediaBase64 && (media.Size == 0 || int64(media.Size) <= m.MaxBytes) {
-		if data, err := m.download(ctx, e, d.ID); err != nil {
+		if data, err := m.Files.Fetch(ctx, e.InstanceID, d.ID); err != nil {
 			if m.OnError != nil {
 				m.OnError(e, err)
 			}
@@ -72,15 +72,4 @@ func (m *MediaInliner) Enrich(ctx context.Context, e Event, instance string, med
 		return e.Data
 	}
 	return out
-}
-
-func (m *MediaInliner) download(ctx context.Context, e Event, id string) ([]byte, error) {
-	stored, err := m.Messages.Message(ctx, e.InstanceID, id)
-	if err != nil {
-		return nil, err
-	}
-	if stored.Media == nil {
-		return nil, Errorf(CodeNotFound, "The message has no downloadable media")
-	}
-	return m.Download(ctx, e.InstanceID, stored.Media)
 }

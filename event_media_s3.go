@@ -16,10 +16,9 @@ import (
 // path prefix, so a repeated upload (another webhook, a retry) rewrites the same object; the
 // URLs of recent uploads are remembered so that it seldom happens.
 type MediaArchiver struct {
-	Archive  MediaArchive
-	Messages MessageStore
-	// Download fetches and decrypts an attachment of an instance (as for MediaInliner).
-	Download func(ctx context.Context, instanceID int64, ref *MediaRef) ([]byte, error)
+	Archive MediaArchive
+	// Files gives the attachment (as for MediaInliner, and through the same SharedMedia).
+	Files MediaFiles
 	// OnError is told why an attachment was not archived (for the log); nil ignores it.
 	OnError func(e Event, err error)
 
@@ -74,14 +73,7 @@ func (a *MediaArchiver) archive(ctx context.Context, e Event, messageID, mimetyp
 		}
 		return "", err
 	}
-	stored, err := a.Messages.Message(ctx, e.InstanceID, messageID)
-	if err != nil {
-		return "", err
-	}
-	if stored.Media == nil {
-		return "", Errorf(CodeNotFound, "The message has no downloadable media")
-	}
-	data, err := a.Download(ctx, e.InstanceID, stored.Media)
+	data, err := a.Files.Fetch(ctx, e.InstanceID, messageID)
 	if err != nil {
 		return "", err
 	}

@@ -47,8 +47,8 @@ func TestMediaInliner(t *testing.T) {
 	downloads := 0
 	failing := false
 	m := &MediaInliner{
-		Messages: storedMedia{id: "M1"}, MaxBytes: 100, BaseURL: "https://gw.example/",
-		Download: func(_ context.Context, instanceID int64, ref *MediaRef) ([]byte, error) {
+		MaxBytes: 100, BaseURL: "https://gw.example/",
+		Files: DirectMedia{Messages: storedMedia{id: "M1"}, Download: func(_ context.Context, instanceID int64, ref *MediaRef) ([]byte, error) {
 			downloads++
 			if failing {
 				return nil, errors.New("expired")
@@ -57,7 +57,7 @@ func TestMediaInliner(t *testing.T) {
 				t.Fatalf("download of instance %d, ref %+v", instanceID, ref)
 			}
 			return file, nil
-		},
+		}},
 	}
 	ctx := context.Background()
 	const wantURL = "https://gw.example/api/chat/base64/my%20shop?messageId=M1"

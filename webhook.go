@@ -73,6 +73,18 @@ type Delivery struct {
 	LastLatencyMS int64
 	LastAttemptAt time.Time
 	CreatedAt     time.Time
+	// History is the delivery's recent attempts, oldest first (at most the store's bound; the
+	// counters above cover every attempt).
+	History []AttemptRecord
+}
+
+// AttemptRecord is one past attempt of a delivery, as the delivery log shows it.
+type AttemptRecord struct {
+	At         time.Time      // when the attempt ended
+	HTTPStatus int            // 0 when no answer came
+	Error      string         // why it failed; "" when delivered
+	Latency    time.Duration  // from the request to the answer (or the failure)
+	Outcome    DeliveryStatus // what the dispatcher decided after it
 }
 
 // PendingDelivery is a delivery a dispatcher should attempt now: the event, what the envelope

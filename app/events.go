@@ -105,22 +105,28 @@ func webhookClient(allowPrivate bool) *http.Client {
 
 // eventEnricher completes events at delivery time: attachments copied to the instance's own
 // bucket when it has one (switchboard.MediaArchiver, media.s3Url), then linked, or inlined for
-// webhooks with mediaBase64 (switchboard.MediaInliner).
+// receivers with mediaBase64 (switchboard.MediaInliner). Both read the file through one
+// switchboard.SharedMedia, so an attachment is downloaded once for the bucket, every webhook and
+// the WebSocket stream (and their early retries), not once per enricher per receiver.
 func (a *App) eventEnricher(cfg Config) switchboard.EventEnricher {
 	max := int64(cfg.EventMediaMax)
 	if max <= 0 {
 		max = switchboard.DefaultEventMediaMax
 	}
+	a.eventFiles = &switchboard.SharedMedia{
+		Source:   switchboard.DirectMedia{Messages: a.store, Download: a.downloadEventMedia},
+		MaxBytes: max,
+	}
 	log := a.log.With("component", "outbox")
 	return switchboard.EnrichChain{
 		&switchboard.MediaArchiver{
-			Archive: a.media, Messages: a.store, Download: a.downloadEventMedia,
+			Archive: a.media, Files: a.eventFiles,
 			OnError: func(e switchboard.Event, err error) {
 				log.Warn("event media not copied to the instance's S3 bucket", "event", e.ID, "err", err)
 			},
 		},
 		&switchboard.MediaInliner{
-			Messages: a.store, MaxBytes: max, BaseURL: cfg.BaseURL, Download: a.downloadEventMedia,
+			Files: a.eventFiles, MaxBytes: max, BaseURL: cfg.BaseURL,
 			OnError: func(e switchboard.Event, err error) {
 				log.Info("event media not inlined; the event carries its URL", "event", e.ID, "err", err)
 			},

@@ -250,6 +250,8 @@ func TestConsoleInChromium(t *testing.T) {
 	b.do("see it delivered in the log",
 		chromedp.Click(id("deliveries-load")),
 		chromedp.WaitVisible(css(`tr[data-event="webhook.test"][data-status="delivered"]`)),
+		// Its attempt history lists the one attempt, answered 200.
+		chromedp.WaitVisible(css(`tr[data-event="webhook.test"] ol.attempts li[data-outcome="delivered"]`)),
 	)
 	b.screenshot("06-webhooks")
 

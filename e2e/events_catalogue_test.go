@@ -10,7 +10,6 @@ import (
 	"go.mau.fi/whatsmeow/types"
 
 	"github.com/switchboard/switchboard"
-	"github.com/switchboard/switchboard/app"
 	"github.com/switchboard/switchboard/app/apptest"
 	"github.com/switchboard/switchboard/store/storetest"
 )
@@ -113,7 +112,7 @@ func TestEventGroupFlow(t *testing.T) {
 // patches synced to the instance); the receiver gets label.update edit with the name and colour,
 // then add with the chat.
 func TestEventLabelUpdate(t *testing.T) {
-	s := newEventScene(t, storetest.SQLiteDSN(t), []string{"label.update"}, func(c *app.Config) { c.SandboxLinkBootstrap = true })
+	s := newEventScene(t, storetest.SQLiteDSN(t), []string{"label.update"})
 	ctx, cancel := context.WithTimeout(context.Background(), apptest.Timeout)
 	defer cancel()
 	if err := s.sim().PhoneWriteAppState(ctx, s.own, appstate.BuildLabelEdit("7", "VIP", 3, false)); err != nil {

@@ -62,13 +62,30 @@ type deliveryJSON struct {
 	LastLatencyMS  int64      `json:"lastLatencyMs"`
 	LastError      string     `json:"lastError,omitempty"`
 	CreatedAt      time.Time  `json:"createdAt"`
+	// History is the recent attempts, oldest first: the newest 20 of the delivery (Attempts counts
+	// every one since the last redelivery).
+	History []attemptJSON `json:"history"`
+}
+
+// attemptJSON is one past attempt of a delivery.
+type attemptJSON struct {
+	At         time.Time `json:"at"`
+	StatusCode int       `json:"statusCode,omitempty"` // absent when no answer came
+	LatencyMS  int64     `json:"latencyMs"`
+	Error      string    `json:"error,omitempty"`
+	Outcome    string    `json:"outcome"` // the delivery's status after it: pending, retrying, delivered, dead
 }
 
 func newDeliveryJSON(d switchboard.Delivery) deliveryJSON {
 	v := deliveryJSON{
 		EventID: d.EventID, Event: d.EventType, Label: d.Label, Seq: d.Seq, Status: string(d.Status),
 		Attempts: d.Attempts, LastStatusCode: d.LastStatus, LastLatencyMS: d.LastLatencyMS, LastError: d.LastError,
-		CreatedAt: d.CreatedAt,
+		CreatedAt: d.CreatedAt, History: make([]attemptJSON, 0, len(d.History)),
+	}
+	for _, a := range d.History {
+		v.History = append(v.History, attemptJSON{
+			At: a.At, StatusCode: a.HTTPStatus, LatencyMS: a.Latency.Milliseconds(), Error: a.Error, Outcome: string(a.Outcome),
+		})
 	}
 	if d.Status == switchboard.DeliveryPending || d.Status == switchboard.DeliveryRetrying {
 		next := d.NextAt

@@ -15,10 +15,11 @@ import (
 )
 
 // EventStream is the live feed of committed events, and the outbox read for clients resuming
-// with ?since=.
+// with ?since=. Frames carry the body webhooks get (media linked, copied to S3), with the file
+// inline in media.base64 when mediaBase64 is set.
 type EventStream interface {
-	Subscribe(instanceID int64) (frames <-chan switchboard.EventFrame, overflow <-chan struct{}, cancel func())
-	Replay(ctx context.Context, instanceID, afterSeq int64, limit int) ([]switchboard.EventFrame, error)
+	Subscribe(instanceID int64, mediaBase64 bool) (frames <-chan switchboard.EventFrame, overflow <-chan struct{}, cancel func())
+	Replay(ctx context.Context, instanceID, afterSeq int64, limit int, mediaBase64 bool) ([]switchboard.EventFrame, error)
 }
 
 // WebSocket timings and limits.
@@ -57,6 +58,8 @@ func isWebSocketUpgrade(r *http.Request) bool {
 // then continues live without a gap or a repeat. A client that falls 256 frames behind is closed
 // with 1013 (try again later) instead of being buffered without bound. A browser Origin must be
 // one of the account's allowed origins (the CORS list); clients without an Origin are accepted.
+// The configuration's mediaBase64, as it is when the connection opens, puts the file of each
+// message's attachment in media.base64 (within SWITCHBOARD_EVENT_MEDIA_MAX), as for webhooks.
 func (s *Server) handleWebSocket(w http.ResponseWriter, r *http.Request, inst *switchboard.Instance) error {
 	c, err := s.cfg.Websockets.WebsocketConfigOf(r.Context(), inst.ID)
 	if err != nil && !errors.Is(err, switchboard.ErrNotFound) {
@@ -81,7 +84,7 @@ func (s *Server) handleWebSocket(w http.ResponseWriter, r *http.Request, inst *s
 			return errOriginNotAllowed
 		}
 	}
-	frames, overflow, cancel := s.cfg.Stream.Subscribe(inst.ID)
+	frames, overflow, cancel := s.cfg.Stream.Subscribe(inst.ID, c.MediaBase64)
 	defer cancel()
 	// The Origin was checked above against the account's list, which the library cannot know.
 	conn, err := websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true})
@@ -96,7 +99,7 @@ func (s *Server) handleWebSocket(w http.ResponseWriter, r *http.Request, inst *s
 	if since >= 0 {
 		last = since
 		for {
-			page, err := s.cfg.Stream.Replay(ctx, inst.ID, last, wsReplayPage)
+			page, err := s.cfg.Stream.Replay(ctx, inst.ID, last, wsReplayPage, c.MediaBase64)
 			if err != nil {
 				conn.Close(websocket.StatusInternalError, "replay failed")
 				return nil
@@ -140,8 +143,16 @@ func (s *Server) handleWebSocket(w http.ResponseWriter, r *http.Request, inst *s
 	}
 }
 
+// writeFrame writes one frame; a frame still being completed (its media fetched) is waited for,
+// which keeps the order, and skipped if it could not be built.
 func writeFrame(ctx context.Context, conn *websocket.Conn, f switchboard.EventFrame) error {
+	body := f.Body
+	if f.Later != nil {
+		if body = f.Later.Wait(ctx); body == nil {
+			return ctx.Err()
+		}
+	}
 	wctx, stop := context.WithTimeout(ctx, wsWriteTimeout)
 	defer stop()
-	return conn.Write(wctx, websocket.MessageText, f.Body)
+	return conn.Write(wctx, websocket.MessageText, body)
 }

@@ -299,9 +299,9 @@ func TestPendingEventsSurviveRestart(t *testing.T) {
 func TestStreamDropsSlowSubscriber(t *testing.T) {
 	f := newFixture(t, storetest.Open(t))
 	f.start()
-	_, slowOverflow, cancelSlow := f.ob.Subscribe(f.inst.ID)
+	_, slowOverflow, cancelSlow := f.ob.Subscribe(f.inst.ID, false)
 	defer cancelSlow()
-	frames, overflow, cancel := f.ob.Subscribe(f.inst.ID)
+	frames, overflow, cancel := f.ob.Subscribe(f.inst.ID, false)
 	defer cancel()
 	got := make(chan int64, outbox.StreamBuffer+10)
 	go func() {
@@ -327,7 +327,7 @@ func TestStreamDropsSlowSubscriber(t *testing.T) {
 			t.Fatalf("frame %d never came", i)
 		}
 	}
-	replay, err := f.ob.Replay(ctx(t), f.inst.ID, 10, 5)
+	replay, err := f.ob.Replay(ctx(t), f.inst.ID, 10, 5, false)
 	if err != nil || len(replay) != 5 || replay[0].Seq != 11 || !strings.Contains(string(replay[0].Body), `"instance":"shop"`) {
 		t.Fatalf("replay %d frames, first %+v, %v", len(replay), replay, err)
 	}

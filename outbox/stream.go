@@ -1,6 +1,7 @@
 package outbox
 
 import (
+	"bytes"
 	"context"
 	"sync"
 
@@ -10,10 +11,20 @@ import (
 // The live stream feeds WebSocket clients: every event committed by Emit is published, after the
 // commit, to the subscribers of its instance. Live frames are at most once (RyzeAPI: the
 // WebSocket has no persistence); Replay reads the outbox for clients resuming with ?since=.
+//
+// A frame carries the same enriched body a webhook gets (media.url, media.s3Url, and media.base64
+// for a subscriber whose WebSocket configuration has mediaBase64, RyzeAPI 2.5.3). Events are
+// published from inside WhatsApp's handler, where no download may run, so the frame of an event
+// with media is queued at once, in order, with a pending body that a goroutine completes (the
+// download shared with the webhooks through the enricher's SharedMedia); the connection waits for
+// it before writing that frame and the ones after it.
 
 // StreamBuffer is how many frames a subscriber may lag behind before it is dropped: a slow
 // consumer is disconnected (it reconnects with ?since=) rather than buffered without bound.
 const StreamBuffer = 256
+
+// streamEnrichers bounds the media downloads running for live frames at once.
+const streamEnrichers = 8
 
 // streamStore is what the stream needs beyond Store.
 type streamStore interface {
@@ -25,9 +36,10 @@ type instanceReader interface {
 }
 
 type subscriber struct {
-	frames   chan switchboard.EventFrame
-	overflow chan struct{}
-	once     sync.Once
+	frames      chan switchboard.EventFrame
+	overflow    chan struct{}
+	once        sync.Once
+	mediaBase64 bool
 }
 
 func (s *subscriber) drop() { s.once.Do(func() { close(s.overflow) }) }
@@ -36,13 +48,16 @@ type hub struct {
 	mu    sync.Mutex
 	subs  map[int64]map[*subscriber]struct{}
 	names map[int64]string // instance names, learnt from Replay or looked up on first publish
+	// enrichers holds a slot per media enrichment running for live frames.
+	enrichers chan struct{}
 }
 
-// Subscribe registers a live subscriber of the instance's events. frames delivers them in
-// order; overflow is closed when the subscriber fell StreamBuffer frames behind and was dropped;
-// cancel unregisters it.
-func (ob *Outbox) Subscribe(instanceID int64) (frames <-chan switchboard.EventFrame, overflow <-chan struct{}, cancel func()) {
-	s := &subscriber{frames: make(chan switchboard.EventFrame, StreamBuffer), overflow: make(chan struct{})}
+// Subscribe registers a live subscriber of the instance's events; mediaBase64 is its WebSocket
+// configuration's (the file inline in media.base64). frames delivers them in order; overflow is
+// closed when the subscriber fell StreamBuffer frames behind and was dropped; cancel unregisters
+// it.
+func (ob *Outbox) Subscribe(instanceID int64, mediaBase64 bool) (frames <-chan switchboard.EventFrame, overflow <-chan struct{}, cancel func()) {
+	s := &subscriber{frames: make(chan switchboard.EventFrame, StreamBuffer), overflow: make(chan struct{}), mediaBase64: mediaBase64}
 	h := &ob.hub
 	h.mu.Lock()
 	if h.subs == nil {
@@ -63,8 +78,9 @@ func (ob *Outbox) Subscribe(instanceID int64) (frames <-chan switchboard.EventFr
 	}
 }
 
-// Replay returns up to limit stored events of the instance after afterSeq, encoded.
-func (ob *Outbox) Replay(ctx context.Context, instanceID, afterSeq int64, limit int) ([]switchboard.EventFrame, error) {
+// Replay returns up to limit stored events of the instance after afterSeq, encoded and enriched
+// as live frames are (it runs in the reader's goroutine, so media is fetched right here).
+func (ob *Outbox) Replay(ctx context.Context, instanceID, afterSeq int64, limit int, mediaBase64 bool) ([]switchboard.EventFrame, error) {
 	st, ok := ob.o.Store.(streamStore)
 	if !ok || ob.o.Encode == nil {
 		return nil, nil
@@ -75,7 +91,7 @@ func (ob *Outbox) Replay(ctx context.Context, instanceID, afterSeq int64, limit 
 	}
 	out := make([]switchboard.EventFrame, 0, len(events))
 	for _, e := range events {
-		body, err := ob.o.Encode(ob.linkMedia(ctx, e, name), name)
+		body, err := ob.o.Encode(ob.enrich(ctx, e, name, mediaBase64), name)
 		if err != nil {
 			return nil, err
 		}
@@ -111,18 +127,37 @@ func (ob *Outbox) publish(ctx context.Context, e switchboard.Event) {
 		}
 		name = inst.Name
 	}
-	body, err := ob.o.Encode(ob.linkMedia(ctx, e, name), name)
-	if err != nil {
-		return
+	var plain switchboard.EventFrame
+	media := hasMedia(e)
+	if !media {
+		body, err := ob.o.Encode(e, name)
+		if err != nil {
+			return
+		}
+		plain = switchboard.EventFrame{Seq: e.Seq, Type: e.Type, Body: body}
 	}
-	frame := switchboard.EventFrame{Seq: e.Seq, Type: e.Type, Body: body}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.names == nil {
 		h.names = map[int64]string{}
 	}
 	h.names[e.InstanceID] = name
+	inline := plain
+	if media {
+		// Decided under the lock of the fan-out, so every subscriber gets a body that will
+		// be built, and no file is fetched for media.base64 that nobody wants.
+		wantPlain, wantInline := false, false
+		for s := range h.subs[e.InstanceID] {
+			wantInline = wantInline || s.mediaBase64
+			wantPlain = wantPlain || !s.mediaBase64
+		}
+		plain, inline = ob.enrichLater(e, name, wantPlain, wantInline)
+	}
 	for s := range h.subs[e.InstanceID] {
+		frame := plain
+		if s.mediaBase64 {
+			frame = inline
+		}
 		select {
 		case s.frames <- frame:
 		default:
@@ -132,12 +167,62 @@ func (ob *Outbox) publish(ctx context.Context, e switchboard.Event) {
 	}
 }
 
-// linkMedia gives a WebSocket frame what the enricher adds without fetching anything (media.url):
-// live frames are published from inside WhatsApp's handler, where no download may run, so
-// media.base64 is for webhooks only.
-func (ob *Outbox) linkMedia(ctx context.Context, e switchboard.Event, name string) switchboard.Event {
+// enrichLater returns the frames of an event with media, without and with media.base64 (those
+// wanted), whose bodies a goroutine completes; the download behind both is one (SharedMedia).
+// Called with the hub locked.
+func (ob *Outbox) enrichLater(e switchboard.Event, name string, wantPlain, wantInline bool) (plain, inline switchboard.EventFrame) {
+	type job struct {
+		mediaBase64 bool
+		set         func([]byte)
+	}
+	var jobs []job
+	for _, v := range []struct {
+		want        bool
+		mediaBase64 bool
+		frame       *switchboard.EventFrame
+	}{{wantInline, true, &inline}, {wantPlain, false, &plain}} { // inline first: it fetches the file, which the other then finds shared
+		if !v.want {
+			continue
+		}
+		body, set := switchboard.NewPendingBody()
+		*v.frame = switchboard.EventFrame{Seq: e.Seq, Type: e.Type, Later: body}
+		jobs = append(jobs, job{v.mediaBase64, set})
+	}
+	h := &ob.hub
+	if h.enrichers == nil {
+		h.enrichers = make(chan struct{}, streamEnrichers)
+	}
+	slots := h.enrichers
+	go func() {
+		select {
+		case slots <- struct{}{}:
+		case <-ob.ctx.Done():
+			for _, j := range jobs {
+				j.set(nil)
+			}
+			return
+		}
+		defer func() { <-slots }()
+		for _, j := range jobs {
+			body, err := ob.o.Encode(ob.enrich(ob.ctx, e, name, j.mediaBase64), name)
+			if err != nil {
+				body = nil
+			}
+			j.set(body)
+		}
+	}()
+	return plain, inline
+}
+
+// enrich completes an event as the webhooks get it.
+func (ob *Outbox) enrich(ctx context.Context, e switchboard.Event, name string, mediaBase64 bool) switchboard.Event {
 	if ob.o.Enrich != nil {
-		e.Data = ob.o.Enrich.Enrich(ctx, e, name, false)
+		e.Data = ob.o.Enrich.Enrich(ctx, e, name, mediaBase64)
 	}
 	return e
+}
+
+// hasMedia reports an event whose enrichment may fetch a file (a message with an attachment).
+func hasMedia(e switchboard.Event) bool {
+	return e.Type == switchboard.EventMessageExchange && bytes.Contains(e.Data, []byte(`"media":`))
 }

@@ -31,6 +31,7 @@ func TestUniqueAccountNamesMigration(t *testing.T) {
 			undo = append(undo, `DROP TRIGGER instances_session_fence ON instances`, `DROP FUNCTION instances_session_fence()`,
 				`DROP TRIGGER instance_leases_fence ON instance_leases`, `DROP FUNCTION instance_leases_fence()`)
 		}
+		undo = append(undo, `DROP TABLE webhook_attempts`)
 		undo = append(undo, `DROP TABLE event_sink_cursors`, `DROP TABLE instance_s3`)
 		undo = append(undo, `DROP TABLE instance_leases`, `DROP TABLE cluster_nodes`, `ALTER TABLE instances DROP COLUMN session_epoch`)
 		undo = append(undo, `DROP TABLE websocket_configs`, `DROP TABLE webhook_deliveries`, `DROP TABLE webhooks`,

@@ -79,15 +79,43 @@ func (s *Store) outboundEvent(ctx context.Context, webhookID int64, eventID stri
 	return &out, nil
 }
 
-// RecordAttempt stores an attempt's outcome. It changes only a delivery still waiting (pending or
-// retrying): one marked dead meanwhile, by a disable, stays dead.
+// AttemptHistory is how many attempts of one delivery webhook_attempts keeps: the newest ones.
+// The default schedule makes 10 attempts, so a whole schedule and a redelivery fit.
+const AttemptHistory = 20
+
+// RecordAttempt stores an attempt's outcome: the delivery's counters and latest outcome, and one
+// row of its attempt history (pruned to the newest AttemptHistory). It changes only a delivery
+// still waiting (pending or retrying): one marked dead meanwhile, by a disable, stays dead, and
+// the attempt is then not logged either.
 func (s *Store) RecordAttempt(ctx context.Context, webhookID int64, eventID string, a switchboard.DeliveryAttempt) error {
-	_, err := s.db.ExecContext(ctx,
-		`UPDATE webhook_deliveries SET status = $3, attempts = attempts + 1, next_at = $4, last_status = $5,
-		     last_error = $6, last_latency_ms = $7, last_attempt_at = $8
-		 WHERE webhook_id = $1 AND event_id = $2 AND status IN ('pending', 'retrying')`,
-		webhookID, eventID, string(a.Status), millis(a.NextAt), a.HTTPStatus, truncate(a.Error, 500),
-		a.Latency.Milliseconds(), millis(a.At))
+	msg := truncate(a.Error, 500)
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx,
+			`UPDATE webhook_deliveries SET status = $3, attempts = attempts + 1, next_at = $4, last_status = $5,
+			     last_error = $6, last_latency_ms = $7, last_attempt_at = $8
+			 WHERE webhook_id = $1 AND event_id = $2 AND status IN ('pending', 'retrying')`,
+			webhookID, eventID, string(a.Status), millis(a.NextAt), a.HTTPStatus, msg,
+			a.Latency.Milliseconds(), millis(a.At))
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx,
+			`INSERT INTO webhook_attempts (webhook_id, event_id, at, status_code, error, latency_ms, outcome)
+			 VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			webhookID, eventID, millis(a.At), a.HTTPStatus, msg, a.Latency.Milliseconds(), string(a.Status)); err != nil {
+			return err
+		}
+		// Nothing to delete until a delivery has made more than AttemptHistory attempts: the
+		// subquery finds no row then, and the index keeps it a short range scan.
+		_, err = tx.ExecContext(ctx,
+			`DELETE FROM webhook_attempts WHERE event_id = $2 AND webhook_id = $1 AND id <= (
+			     SELECT id FROM webhook_attempts WHERE event_id = $2 AND webhook_id = $1
+			     ORDER BY id DESC LIMIT 1 OFFSET $3)`, webhookID, eventID, AttemptHistory)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("store: record delivery attempt: %w", err)
 	}

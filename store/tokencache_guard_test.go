@@ -43,7 +43,8 @@ var storeMethods = map[string]string{
 	"CreateJob": "other table", "UpdateJobProgress": "other table", "FinishJob": "other table",
 	"InterruptRunningJobs": "other table", "BeginIdempotent": "other table", "FinishIdempotent": "other table",
 	"AbandonIdempotent": "other table", "AbandonRunningIdempotent": "other table", "PurgeIdempotent": "other table",
-	// The events outbox and webhooks (events, event_sequences, webhooks, webhook_deliveries).
+	// The events outbox and webhooks (events, event_sequences, webhooks, webhook_deliveries,
+	// webhook_attempts).
 	"AppendEvent": "other table", "RecordAttempt": "other table", "ClaimDelivery": "other table", "DisableWebhook": "other table",
 	"UpsertWebhook": "other table", "Redeliver": "other table", "PurgeEvents": "other table",
 	"NextDelivery": "read", "EnabledWebhooks": "read", "WebhookByLabel": "read", "WebhookByID": "read",
@@ -62,6 +63,7 @@ var storeMethods = map[string]string{
 	"SetChatLabel": "other table", "LabeledChats": "other table", "FavoriteChats": "other table", "SetFavoriteChat": "other table",
 	// Plumbing. DB is the raw pool: writes through it bypass the cache (tests use it to do so).
 	"DB": "plumbing", "Dialect": "plumbing", "AwaitInvalidations": "plumbing (export_test.go)", "Ping": "plumbing", "Close": "plumbing", "Whatsmeow": "plumbing",
+	"GenerateWhatsmeowPreKeys": "other table",
 }
 
 func TestStoreMethodsClassified(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/switchboard/switchboard"
 )
@@ -57,7 +58,64 @@ func (s *Store) ListDeliveries(ctx context.Context, f switchboard.DeliveryFilter
 		}
 		out = append(out, d)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: list deliveries: %w", err)
+	}
+	rows.Close()
+	if err := s.attachHistory(ctx, out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// attachHistory fills the History of each listed delivery from webhook_attempts, oldest first.
+func (s *Store) attachHistory(ctx context.Context, list []switchboard.Delivery) error {
+	if len(list) == 0 {
+		return nil
+	}
+	type key struct {
+		webhook int64
+		event   string
+	}
+	index := make(map[key]int, len(list))
+	events := make(map[string]bool, len(list))
+	args := make([]any, 0, len(list))
+	marks := make([]string, 0, len(list))
+	for i, d := range list {
+		index[key{d.WebhookID, d.EventID}] = i
+		if events[d.EventID] {
+			continue // listed for several webhooks
+		}
+		events[d.EventID] = true
+		args = append(args, d.EventID)
+		marks = append(marks, fmt.Sprintf("$%d", len(args)))
+	}
+	rows, err := s.db.QueryContext(ctx,
+		`SELECT webhook_id, event_id, at, status_code, error, latency_ms, outcome FROM webhook_attempts
+		 WHERE event_id IN (`+strings.Join(marks, ", ")+`) ORDER BY id`, args...)
+	if err != nil {
+		return fmt.Errorf("store: list delivery attempts: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k key
+		var a switchboard.AttemptRecord
+		var at, latency int64
+		var outcome string
+		if err := rows.Scan(&k.webhook, &k.event, &at, &a.HTTPStatus, &a.Error, &latency, &outcome); err != nil {
+			return fmt.Errorf("store: list delivery attempts: %w", err)
+		}
+		i, ok := index[k]
+		if !ok {
+			continue // a webhook of the event that the filter left out
+		}
+		a.At, a.Latency, a.Outcome = fromMillis(at), time.Duration(latency)*time.Millisecond, switchboard.DeliveryStatus(outcome)
+		list[i].History = append(list[i].History, a)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("store: list delivery attempts: %w", err)
+	}
+	return nil
 }
 
 // Redeliver queues deliveries again from the head of their webhook's ordered lane, with a fresh

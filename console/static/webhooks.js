@@ -60,8 +60,27 @@
       SB.cell(row, d.status);
       SB.cell(row, String(d.attempts));
       SB.cell(row, (d.lastStatusCode ? "HTTP " + d.lastStatusCode : "") + (d.lastError ? " " + d.lastError : ""));
+      row.appendChild(historyCell(d.history || []));
       return row;
     }));
+  }
+
+  // historyCell lists a delivery's recent attempts, oldest first: when, the answer (or the
+  // error), how long it took and what the gateway decided next.
+  function historyCell(history) {
+    const td = document.createElement("td");
+    const list = document.createElement("ol");
+    list.className = "attempts";
+    for (const a of history) {
+      const item = document.createElement("li");
+      item.dataset.outcome = a.outcome;
+      item.textContent = new Date(a.at).toLocaleTimeString() + " " +
+        (a.statusCode ? "HTTP " + a.statusCode : "no answer") + " in " + a.latencyMs + " ms" +
+        (a.error ? ": " + a.error : "") + " → " + a.outcome;
+      list.appendChild(item);
+    }
+    td.appendChild(list);
+    return td;
   }
 
   async function redeliverDead() {

@@ -325,16 +325,16 @@ func brokerDownThenBack(t *testing.T, b Broker, dsn string) {
 	d := sc.check(want)
 	t.Logf("broker down then back: %d events, %d failed publications, %d duplicates", len(want), g.pub.failed.Load(), d)
 	// The counters say the same as the wrapper saw. The consumer can get the last event before the
-	// sink has counted its confirmation (the count follows Publish's return), so wait for it.
+	// sink has counted its confirmation (the count follows Publish's return), and a publication
+	// retried after the cut can still be confirmed meanwhile, so wait for the two to agree, each
+	// read once per look.
 	sink := g.pub.Name()
-	var published, failures float64
-	waitUntil(t, "the published counter to catch up with the confirmations", func() bool {
-		published = counterValue(t, reg, "switchboard_event_sink_published_total", sink)
-		return published >= float64(g.pub.confirmed.Load())
+	waitUntil(t, "the published counter to agree with the confirmations", func() bool {
+		confirmed := g.pub.confirmed.Load()
+		return counterValue(t, reg, "switchboard_event_sink_published_total", sink) == float64(confirmed)
 	})
-	failures = counterValue(t, reg, "switchboard_event_sink_failures_total", sink)
-	if published != float64(g.pub.confirmed.Load()) || failures < 1 {
-		t.Fatalf("metrics: published %v (the sink confirmed %d), failures %v", published, g.pub.confirmed.Load(), failures)
+	if failures := counterValue(t, reg, "switchboard_event_sink_failures_total", sink); failures < 1 {
+		t.Fatalf("metrics: failures %v, want at least the one seen against the cut broker", failures)
 	}
 }
 

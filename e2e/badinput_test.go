@@ -132,8 +132,8 @@ func TestBadInputAcrossEveryOperation(t *testing.T) {
 // community JID with 500 "error parse community jid: ...", as the reference does.
 //
 // The other is the documented 503 of the chat module and of the push name (profile account)
-// while the phone has not yet shared its app-state key (the sandbox phone sends it only with
-// LinkBootstrap): a state of WhatsApp the client can retry, answered the same whatever the
+// while the phone has not yet shared its app-state key (the sandbox phone sends it just after
+// linking): a state of WhatsApp the client can retry, answered the same whatever the
 // body, never a crash.
 func documented5xx(path string, status int, body []byte) bool {
 	if status == http.StatusServiceUnavailable && (strings.HasPrefix(path, "/api/chat/") || strings.HasPrefix(path, "/api/profile/account/")) {

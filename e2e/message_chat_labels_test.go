@@ -9,7 +9,6 @@ import (
 	"go.mau.fi/whatsmeow/appstate"
 	"go.mau.fi/whatsmeow/types"
 
-	"github.com/switchboard/switchboard/app"
 	"github.com/switchboard/switchboard/store/storetest"
 	"github.com/switchboard/switchboard/wasim"
 )
@@ -52,7 +51,7 @@ func fmtIndex(index []string) string {
 // app-state actions the phone decodes. On SQLite and PostgreSQL (the label store).
 func TestChatLabelsAndActionsReachThePhone(t *testing.T) {
 	storetest.EachDSN(t, func(t *testing.T, dsn string) {
-		s := newMessageScene(t, dsn, func(c *app.Config) { c.SandboxLinkBootstrap = true })
+		s := newMessageScene(t, dsn)
 		bob, carol := s.user("Bob"), s.user("Carol")
 		bobJID, carolJID := bob+"@s.whatsapp.net", carol+"@s.whatsapp.net"
 		do := func(method, path string, body any) map[string]any {

@@ -1,14 +1,16 @@
 package e2e
 
 import (
+	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"go.mau.fi/whatsmeow/types"
 
-	"github.com/switchboard/switchboard/app"
 	"github.com/switchboard/switchboard/store/storetest"
 	"github.com/switchboard/switchboard/wasim"
 )
@@ -38,7 +40,7 @@ func (s *messageScene) appStateEntry(kind, chat string, ok func(wasim.AppStateEn
 // as app state that the instance's own phone decodes; block lands in WhatsApp's blocklist;
 // presence reaches WhatsApp as a chat state.
 func TestChatSettingsReachThePhone(t *testing.T) {
-	s := newMessageScene(t, storetest.SQLiteDSN(t), func(c *app.Config) { c.SandboxLinkBootstrap = true })
+	s := newMessageScene(t, storetest.SQLiteDSN(t))
 	bob, carol := s.user("Bob"), s.user("Carol")
 	bobJID, carolJID := bob+"@s.whatsapp.net", carol+"@s.whatsapp.net"
 	do := func(route string, body any) map[string]any {
@@ -96,4 +98,58 @@ func TestChatSettingsReachThePhone(t *testing.T) {
 		WantError(http.StatusBadRequest, "Invalid state. Use 'typing', 'recording', or 'pause'")
 	s.e.Do("POST", "/api/chat/archive/sender", s.acc, map[string]any{"number": notOnWhatsApp}).
 		WantError(http.StatusNotFound, "The number is not on WhatsApp")
+}
+
+// TestConcurrentChatSettingsAllLand: a client that archives, pins, mutes and tags several chats
+// at once gets a 200 for each, and each reaches the phone's app state. whatsmeow writes a patch
+// against the collection version it holds and retries a 409 only once, so parallel patches used
+// to lose the race in turn and answer 502 "WhatsApp request failed" (CI's bad-input flood,
+// 2026-12-03); the instance now sends its patches one at a time. (Archiving a chat also unpins
+// it, as on the phone, so archive and pin go to different chats.)
+func TestConcurrentChatSettingsAllLand(t *testing.T) {
+	s := newMessageScene(t, storetest.SQLiteDSN(t))
+	const chats = 6
+	numbers := make([]string, chats)
+	for i := range numbers {
+		numbers[i] = s.user("Contact" + strconv.Itoa(i))
+	}
+	var wg sync.WaitGroup
+	failed := make(chan string, 3*chats)
+	for i, n := range numbers {
+		setting := map[string]any{"number": n, "archive": true}
+		route := "archive"
+		if i%2 == 1 {
+			route, setting = "pin", map[string]any{"number": n, "pin": true}
+		}
+		for _, call := range []struct {
+			route string
+			body  map[string]any
+		}{
+			{route, setting},
+			{"mute", map[string]any{"number": n, "duration": "8h"}},
+			{"tag", map[string]any{"name": "T" + strconv.Itoa(i)}},
+		} {
+			wg.Go(func() {
+				r := s.e.Do("POST", "/api/chat/"+call.route+"/sender", s.acc, call.body)
+				if r.Status != http.StatusOK {
+					failed <- fmt.Sprintf("%s %v: %d %s", call.route, call.body, r.Status, r.Raw)
+				}
+			})
+		}
+	}
+	wg.Wait()
+	close(failed)
+	for f := range failed {
+		t.Error(f)
+	}
+	for i, n := range numbers {
+		jid := n + "@s.whatsapp.net"
+		if i%2 == 1 {
+			s.appStateEntry("pin_v1", jid, func(e wasim.AppStateEntry) bool { return e.Action.GetPinAction().GetPinned() })
+		} else {
+			s.appStateEntry("archive", jid, func(e wasim.AppStateEntry) bool { return e.Action.GetArchiveChatAction().GetArchived() })
+		}
+		s.appStateEntry("mute", jid, func(e wasim.AppStateEntry) bool { return e.Action.GetMuteAction().GetMuted() })
+		s.appStateIndex(func(e wasim.AppStateEntry) bool { return e.Action.GetLabelEditAction().GetName() != "" }, "label_edit", strconv.Itoa(i+1))
+	}
 }

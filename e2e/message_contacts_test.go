@@ -9,14 +9,13 @@ import (
 	"go.mau.fi/whatsmeow/proto/waSyncAction"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/switchboard/switchboard/app"
 	"github.com/switchboard/switchboard/store/storetest"
 )
 
 // TestContactsFromThePhonesAddressBook: a contact the phone saves (an app-state contact action)
 // is listed by the contacts route with the saved names; a number the book lacks is found: false.
 func TestContactsFromThePhonesAddressBook(t *testing.T) {
-	s := newMessageScene(t, storetest.SQLiteDSN(t), func(c *app.Config) { c.SandboxLinkBootstrap = true })
+	s := newMessageScene(t, storetest.SQLiteDSN(t))
 	bob := s.user("Bob")
 	bobJID := bob + "@s.whatsapp.net"
 	save := appstate.PatchInfo{Type: appstate.WAPatchCriticalUnblockLow, Mutations: []appstate.MutationInfo{{

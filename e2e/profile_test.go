@@ -16,7 +16,6 @@ import (
 
 	"go.mau.fi/whatsmeow/types"
 
-	"github.com/switchboard/switchboard/app"
 	"github.com/switchboard/switchboard/app/apptest"
 	"github.com/switchboard/switchboard/store/storetest"
 	"github.com/switchboard/switchboard/wasim"
@@ -67,7 +66,7 @@ func fetchPicture(t *testing.T, url string) []byte {
 // are what WhatsApp holds (the picture by SHA-256 of the bytes it serves), the push name is in
 // the phone's app state, the same values again change nothing, and "" removes the picture.
 func TestProfileUpdateReachesWhatsApp(t *testing.T) {
-	s := newMessageScene(t, storetest.SQLiteDSN(t), func(c *app.Config) { c.SandboxLinkBootstrap = true })
+	s := newMessageScene(t, storetest.SQLiteDSN(t))
 	sim := s.e.App.Sim()
 	update := map[string]any{"profileName": "Acme Support", "profileStatus": "We answer 9-18h", "profilePicture": profilePNG(t, 1000, 800)}
 	res := s.e.Do("POST", "/api/profile/account/sender", s.acc, update).Want(http.StatusOK)

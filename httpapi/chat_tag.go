@@ -105,6 +105,11 @@ func (s *Server) handleChatTagCreate(w http.ResponseWriter, r *http.Request, ins
 	if err != nil {
 		return err
 	}
+	done, err := s.labelIDs.For(inst.ID).Wait(r.Context())
+	if err != nil {
+		return err
+	}
+	defer done()
 	id, err := labels.NextLabelID(r.Context(), inst.ID)
 	if err != nil {
 		return err

@@ -131,6 +131,11 @@ type Server struct {
 	metrics    *httpMetrics
 	background backgroundJobs   // async jobs, cancelled by Shutdown
 	idemPurge  idempotencyPurge // when old Idempotency-Keys were last deleted
+	// labelIDs serialises tag creation per instance (a Pacer without spacing is a turn lock): the
+	// next label id is read, written to WhatsApp and stored, and two creations at once would
+	// otherwise take the same id (the second silently replacing the first tag on every device).
+	// Every request for an instance runs on its owner node, so a per-process lock is enough.
+	labelIDs *switchboard.Pacers
 
 	// media loads group and community pictures; it holds the download pool and decode slots.
 	media *media.Loader
@@ -181,6 +186,7 @@ func New(cfg Config) *Server {
 		metrics:     newHTTPMetrics(cfg.Metrics),
 		media:       media.NewLoader(cfg.AllowPrivateImageURLs),
 		attachments: media.NewAttachments(cfg.AllowPrivateImageURLs, int64(cfg.MediaMax)),
+		labelIDs:    switchboard.NewPacers(0),
 	}
 	s.routes()
 	s.handler = s.observe(s.recoverPanics(s.limitBody(http.HandlerFunc(s.dispatch))))

@@ -42,10 +42,12 @@ var whatsmeowRules = []whatsmeowRule{
 	{"wasim/...", nil, "the simulated WhatsApp server speaks whatsmeow's protocol and types"},
 	{"store", []string{whatsmeow + "/store/sqlstore", whatsmeow + "/util/log"},
 		"opens whatsmeow's device store on the gateway's own database (store/whatsmeow.go), so one backup holds both"},
+	{"store", []string{whatsmeow + "/util/keys"},
+		"makes a new device's prekeys and writes them into whatsmeow's table in one statement, one fsync instead of 812 (store/whatsmeow_prekeys.go)"},
 	{"app", []string{whatsmeow + "/util/keys"},
 		"wiring: sandbox mode installs the simulator's root key as whatsmeow's trust root (app/config.go)"},
 	{"app", []string{whatsmeow + "/types"},
-		"exception: the sandbox adapter (app/sandbox_adapter.go, app/sandbox_remote.go, app/sandbox_phones.go) calls " +
+		"exception: the sandbox adapter (app/sandbox_adapter.go, app/sandbox_simulator.go, app/sandbox_phones.go) calls " +
 			"wasim's API, whose users and groups are whatsmeow JIDs; it implements httpapi.Sandbox over wasim, " +
 			"joining two adapters, so it is wiring and stays in app/"},
 	{"cmd/switchboard-bench", nil, "a benchmark program: drives bare whatsmeow clients against wasim to measure them"},

@@ -48,6 +48,7 @@ func (s *Server) handleInstanceDelete(w http.ResponseWriter, r *http.Request, in
 		}
 		return deleteFailure(failed("internal error", err))
 	}
+	s.labelIDs.Forget(inst.ID) // its tag-creation turns go with it (server.go)
 	s.requestLogger(r).Info("instance deleted", "instance_id", inst.ID)
 	writeJSON(w, http.StatusOK, instanceStatusResponse{
 		envelope: ok("Instance deleted"),

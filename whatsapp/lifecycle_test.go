@@ -163,8 +163,9 @@ func TestRemoveWhileLoginPending(t *testing.T) {
 	}
 }
 
-// TestRemoveForgetsThePacer: the removed instance's write schedule is dropped with it (a later
-// Pacer builds a fresh one), so pacers do not pile up for instances that no longer exist.
+// TestRemoveForgetsThePacer: the removed instance's write schedule, send queue and recipient
+// cache are dropped with it (later lookups build fresh ones), so they do not pile up for
+// instances that no longer exist.
 func TestRemoveForgetsThePacer(t *testing.T) {
 	e := newEnv(t)
 	m := e.manager()
@@ -173,11 +174,21 @@ func TestRemoveForgetsThePacer(t *testing.T) {
 	if again := m.Pacer(inst); again != before {
 		t.Fatal("Pacer does not keep an instance's pacer")
 	}
+	queue, recipients := m.sendQueues.For(inst.ID), m.recipientsFor(inst.ID)
+	if m.sendQueues.For(inst.ID) != queue || m.recipientsFor(inst.ID) != recipients {
+		t.Fatal("the send queue or recipient cache is not kept per instance")
+	}
 	if err := m.Remove(ctxT(t), e.row(inst)); err != nil {
 		t.Fatalf("Remove: %v", err)
 	}
 	if after := m.Pacer(inst); after == before {
 		t.Fatal("the removed instance's pacer is still registered")
+	}
+	if m.sendQueues.For(inst.ID) == queue {
+		t.Fatal("the removed instance's send queue is still registered")
+	}
+	if m.recipientsFor(inst.ID) == recipients {
+		t.Fatal("the removed instance's recipient cache is still registered")
 	}
 }
 

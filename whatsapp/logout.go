@@ -64,9 +64,13 @@ func (m *Manager) Remove(ctx context.Context, inst *switchboard.Instance) error 
 		delete(m.sessions, inst.ID)
 	}
 	m.mu.Unlock()
-	// Its write schedule goes with it, so a server that creates and deletes instances all day
-	// does not keep a pacer for every one it ever had.
+	// Its write schedule, send queue and recipient cache go with it, so a server that creates
+	// and deletes instances all day does not keep them for every one it ever had.
 	m.pacers.Forget(inst.ID)
+	m.sendQueues.Forget(inst.ID)
+	m.recipientMu.Lock()
+	delete(m.recipientCaches, inst.ID)
+	m.recipientMu.Unlock()
 	// The row is about to go; clearing its session columns first keeps it consistent should the
 	// delete fail. Best effort: the row may already be gone.
 	if err := m.persist(ctx, s, rowState{}); err != nil {

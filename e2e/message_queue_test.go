@@ -55,12 +55,7 @@ func TestSendQueueSpacesAnInstancesSends(t *testing.T) {
 	}
 	// Only the sends to the two contacts: the instance may also send its own phone a peer
 	// message meanwhile (whatsmeow asks it for app-state keys after linking).
-	var sends []wasim.TraceEntry
-	for _, e := range messageStanzas(s.e.App.Sim(), mark) {
-		if strings.Contains(e.XML, bob+"@") || strings.Contains(e.XML, carol+"@") {
-			sends = append(sends, e)
-		}
-	}
+	sends := messageStanzasTo(s.e.App.Sim(), mark, bob, carol)
 	if len(sends) != 4 {
 		t.Fatalf("WhatsApp saw %d message stanzas, want 4", len(sends))
 	}
@@ -72,12 +67,23 @@ func TestSendQueueSpacesAnInstancesSends(t *testing.T) {
 	}
 }
 
-// quietAfterLinking turns off the phones' post-link bootstrap for tests that fault "message"
-// stanzas: such a fault matches every message the account's devices send, and right after
-// linking the instance sends its own (whatsmeow asks its phone for app-state keys it lacks), which
-// would take the fault in place of the send under test. CI's run saw exactly that: the two
-// refusals of a 463 rule went to other stanzas and the send got through.
-func quietAfterLinking(c *app.Config) { c.SandboxNoLinkBootstrap = true }
+// messageStanzasTo are the message sends since mark addressed to one of users. Tests that count
+// sends use it, and their faults name the recipient (FaultRule.To): right after linking the
+// instance also sends its own phone a message (whatsmeow asks it for app-state keys it lacks),
+// which an unfiltered count would include and an unfiltered fault could take in place of the
+// send under test (CI once saw a 463 rule's two refusals go to other stanzas).
+func messageStanzasTo(sim *wasim.Server, mark time.Time, users ...string) []wasim.TraceEntry {
+	var out []wasim.TraceEntry
+	for _, e := range messageStanzas(sim, mark) {
+		for _, u := range users {
+			if strings.Contains(e.XML, u+"@") {
+				out = append(out, e)
+				break
+			}
+		}
+	}
+	return out
+}
 
 // TestSendSurvivesADroppedConnection: the connection drops while WhatsApp holds the message's
 // ack; the send waits for the reconnect and resends under the same id, so the phone has it once.
@@ -85,9 +91,9 @@ func TestSendSurvivesADroppedConnection(t *testing.T) {
 	if raceDetector {
 		t.Skip("runs without -race (.ci/run's reliability step): a dropped connection reaches a race inside whatsmeow's dependency go.mau.fi/util; see race_on_test.go")
 	}
-	s := newMessageScene(t, storetest.SQLiteDSN(t), quietAfterLinking)
+	s := newMessageScene(t, storetest.SQLiteDSN(t))
 	bob := s.user("Bob")
-	s.e.App.Sim().AddFault(wasim.FaultRule{Phone: s.phone, Match: "message", Drop: true})
+	s.e.App.Sim().AddFault(wasim.FaultRule{Phone: s.phone, Match: "message", To: bob, Drop: true})
 	mark := time.Now()
 	res := s.sent("text", map[string]any{"number": bob, "message": "through the outage"})
 	s.inbox(bob, res.Str("messageId"))
@@ -111,18 +117,18 @@ func TestSendSurvivesADroppedConnection(t *testing.T) {
 // subscribes to the contact's presence and retries once under the same id. A second 463 is a
 // clear 403.
 func TestSendRetriesError463Once(t *testing.T) {
-	s := newMessageScene(t, storetest.SQLiteDSN(t), quietAfterLinking)
+	s := newMessageScene(t, storetest.SQLiteDSN(t))
 	bob := s.user("Bob")
-	s.e.App.Sim().AddFault(wasim.FaultRule{Phone: s.phone, Match: "message", Code: 463})
+	s.e.App.Sim().AddFault(wasim.FaultRule{Phone: s.phone, Match: "message", To: bob, Code: 463})
 	mark := time.Now()
 	res := s.sent("text", map[string]any{"number": bob, "message": "after a 463"})
-	if n := len(messageStanzas(s.e.App.Sim(), mark)); n != 2 {
+	if n := len(messageStanzasTo(s.e.App.Sim(), mark, bob)); n != 2 {
 		t.Fatalf("WhatsApp saw %d attempts, want the refused one and the retry", n)
 	}
 	if got := s.inbox(bob, res.Str("messageId")); got.Text != "after a 463" {
 		t.Fatalf("phone got %+v", got)
 	}
-	s.e.App.Sim().AddFault(wasim.FaultRule{Phone: s.phone, Match: "message", Code: 463, Times: 2})
+	s.e.App.Sim().AddFault(wasim.FaultRule{Phone: s.phone, Match: "message", To: bob, Code: 463, Times: 2})
 	s.send("text", map[string]any{"number": bob, "message": "refused"}).
 		WantError(http.StatusForbidden, "WhatsApp refused the message to this contact (error 463)")
 }

@@ -182,7 +182,7 @@ func (s *Server) controlAddFault(r *http.Request) (any, error) {
 		return nil, badControlRequest("delayMs must not be negative")
 	}
 	s.AddFault(FaultRule{
-		Phone: req.Phone, Match: req.Match, Code: req.Code, Text: req.Text, Times: req.Times,
+		Phone: req.Phone, Match: req.Match, To: req.To, Code: req.Code, Text: req.Text, Times: req.Times,
 		Delay: time.Duration(req.DelayMillis) * time.Millisecond, Drop: req.Drop,
 	})
 	return struct{}{}, nil

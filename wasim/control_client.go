@@ -104,7 +104,7 @@ func (c *ControlClient) Group(ctx context.Context, jid types.JID) (GroupView, bo
 // AddFault is Server.AddFault. Delay travels in whole milliseconds.
 func (c *ControlClient) AddFault(ctx context.Context, r FaultRule) error {
 	f := controlFault{
-		Phone: r.Phone, Match: r.Match, Code: r.Code, Text: r.Text, Times: r.Times,
+		Phone: r.Phone, Match: r.Match, To: r.To, Code: r.Code, Text: r.Text, Times: r.Times,
 		DelayMillis: r.Delay.Milliseconds(), Drop: r.Drop,
 	}
 	return c.call(ctx, http.MethodPost, "/faults", f, &struct{}{})

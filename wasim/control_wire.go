@@ -127,6 +127,7 @@ func (g controlGroup) view() GroupView {
 type controlFault struct {
 	Phone       string `json:"phone,omitempty"`
 	Match       string `json:"match"`
+	To          string `json:"to,omitempty"`
 	Code        int    `json:"code,omitempty"`
 	Text        string `json:"text,omitempty"`
 	Times       int    `json:"times,omitempty"`

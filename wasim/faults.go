@@ -22,6 +22,11 @@ type FaultRule struct {
 	// lose its session with the next sender, so it answers with a retry
 	// receipt carrying fresh keys.
 	Match string
+	// To limits a "message" rule to messages addressed to one user or group (the JID's user
+	// part: a number, a LID or a group id); "" matches every recipient. Without it a rule meant
+	// for one send also takes whatever else the account's devices send meanwhile (right after
+	// linking, whatsmeow's own peer message to its phone asking for app-state keys).
+	To string
 	// Code answers with <error code=Code text=Text/> (Text defaults to
 	// whatsmeow's sentinel text for the code, e.g. 429 "rate-overlimit").
 	// For "message" the ack carries error=Code instead.
@@ -66,10 +71,19 @@ func (s *Server) ClearFaults() {
 
 // take finds and consumes the first rule matching phone and one of keys.
 func (fs *faultSet) take(phone string, keys ...string) (FaultRule, bool) {
+	return fs.takeFor(phone, "", keys...)
+}
+
+// takeFor is take for a stanza addressed to the user to; rules with To set match only their
+// recipient ("" never matches them).
+func (fs *faultSet) takeFor(phone, to string, keys ...string) (FaultRule, bool) {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	for i, r := range fs.rules {
 		if r.Phone != "" && r.Phone != phone {
+			continue
+		}
+		if r.To != "" && r.To != to {
 			continue
 		}
 		for _, k := range keys {

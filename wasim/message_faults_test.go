@@ -48,3 +48,24 @@ func TestMessageAckFaults(t *testing.T) {
 		}
 	}
 }
+
+// TestMessageFaultForOneRecipient: a "message" rule with To takes only sends to that user; a
+// send to someone else meanwhile goes through and does not use the rule up.
+func TestMessageFaultForOneRecipient(t *testing.T) {
+	t.Parallel()
+	sim := wasimtest.NewServer(t, wasim.Config{})
+	cli, _, _ := wasimtest.NewPairedClientRecorded(t, sim, "15550705001")
+	pia, _ := sim.RegisterPhone("15550705002", "Pia")
+	rui, _ := sim.RegisterPhone("15550705003", "Rui")
+
+	sim.AddFault(wasim.FaultRule{Phone: "15550705001", Match: "message", To: "15550705003", Code: 479})
+	resp, err := cli.SendMessage(testCtx(t), pia, &waE2E.Message{Conversation: proto.String("to Pia")})
+	if err != nil {
+		t.Fatalf("a send to another recipient took the rule: %v", err)
+	}
+	waitInbox(t, sim, "15550705002", func(m wasim.InboxMessage) bool { return m.ID == resp.ID })
+	_, err = cli.SendMessage(testCtx(t), rui, &waE2E.Message{Conversation: proto.String("to Rui")})
+	if !errors.Is(err, whatsmeow.ErrServerReturnedError) || !strings.HasSuffix(err.Error(), " 479") {
+		t.Fatalf("the send to the rule's recipient: %v", err)
+	}
+}

@@ -19,7 +19,7 @@ func (s *Server) handleMessage(c *conn, msg *waBinary.Node) {
 	if !to.IsEmpty() {
 		ack.Attrs["from"] = to
 	}
-	if rule, ok := s.faults.take(c.phone, "message"); ok {
+	if rule, ok := s.faults.takeFor(c.phone, to.User, "message"); ok {
 		if !c.sleep(rule.Delay) {
 			return
 		}

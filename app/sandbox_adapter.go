@@ -102,13 +102,12 @@ func (s sandbox) PhoneExists(ctx context.Context, phone string) (bool, error) {
 	return ok, nil
 }
 
+// AddFault passes times through: the API and the simulator count alike (0 and 1 once, N N times,
+// -1 forever). An earlier version took one off, so `"times": 2` fired once (found when e2e
+// TestSendRetriesError463Once set its two refusals through this route).
 func (s sandbox) AddFault(ctx context.Context, f httpapi.SandboxFault) error {
-	times := f.Times
-	if times > 0 {
-		// The simulator counts extra firings (0 = once); the API counts firings (1 = once).
-		times--
-	}
-	return sandboxError(s.sim.AddFault(ctx, wasim.FaultRule{Phone: f.Phone, Match: f.Match, Code: f.Code, Text: f.Text, Times: times}), "")
+	rule := wasim.FaultRule{Phone: f.Phone, Match: f.Match, To: f.To, Code: f.Code, Text: f.Text, Times: f.Times}
+	return sandboxError(s.sim.AddFault(ctx, rule), "")
 }
 
 // user resolves a phone number or user JID to the phone JID of a registered simulated user. The

@@ -128,7 +128,9 @@ func TestSendRetriesError463Once(t *testing.T) {
 	if got := s.inbox(bob, res.Str("messageId")); got.Text != "after a 463" {
 		t.Fatalf("phone got %+v", got)
 	}
-	s.e.App.Sim().AddFault(wasim.FaultRule{Phone: s.phone, Match: "message", To: bob, Code: 463, Times: 2})
+	// This time through the sandbox route, as a user would: its `to` reaches the simulator.
+	s.e.Do("POST", "/sandbox/faults", s.acc, map[string]any{"phone": s.phone, "match": "message", "to": bob, "code": 463, "times": 2}).
+		Want(http.StatusOK)
 	s.send("text", map[string]any{"number": bob, "message": "refused"}).
 		WantError(http.StatusForbidden, "WhatsApp refused the message to this contact (error 463)")
 }

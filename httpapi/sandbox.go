@@ -79,11 +79,13 @@ type SandboxGroup struct {
 type SandboxParticipant struct{ JID, Role string }
 
 // SandboxFault is a fault rule for one phone (the API requires one of the caller's); Match is an IQ xmlns or the tag
-// of its child ("w:g2", "links") or "message"; Times is how many requests fail: 0 (the default)
-// and 1 mean once, -1 forever.
+// of its child ("w:g2", "links") or "message"; To limits a "message" rule to sends to one user
+// (digits) or group (its id); Times is how many requests fail: 0 (the default) and 1 mean once,
+// -1 forever.
 type SandboxFault struct {
 	Phone string
 	Match string
+	To    string
 	Code  int
 	Text  string
 	Times int
@@ -386,9 +388,34 @@ func (s *Server) handleSandboxGroupGet(w http.ResponseWriter, r *http.Request) e
 	return nil
 }
 
+// sandboxFaultRecipient reads a fault's optional `to`: a phone number or a group JID, only for
+// match "message" (the one rule that has a recipient). It returns the JID's user part, which is
+// what the simulator compares.
+func sandboxFaultRecipient(match, to string) (string, error) {
+	to = strings.TrimSpace(to)
+	if to == "" {
+		return "", nil
+	}
+	if match != "message" {
+		return "", invalid("to applies only to match message")
+	}
+	if strings.HasSuffix(to, "@g.us") {
+		jid, err := switchboard.NormalizeGroupJID(to)
+		if err != nil {
+			return "", invalid("to must be a phone number or a group JID")
+		}
+		return jid.User, nil
+	}
+	if strings.Contains(to, "@") || switchboard.PhoneDigits(to) == "" {
+		return "", invalid("to must be a phone number or a group JID")
+	}
+	return switchboard.PhoneDigits(to), nil
+}
+
 type sandboxFaultRequest struct {
 	Phone string `json:"phone"`
 	Match string `json:"match"`
+	To    string `json:"to"`
 	Code  int    `json:"code"`
 	Text  string `json:"text"`
 	Times int    `json:"times"`
@@ -420,6 +447,9 @@ func (s *Server) handleSandboxFault(w http.ResponseWriter, r *http.Request) erro
 	}
 	if strings.ContainsFunc(fault.Match, unicode.IsSpace) || len(fault.Match) > 64 {
 		return invalid("match must be one IQ xmlns or child tag, e.g. w:g2, links or message")
+	}
+	if fault.To, err = sandboxFaultRecipient(fault.Match, req.To); err != nil {
+		return err
 	}
 	if req.Times < -1 || req.Times > 1000 {
 		return invalid("times must be between -1 and 1000 (how many requests fail; 0 or 1 once, -1 forever)")

@@ -151,4 +151,17 @@ func TestSandboxRoutes(t *testing.T) {
 	if res.Get("success") != true || sb.fault != (SandboxFault{Phone: "5511900000001", Match: "links", Code: 429, Text: "rate-overlimit", Times: 2}) {
 		t.Fatalf("fault: %s %+v", res.Raw, sb.fault)
 	}
+	// A message fault may name its recipient: a phone's digits or a group's id.
+	e.do("POST", "/sandbox/faults", a, `{"phone":"5511900000001","match":"message","to":"+55 11 90000-0002","code":463}`).Want(200)
+	if sb.fault.To != "5511900000002" || sb.fault.Match != "message" {
+		t.Fatalf("fault to a phone: %+v", sb.fault)
+	}
+	e.do("POST", "/sandbox/faults", a, `{"phone":"5511900000001","match":"message","to":"120363000000000001@g.us","code":479}`).Want(200)
+	if sb.fault.To != "120363000000000001" {
+		t.Fatalf("fault to a group: %+v", sb.fault)
+	}
+	e.do("POST", "/sandbox/faults", a, `{"phone":"5511900000001","match":"links","to":"5511900000002","code":429}`).
+		WantErrorCode(400, "to applies only to match message", "invalid")
+	e.do("POST", "/sandbox/faults", a, `{"phone":"5511900000001","match":"message","to":"bob@example.com","code":463}`).
+		WantErrorCode(400, "to must be a phone number or a group JID", "invalid")
 }

@@ -23,7 +23,6 @@ import (
 	"net/http/pprof"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
@@ -159,9 +158,7 @@ func runPairing(n, parallel int) error {
 	}
 	defer os.RemoveAll(dir)
 	ctx := context.Background()
-	container, err := sqlstore.New(ctx, "sqlite",
-		"file:"+filepath.Join(dir, "clients.db")+"?_pragma=foreign_keys(1)&_pragma=busy_timeout(30000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)",
-		waLog.Noop)
+	container, err := openClientStore(ctx, dir)
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
 	"sync"
@@ -19,10 +18,8 @@ import (
 
 	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/proto/waE2E"
-	"go.mau.fi/whatsmeow/store/sqlstore"
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
-	waLog "go.mau.fi/whatsmeow/util/log"
 
 	"github.com/switchboard/switchboard/wasim"
 )
@@ -76,9 +73,7 @@ func runMessages(n, m, parallel int) error {
 	}
 	defer os.RemoveAll(dir)
 	ctx := context.Background()
-	container, err := sqlstore.New(ctx, "sqlite",
-		"file:"+filepath.Join(dir, "clients.db")+"?_pragma=foreign_keys(1)&_pragma=busy_timeout(30000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)",
-		waLog.Noop)
+	container, err := openClientStore(ctx, dir)
 	if err != nil {
 		return err
 	}

@@ -188,6 +188,9 @@ func (ob *Outbox) enrichLater(e switchboard.Event, name string, wantPlain, wantI
 		*v.frame = switchboard.EventFrame{Seq: e.Seq, Type: e.Type, Later: body}
 		jobs = append(jobs, job{v.mediaBase64, set})
 	}
+	if len(jobs) == 0 {
+		return plain, inline // the subscribers left meanwhile: nothing to fetch
+	}
 	h := &ob.hub
 	if h.enrichers == nil {
 		h.enrichers = make(chan struct{}, streamEnrichers)

@@ -118,14 +118,9 @@ func (s *Store) UpdateMessageStatus(ctx context.Context, instanceID int64, ids [
 	if len(ids) == 0 {
 		return nil
 	}
-	args := []any{instanceID, int(status)}
-	marks := make([]string, len(ids))
-	for i, id := range ids {
-		args = append(args, id)
-		marks[i] = fmt.Sprintf("$%d", i+3)
-	}
+	args, marks := appendInList([]any{instanceID, int(status)}, ids)
 	_, err := s.db.ExecContext(ctx, `UPDATE messages SET status = $2
-		WHERE instance_id = $1 AND status < $2 AND id IN (`+strings.Join(marks, ", ")+`)`, args...)
+		WHERE instance_id = $1 AND status < $2 AND id IN (`+marks+`)`, args...)
 	if err != nil {
 		return fmt.Errorf("store: message status: %w", err)
 	}

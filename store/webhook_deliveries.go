@@ -78,21 +78,19 @@ func (s *Store) attachHistory(ctx context.Context, list []switchboard.Delivery) 
 		event   string
 	}
 	index := make(map[key]int, len(list))
-	events := make(map[string]bool, len(list))
-	args := make([]any, 0, len(list))
-	marks := make([]string, 0, len(list))
+	seen := make(map[string]bool, len(list))
+	var eventIDs []string
 	for i, d := range list {
 		index[key{d.WebhookID, d.EventID}] = i
-		if events[d.EventID] {
-			continue // listed for several webhooks
+		if !seen[d.EventID] { // an event may be listed for several webhooks
+			seen[d.EventID] = true
+			eventIDs = append(eventIDs, d.EventID)
 		}
-		events[d.EventID] = true
-		args = append(args, d.EventID)
-		marks = append(marks, fmt.Sprintf("$%d", len(args)))
 	}
+	args, marks := appendInList(nil, eventIDs)
 	rows, err := s.db.QueryContext(ctx,
 		`SELECT webhook_id, event_id, at, status_code, error, latency_ms, outcome FROM webhook_attempts
-		 WHERE event_id IN (`+strings.Join(marks, ", ")+`) ORDER BY id`, args...)
+		 WHERE event_id IN (`+marks+`) ORDER BY id`, args...)
 	if err != nil {
 		return fmt.Errorf("store: list delivery attempts: %w", err)
 	}
@@ -133,12 +131,9 @@ func (s *Store) Redeliver(ctx context.Context, instanceID int64, eventIDs []stri
 		where = append(where, fmt.Sprintf("status = $%d", len(args)))
 	}
 	if len(eventIDs) > 0 {
-		marks := make([]string, len(eventIDs))
-		for i, id := range eventIDs {
-			args = append(args, id)
-			marks[i] = fmt.Sprintf("$%d", len(args))
-		}
-		where = append(where, "event_id IN ("+strings.Join(marks, ", ")+")")
+		var marks string
+		args, marks = appendInList(args, eventIDs)
+		where = append(where, "event_id IN ("+marks+")")
 	}
 	res, err := s.db.ExecContext(ctx,
 		`UPDATE webhook_deliveries SET status = 'pending', attempts = 0, next_at = $3

@@ -83,7 +83,7 @@ func Open(ctx context.Context, dsn string, log *slog.Logger, opts ...Option) (_ 
 			return nil, err
 		}
 	}
-	db, err := sql.Open(t.driverName, t.driverDSN)
+	db, err := openPool(t)
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", t.display, err)
 	}
@@ -106,6 +106,20 @@ func Open(ctx context.Context, dsn string, log *slog.Logger, opts ...Option) (_ 
 	}
 	s.log.Info("database opened", "db", t.display)
 	return s, nil
+}
+
+// openPool opens t's database/sql pool. A SQLite file's connections queue their writes in Go
+// (sqlite_gate.go) rather than in SQLite's polling busy handler; :memory: has one connection, so
+// nothing to queue, and PostgreSQL takes concurrent writers.
+func openPool(t target) (*sql.DB, error) {
+	if t.dialect != DialectSQLite || t.memory {
+		return sql.Open(t.driverName, t.driverDSN)
+	}
+	c, err := newGatedConnector(t.driverDSN, newWriteGate(sqliteBusyTimeoutMS*time.Millisecond))
+	if err != nil {
+		return nil, err
+	}
+	return sql.OpenDB(c), nil
 }
 
 func configurePool(db *sql.DB, t target) {

@@ -41,6 +41,11 @@ func (c *messageClient) sendQueued(ctx context.Context, chat switchboard.JID, id
 		return nil, switchboard.Wrap(switchboard.CodeTimeout, "The message waited too long in the instance's send queue", err)
 	}
 	defer done()
+	// What is written from here to done (whatsmeow's ratcheted sessions, the outgoing event)
+	// holds up the instance's next message, so the store lets it go first. The outgoing event
+	// stays in the turn: written after it, it would wait for the writers the turn lets pass, and
+	// the next send's sessions behind it (measured slower), and events could leave the send order.
+	ctx = switchboard.WithUrgentWrites(ctx)
 	to := toWAJID(chat)
 	if typing > 0 {
 		if err := c.showTyping(ctx, to, typing, recording); err != nil {

@@ -87,14 +87,22 @@ func (c *gatedConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.
 	return &gatedTx{inner: tx, conn: c, release: release}, nil
 }
 
-func (c *gatedConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	if !c.inTx {
-		release, err := c.gate.enter(ctx)
-		if err != nil {
-			return nil, err
-		}
-		defer release()
+// writeTurn takes the gate for a statement outside a transaction that may write, and returns
+// its release; inside a transaction (which holds the gate already) and for a plain read it is a
+// no-op. The connection's and its prepared statements' Exec and Query all go through it.
+func (c *gatedConn) writeTurn(ctx context.Context, write bool) (release func(), err error) {
+	if c.inTx || !write {
+		return func() {}, nil
 	}
+	return c.gate.enter(ctx)
+}
+
+func (c *gatedConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	release, err := c.writeTurn(ctx, true)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	cs, err := c.stmts.get(ctx, c.inner, query)
 	if err != nil {
 		return nil, err
@@ -106,40 +114,32 @@ func (c *gatedConn) ExecContext(ctx context.Context, query string, args []driver
 }
 
 func (c *gatedConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	var done []func()
-	finish := func() {
-		for _, f := range done {
-			f()
-		}
-	}
-	if !c.inTx && !isPlainRead(query) {
-		release, err := c.gate.enter(ctx)
-		if err != nil {
-			return nil, err
-		}
-		done = append(done, release)
+	release, err := c.writeTurn(ctx, !isPlainRead(query))
+	if err != nil {
+		return nil, err
 	}
 	cs, err := c.stmts.get(ctx, c.inner, query)
 	if err != nil {
-		finish()
+		release()
 		return nil, err
 	}
-	var rows driver.Rows
 	if cs == nil {
-		rows, err = c.inner.QueryContext(ctx, query, args)
-	} else {
-		cs.busy = true
-		done = append(done, func() { cs.busy = false })
-		rows, err = cs.stmt.QueryContext(ctx, args)
+		return gateRows(c.inner.QueryContext(ctx, query, args))(release)
 	}
-	if err != nil {
-		finish()
-		return nil, err
+	cs.busy = true
+	return gateRows(cs.stmt.QueryContext(ctx, args))(func() { cs.busy = false; release() })
+}
+
+// gateRows hands a query's rows their release, run when they are closed (or at once when the
+// query failed).
+func gateRows(rows driver.Rows, err error) func(release func()) (driver.Rows, error) {
+	return func(release func()) (driver.Rows, error) {
+		if err != nil {
+			release()
+			return nil, err
+		}
+		return &gatedRows{Rows: rows, release: release}, nil
 	}
-	if len(done) == 0 {
-		return rows, nil
-	}
-	return &gatedRows{Rows: rows, release: finish}, nil
 }
 
 func (c *gatedConn) Prepare(query string) (driver.Stmt, error) {
@@ -257,10 +257,7 @@ func namedValues(args []driver.Value) []driver.NamedValue {
 }
 
 func (s *gatedStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
-	if s.conn.inTx {
-		return s.inner.ExecContext(ctx, args)
-	}
-	release, err := s.conn.gate.enter(ctx)
+	release, err := s.conn.writeTurn(ctx, true)
 	if err != nil {
 		return nil, err
 	}
@@ -269,19 +266,11 @@ func (s *gatedStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (
 }
 
 func (s *gatedStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
-	if s.conn.inTx || s.read {
-		return s.inner.QueryContext(ctx, args)
-	}
-	release, err := s.conn.gate.enter(ctx)
+	release, err := s.conn.writeTurn(ctx, !s.read)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.inner.QueryContext(ctx, args)
-	if err != nil {
-		release()
-		return nil, err
-	}
-	return &gatedRows{Rows: rows, release: release}, nil
+	return gateRows(s.inner.QueryContext(ctx, args))(release)
 }
 
 // isPlainRead reports whether query is a SELECT (or EXPLAIN), which never writes. Anything else
